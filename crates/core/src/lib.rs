@@ -1,0 +1,1 @@
+//! newshound core (work in progress).

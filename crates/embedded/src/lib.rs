@@ -1,0 +1,1 @@
+//! newshound embedded (work in progress).

@@ -1,0 +1,1 @@
+//! newshound eval (work in progress).

@@ -1,0 +1,1 @@
+//! newshound extract (work in progress).

@@ -1,0 +1,1 @@
+//! newshound fetcher (work in progress).

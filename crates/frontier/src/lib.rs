@@ -1,0 +1,1 @@
+//! newshound frontier (work in progress).

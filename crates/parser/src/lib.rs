@@ -1,0 +1,1 @@
+//! newshound parser (work in progress).

@@ -1,0 +1,1 @@
+//! newshound sink (work in progress).

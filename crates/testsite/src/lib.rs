@@ -1,0 +1,1 @@
+//! newshound testsite (work in progress).
