@@ -1,1 +1,24 @@
-//! newshound core (work in progress).
+//! Shared vocabulary of newshound: the messages that flow between roles, the
+//! site configuration, URL canonicalization and scope rules, and the small
+//! backend traits every role is written against.
+//!
+//! Layout:
+//! - [`config`]: the typed, validated crawl configuration (one TOML file per site);
+//! - [`canon`]: URL canonicalization, fingerprints and scope rules;
+//! - [`message`]: fetch jobs, fetched pages, discovered links and article records;
+//! - [`backend`]: the job-queue, seen-set and article-sink traits;
+//! - [`codec`]: the wire encoding of messages;
+//! - [`shutdown`]: the cancellation handle passed down to every role.
+#![deny(missing_docs)]
+
+pub mod backend;
+pub mod canon;
+pub mod codec;
+pub mod config;
+pub mod message;
+pub mod shutdown;
+
+pub use backend::{
+    ArticleSink, BackendError, Consumer, Delivery, JobQueue, Message, Queue, SeenSet,
+};
+pub use shutdown::Shutdown;

@@ -1,1 +1,19 @@
-//! newshound embedded (work in progress).
+//! The embedded backends: durable queues and the seen-set in one redb file in
+//! the state directory, so that `newshound run` needs no RabbitMQ or Redis and
+//! a killed run resumes where it stopped.
+//!
+//! Layout:
+//! - [`store`]: opening the database, recovery of unacked messages, depth counters;
+//! - `writer`: the single writer thread that applies operations in batches
+//!   (one durable commit for many operations: group commit);
+//! - `queue`: [`JobQueue`](newshound_core::JobQueue) and its consumers;
+//! - `seen`: [`SeenSet`](newshound_core::SeenSet).
+#![deny(missing_docs)]
+
+mod queue;
+mod seen;
+pub mod store;
+mod tables;
+mod writer;
+
+pub use store::EmbeddedStore;

@@ -1,0 +1,203 @@
+//! The backend traits roles are written against. Each has an embedded
+//! implementation (local disk) and a distributed one (RabbitMQ, Redis); roles
+//! only ever see these traits.
+//!
+//! Delivery is at-least-once, as RabbitMQ gives it: a consumer gets a
+//! [`Delivery`], does its work, makes the work's output durable (publish,
+//! write), and only then acks. A delivery that is never acked (the process
+//! died) comes back, marked `redelivered`.
+
+use async_trait::async_trait;
+use std::time::Duration;
+
+use crate::message::Article;
+
+/// A backend operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The backend cannot be reached (connection refused or lost); worth retrying.
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// The backend answered with an error, or local storage failed.
+    #[error("backend failure: {0}")]
+    Failed(String),
+    /// The backend was closed (shutting down).
+    #[error("backend closed")]
+    Closed,
+}
+
+/// The queues that join the roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Queue {
+    /// Discovered links and seeds, consumed by the frontier.
+    Links,
+    /// Fetch jobs, consumed by fetchers.
+    Fetch,
+    /// Fetched pages, consumed by parsers.
+    Pages,
+    /// Extracted articles, consumed by the sink (distributed mode).
+    Articles,
+}
+
+impl Queue {
+    /// Every queue, in pipeline order.
+    pub const ALL: [Queue; 4] = [Queue::Links, Queue::Fetch, Queue::Pages, Queue::Articles];
+
+    /// The queue's name (AMQP queue name, embedded table key).
+    pub fn name(self) -> &'static str {
+        match self {
+            Queue::Links => "links",
+            Queue::Fetch => "fetch",
+            Queue::Pages => "pages",
+            Queue::Articles => "articles",
+        }
+    }
+}
+
+/// A message to publish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Encoded payload (see [`crate::codec`]).
+    pub payload: Vec<u8>,
+    /// 0..=9, higher first.
+    pub priority: u8,
+    /// Messages with the same key are consumed in order by one consumer at a
+    /// time (the fetch queue is partitioned by host this way).
+    pub partition_key: Option<String>,
+}
+
+impl Message {
+    /// A message with default priority and no partition key.
+    pub fn new(payload: Vec<u8>) -> Self {
+        Self {
+            payload,
+            priority: 0,
+            partition_key: None,
+        }
+    }
+}
+
+/// How deep a queue is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Waiting to be delivered (ready now or delayed for a retry).
+    pub waiting: u64,
+    /// Delivered and not yet acked.
+    pub in_flight: u64,
+    /// Parked in the dead-letter store.
+    pub dead: u64,
+}
+
+impl QueueDepth {
+    /// Nothing waiting and nothing in flight.
+    pub fn is_idle(&self) -> bool {
+        self.waiting == 0 && self.in_flight == 0
+    }
+}
+
+/// A durable job queue with explicit acknowledgement.
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Publishes messages; returns once the backend has made them durable.
+    async fn publish(&self, queue: Queue, messages: Vec<Message>) -> Result<(), BackendError>;
+
+    /// Starts consuming `queue` with at most `prefetch` unacked deliveries.
+    async fn consume(&self, queue: Queue, prefetch: u16)
+    -> Result<Box<dyn Consumer>, BackendError>;
+
+    /// Current depth of `queue` (for `--once` termination and status).
+    async fn depth(&self, queue: Queue) -> Result<QueueDepth, BackendError>;
+}
+
+/// A stream of deliveries from one queue.
+#[async_trait]
+pub trait Consumer: Send {
+    /// The next delivery; `None` once the backend is closed.
+    async fn next(&mut self) -> Option<Result<Delivery, BackendError>>;
+}
+
+/// Settles a delivery with the backend. Implemented by each backend.
+#[async_trait]
+pub trait Settle: Send + Sync {
+    /// Removes the message for good.
+    async fn ack(&self) -> Result<(), BackendError>;
+    /// Puts the message back to be delivered again now (redelivered).
+    async fn requeue(&self) -> Result<(), BackendError>;
+    /// Delivers the message again after `delay`, counting one more attempt.
+    async fn retry_after(&self, delay: Duration) -> Result<(), BackendError>;
+    /// Parks the message in the dead-letter store with the reason.
+    async fn dead_letter(&self, reason: &str) -> Result<(), BackendError>;
+}
+
+/// One message taken from a queue, to be settled exactly once.
+pub struct Delivery {
+    /// The encoded payload.
+    pub payload: Vec<u8>,
+    /// 1 for the first attempt, incremented by each [`Delivery::retry_after`].
+    pub attempt: u32,
+    /// Delivered before without being acked (a consumer died holding it).
+    pub redelivered: bool,
+    settle: Box<dyn Settle>,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("bytes", &self.payload.len())
+            .field("attempt", &self.attempt)
+            .field("redelivered", &self.redelivered)
+            .finish()
+    }
+}
+
+impl Delivery {
+    /// Wraps a payload and the backend's way of settling it.
+    pub fn new(payload: Vec<u8>, attempt: u32, redelivered: bool, settle: Box<dyn Settle>) -> Self {
+        Self {
+            payload,
+            attempt,
+            redelivered,
+            settle,
+        }
+    }
+
+    /// Done with it: remove it from the queue.
+    pub async fn ack(self) -> Result<(), BackendError> {
+        self.settle.ack().await
+    }
+
+    /// Not handled (shutting down): deliver it again.
+    pub async fn requeue(self) -> Result<(), BackendError> {
+        self.settle.requeue().await
+    }
+
+    /// Failed transiently: try again after `delay`.
+    pub async fn retry_after(self, delay: Duration) -> Result<(), BackendError> {
+        self.settle.retry_after(delay).await
+    }
+
+    /// Failed for good: park it with a reason.
+    pub async fn dead_letter(self, reason: &str) -> Result<(), BackendError> {
+        self.settle.dead_letter(reason).await
+    }
+}
+
+/// The set of URL fingerprints already scheduled.
+#[async_trait]
+pub trait SeenSet: Send + Sync {
+    /// Inserts the fingerprints atomically; `true` at index i when
+    /// `fingerprints[i]` was not in the set before this call (the first of
+    /// duplicates within one call counts as new).
+    async fn insert_new(&self, fingerprints: &[u64]) -> Result<Vec<bool>, BackendError>;
+
+    /// How many fingerprints the set holds.
+    async fn count(&self) -> Result<u64, BackendError>;
+}
+
+/// Where extracted articles go.
+#[async_trait]
+pub trait ArticleSink: Send + Sync {
+    /// Writes the articles durably, skipping any already written (same
+    /// canonical URL and content hash); returns how many were new.
+    async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError>;
+}

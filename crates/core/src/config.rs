@@ -1,0 +1,547 @@
+//! The crawl configuration: one TOML file per site, parsed into raw structs
+//! that reject unknown keys, then validated into [`Config`].
+//!
+//! `config/default.toml` documents every key with its default.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+use crate::canon::{CanonRules, DEFAULT_STRIP_PARAMS, Scope};
+
+/// A configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The config file.
+        file: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for the schema (unknown key, wrong type, ...).
+    #[error("{file}: {message}")]
+    Parse {
+        /// The config file.
+        file: PathBuf,
+        /// toml's message, naming the key and line.
+        message: String,
+    },
+    /// A value is impossible.
+    #[error("{file}: key `{key}`: {reason}")]
+    Invalid {
+        /// The config file.
+        file: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// Why the value is rejected.
+        reason: String,
+    },
+}
+
+/// The file as written, before validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// The site to crawl.
+    pub site: RawSite,
+    /// Politeness towards the site's hosts.
+    #[serde(default)]
+    pub politeness: RawPoliteness,
+    /// HTTP fetching limits.
+    #[serde(default)]
+    pub fetch: RawFetch,
+    /// Per-site extraction overrides.
+    #[serde(default)]
+    pub extract: RawExtract,
+    /// Where results and state go.
+    #[serde(default)]
+    pub output: RawOutput,
+}
+
+/// `[site]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    /// A short name for logs and metrics.
+    pub name: String,
+    /// Start URLs: home, section pages, feeds.
+    pub seeds: Vec<String>,
+    /// Hosts in scope (`example.com`, `*.example.com`, `127.0.0.1:8311`);
+    /// defaults to the seeds' hosts.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Largest number of links followed from a seed.
+    #[serde(default = "default_max_depth")]
+    pub max_depth: u16,
+    /// IANA time zone of times printed without an offset (e.g. `Asia/Seoul`).
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Query parameters stripped from URLs (`utm_*` strips a prefix).
+    #[serde(default = "default_strip_params")]
+    pub strip_params: Vec<String>,
+    /// URLs longer than this are not crawled.
+    #[serde(default = "default_max_url_length")]
+    pub max_url_length: usize,
+    /// URLs with more query parameters than this are not crawled.
+    #[serde(default = "default_max_query_params")]
+    pub max_query_params: usize,
+}
+
+/// `[politeness]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoliteness {
+    /// `User-Agent` header, also the name matched in robots.txt.
+    #[serde(default = "default_user_agent")]
+    pub user_agent: String,
+    /// Requests per second per host.
+    #[serde(default = "default_rps")]
+    pub requests_per_second: f64,
+    /// Requests allowed back to back before the rate applies.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// Requests in flight per host at once.
+    #[serde(default = "default_per_host")]
+    pub max_concurrent_per_host: usize,
+    /// Whether robots.txt is obeyed.
+    #[serde(default = "default_true")]
+    pub obey_robots: bool,
+}
+
+impl Default for RawPoliteness {
+    fn default() -> Self {
+        Self {
+            user_agent: default_user_agent(),
+            requests_per_second: default_rps(),
+            burst: default_burst(),
+            max_concurrent_per_host: default_per_host(),
+            obey_robots: true,
+        }
+    }
+}
+
+/// `[fetch]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    /// Requests in flight per fetch worker.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u16,
+    /// Whole-request timeout, seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Connect timeout, seconds.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// Larger bodies are cut off and the page is dropped.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: u64,
+    /// Redirects followed per request.
+    #[serde(default = "default_max_redirects")]
+    pub max_redirects: usize,
+    /// Attempts for a transient failure (timeout, 5xx, 429) before dead-lettering.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay, milliseconds; doubles each attempt.
+    #[serde(default = "default_retry_base")]
+    pub retry_base_delay_ms: u64,
+}
+
+impl Default for RawFetch {
+    fn default() -> Self {
+        Self {
+            concurrency: default_concurrency(),
+            timeout_secs: default_timeout(),
+            connect_timeout_secs: default_connect_timeout(),
+            max_body_bytes: default_max_body(),
+            max_redirects: default_max_redirects(),
+            max_attempts: default_max_attempts(),
+            retry_base_delay_ms: default_retry_base(),
+        }
+    }
+}
+
+/// `[extract]`: CSS selectors for a site the generic extractor gets wrong.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtract {
+    /// The headline element.
+    pub title: Option<String>,
+    /// The element holding the article body.
+    pub body: Option<String>,
+    /// Author name elements.
+    pub authors: Option<String>,
+    /// The element holding the publication time.
+    pub published: Option<String>,
+    /// Elements to drop from the body.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// `[output]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Directory of `articles.jsonl`.
+    #[serde(default = "default_out_dir")]
+    pub dir: PathBuf,
+    /// Directory of the embedded crawl state (queues, seen-set).
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+}
+
+impl Default for RawOutput {
+    fn default() -> Self {
+        Self {
+            dir: default_out_dir(),
+            state_dir: default_state_dir(),
+        }
+    }
+}
+
+fn default_max_depth() -> u16 {
+    16
+}
+fn default_timezone() -> String {
+    "UTC".into()
+}
+fn default_strip_params() -> Vec<String> {
+    DEFAULT_STRIP_PARAMS.iter().map(|s| s.to_string()).collect()
+}
+fn default_max_url_length() -> usize {
+    2048
+}
+fn default_max_query_params() -> usize {
+    8
+}
+fn default_user_agent() -> String {
+    concat!(
+        "newshound/",
+        env!("CARGO_PKG_VERSION"),
+        " (+https://example.invalid/newshound)"
+    )
+    .into()
+}
+fn default_rps() -> f64 {
+    2.0
+}
+fn default_burst() -> u32 {
+    1
+}
+fn default_per_host() -> usize {
+    2
+}
+fn default_true() -> bool {
+    true
+}
+fn default_concurrency() -> u16 {
+    32
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_connect_timeout() -> u64 {
+    10
+}
+fn default_max_body() -> u64 {
+    10 * 1024 * 1024
+}
+fn default_max_redirects() -> usize {
+    5
+}
+fn default_max_attempts() -> u32 {
+    4
+}
+fn default_retry_base() -> u64 {
+    1000
+}
+fn default_out_dir() -> PathBuf {
+    "out".into()
+}
+fn default_state_dir() -> PathBuf {
+    "state".into()
+}
+
+/// A validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Site name.
+    pub name: String,
+    /// Start URLs.
+    pub seeds: Vec<Url>,
+    /// Which URLs are crawled.
+    pub scope: Scope,
+    /// How URLs are canonicalized.
+    pub canon: CanonRules,
+    /// Time zone of times given without offset.
+    pub timezone: chrono_tz::Tz,
+    /// Politeness settings.
+    pub politeness: Politeness,
+    /// Fetch settings.
+    pub fetch: FetchSettings,
+    /// Extraction overrides.
+    pub extract: RawExtract,
+    /// Output directory.
+    pub out_dir: PathBuf,
+    /// Embedded state directory.
+    pub state_dir: PathBuf,
+}
+
+/// Validated `[politeness]`.
+#[derive(Clone, Debug)]
+pub struct Politeness {
+    /// User-Agent.
+    pub user_agent: String,
+    /// Requests per second per host (> 0).
+    pub requests_per_second: f64,
+    /// Burst (≥ 1).
+    pub burst: u32,
+    /// In-flight requests per host (≥ 1).
+    pub max_concurrent_per_host: usize,
+    /// Obey robots.txt.
+    pub obey_robots: bool,
+}
+
+/// Validated `[fetch]`.
+#[derive(Clone, Debug)]
+pub struct FetchSettings {
+    /// In-flight requests per worker.
+    pub concurrency: u16,
+    /// Request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Body size cap.
+    pub max_body_bytes: u64,
+    /// Redirects followed.
+    pub max_redirects: usize,
+    /// Attempts before dead-lettering.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub retry_base_delay: Duration,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    ///
+    /// # Errors
+    /// Names the file and the key for every unreadable, unknown or impossible value.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(path, &text)
+    }
+
+    /// Parses and validates config text that came from `file`.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn from_toml(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: file.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        raw.validate(file)
+    }
+}
+
+impl RawConfig {
+    /// Checks every value and builds the [`Config`].
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first bad key.
+    pub fn validate(self, file: &Path) -> Result<Config, ConfigError> {
+        let bad = |key: &str, reason: String| ConfigError::Invalid {
+            file: file.to_path_buf(),
+            key: key.to_string(),
+            reason,
+        };
+        let site = self.site;
+        if site.name.trim().is_empty() {
+            return Err(bad("site.name", "must not be empty".into()));
+        }
+        if site.seeds.is_empty() {
+            return Err(bad("site.seeds", "needs at least one URL".into()));
+        }
+        let mut seeds = Vec::with_capacity(site.seeds.len());
+        for s in &site.seeds {
+            let url = Url::parse(s).map_err(|e| bad("site.seeds", format!("`{s}`: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(bad("site.seeds", format!("`{s}`: not an http(s) URL")));
+            }
+            seeds.push(url);
+        }
+        let hosts = if site.allowed_hosts.is_empty() {
+            seeds.iter().map(crate::canon::host_key).collect()
+        } else {
+            site.allowed_hosts
+        };
+        let scope = Scope::new(
+            &hosts,
+            site.max_depth,
+            site.max_url_length,
+            site.max_query_params,
+        )
+        .map_err(|h| bad("site.allowed_hosts", format!("`{h}` is not a host pattern")))?;
+        for seed in &seeds {
+            if !scope.allows_host(seed) {
+                return Err(bad(
+                    "site.seeds",
+                    format!("`{seed}` is outside site.allowed_hosts"),
+                ));
+            }
+        }
+        if site.max_url_length < 16 {
+            return Err(bad("site.max_url_length", "must be at least 16".into()));
+        }
+        let timezone: chrono_tz::Tz = site.timezone.parse().map_err(|_| {
+            bad(
+                "site.timezone",
+                format!("`{}` is not an IANA time zone", site.timezone),
+            )
+        })?;
+        let p = self.politeness;
+        if !(p.requests_per_second.is_finite() && p.requests_per_second > 0.0) {
+            return Err(bad(
+                "politeness.requests_per_second",
+                "must be a number above 0".into(),
+            ));
+        }
+        if p.burst == 0 {
+            return Err(bad("politeness.burst", "must be at least 1".into()));
+        }
+        if p.max_concurrent_per_host == 0 {
+            return Err(bad(
+                "politeness.max_concurrent_per_host",
+                "must be at least 1".into(),
+            ));
+        }
+        if p.user_agent.trim().is_empty() || !p.user_agent.is_ascii() {
+            return Err(bad(
+                "politeness.user_agent",
+                "must be non-empty ASCII".into(),
+            ));
+        }
+        let f = self.fetch;
+        let positive = [
+            ("fetch.concurrency", u64::from(f.concurrency)),
+            ("fetch.timeout_secs", f.timeout_secs),
+            ("fetch.connect_timeout_secs", f.connect_timeout_secs),
+            ("fetch.max_body_bytes", f.max_body_bytes),
+            ("fetch.max_attempts", u64::from(f.max_attempts)),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(bad(key, "must be at least 1".into()));
+            }
+        }
+        Ok(Config {
+            file: file.to_path_buf(),
+            name: site.name,
+            seeds,
+            scope,
+            canon: CanonRules::new(site.strip_params.iter().map(String::as_str)),
+            timezone,
+            politeness: Politeness {
+                user_agent: p.user_agent,
+                requests_per_second: p.requests_per_second,
+                burst: p.burst,
+                max_concurrent_per_host: p.max_concurrent_per_host,
+                obey_robots: p.obey_robots,
+            },
+            fetch: FetchSettings {
+                concurrency: f.concurrency,
+                timeout: Duration::from_secs(f.timeout_secs),
+                connect_timeout: Duration::from_secs(f.connect_timeout_secs),
+                max_body_bytes: f.max_body_bytes,
+                max_redirects: f.max_redirects,
+                max_attempts: f.max_attempts,
+                retry_base_delay: Duration::from_millis(f.retry_base_delay_ms),
+            },
+            extract: self.extract,
+            out_dir: self.output.dir,
+            state_dir: self.output.state_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(Path::new("site.toml"), text)
+    }
+
+    const MINIMAL: &str = "[site]\nname = \"t\"\nseeds = [\"http://127.0.0.1:8311/\"]\n";
+
+    #[test]
+    fn minimal_config_takes_defaults() {
+        let c = load(MINIMAL).expect("valid");
+        assert_eq!(c.seeds.len(), 1);
+        assert!(
+            c.scope
+                .allows_host(&Url::parse("http://127.0.0.1:8311/x").expect("url"))
+        );
+        assert!(
+            !c.scope
+                .allows_host(&Url::parse("http://127.0.0.1:8312/x").expect("url"))
+        );
+        assert_eq!(c.politeness.burst, 1);
+    }
+
+    #[test]
+    fn bad_configs_name_file_and_key() {
+        let cases = [
+            (format!("{MINIMAL}[fetch]\ntimeout = 3\n"), "timeout"),
+            (
+                format!("{MINIMAL}[politeness]\nrequests_per_second = 0\n"),
+                "politeness.requests_per_second",
+            ),
+            (
+                format!("{MINIMAL}[politeness]\nburst = 0\n"),
+                "politeness.burst",
+            ),
+            (
+                "[site]\nname = \"t\"\nseeds = [\"not a url\"]\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                "[site]\nname = \"t\"\nseeds = [\"ftp://x.org/\"]\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                "[site]\nname = \"t\"\nseeds = []\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\ntimezone = \"Mars/Base\"\n"),
+                "site.timezone",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\nallowed_hosts = [\"other.org\"]\n"),
+                "site.seeds",
+            ),
+            (
+                format!("{MINIMAL}[fetch]\nconcurrency = 0\n"),
+                "fetch.concurrency",
+            ),
+            (
+                format!("{MINIMAL}[fetch]\nmax_body_bytes = \"big\"\n"),
+                "max_body_bytes",
+            ),
+        ];
+        for (text, key) in cases {
+            let err = load(&text).expect_err(&text).to_string();
+            assert!(err.starts_with("site.toml"), "{err}");
+            assert!(err.contains(key), "{key} not in {err}");
+        }
+    }
+}

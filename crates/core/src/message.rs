@@ -1,0 +1,181 @@
+//! The messages that flow between roles, and the article record they produce.
+//!
+//! frontier --[`FetchJob`]--> fetcher --[`FetchedPage`]--> parser --[`Article`]--> sink
+//!                                                               \--[`LinkBatch`]--> frontier
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use url::Url;
+
+/// What a link is expected to lead to, as classified by the page that linked it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    /// A start URL from the site config.
+    Seed,
+    /// A story page.
+    Article,
+    /// A home, section, tag or list page that links to stories.
+    Hub,
+    /// An RSS/Atom feed or a sitemap.
+    Feed,
+    /// Not classified.
+    Unknown,
+}
+
+/// A URL the frontier has scheduled for fetching.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchJob {
+    /// The canonical URL to fetch.
+    pub url: Url,
+    /// Links followed from a seed to reach this URL (seeds are 0).
+    pub depth: u16,
+    /// What the linking page said this URL is.
+    pub kind: LinkKind,
+    /// Whether it was linked from a related-stories box.
+    pub related: bool,
+}
+
+impl FetchJob {
+    /// Queue priority (higher is served first): related stories, then other
+    /// stories, then seeds, feeds and hubs, then everything else.
+    pub fn priority(&self) -> u8 {
+        match (self.kind, self.related) {
+            (LinkKind::Article, true) => 9,
+            (LinkKind::Article, false) => 8,
+            (LinkKind::Seed, _) => 6,
+            (LinkKind::Feed, _) => 5,
+            (LinkKind::Hub, _) => 4,
+            (LinkKind::Unknown, _) => 3,
+        }
+    }
+}
+
+/// A page as the fetcher got it, handed to the parser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FetchedPage {
+    /// The job that produced it.
+    pub job: FetchJob,
+    /// The URL after redirects.
+    pub final_url: Url,
+    /// HTTP status of the final response.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// When the response was received.
+    pub fetched_at: DateTime<Utc>,
+    /// The response body, zstd-compressed (see [`compress`] / [`FetchedPage::body`]).
+    #[serde(with = "serde_bytes")]
+    pub body_zstd: Vec<u8>,
+}
+
+impl FetchedPage {
+    /// The decompressed body, refusing to inflate beyond `max_bytes`.
+    ///
+    /// # Errors
+    /// Fails when the compressed bytes are corrupt or inflate past `max_bytes`.
+    pub fn body(&self, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.body_zstd.len() * 4);
+        zstd::stream::read::Decoder::new(self.body_zstd.as_slice())?
+            .take(max_bytes + 1)
+            .read_to_end(&mut out)?;
+        if out.len() as u64 > max_bytes {
+            return Err(std::io::Error::other(format!(
+                "page body inflates past {max_bytes} bytes"
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// Compresses a page body for [`FetchedPage::body_zstd`].
+///
+/// # Errors
+/// Fails only when zstd cannot allocate its context.
+pub fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    zstd::bulk::compress(body, 3)
+}
+
+/// Links found on one page (or the seeds), sent back to the frontier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkBatch {
+    /// Depth of the URLs in this batch (the linking page's depth + 1; 0 for seeds).
+    pub depth: u16,
+    /// The links, absolute, not yet canonicalized or scoped.
+    pub links: Vec<DiscoveredLink>,
+}
+
+/// One link found on a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveredLink {
+    /// The absolute URL as found.
+    pub url: String,
+    /// What the page says it is.
+    pub kind: LinkKind,
+    /// Whether it sits in a related-stories box.
+    pub related: bool,
+}
+
+/// A photo of an article, with its caption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// Absolute image URL.
+    pub url: String,
+    /// The caption shown with it.
+    pub caption: Option<String>,
+}
+
+/// One extracted article: the record newshound writes out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    /// The URL the page was fetched from (after redirects).
+    pub url: String,
+    /// The page's canonical URL (`rel=canonical` / `og:url` when on the same site).
+    pub canonical_url: String,
+    /// Headline.
+    pub title: String,
+    /// Sub-headline.
+    pub subtitle: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// First publication time.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Last update time.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Site section.
+    pub section: Option<String>,
+    /// Keywords / tags.
+    pub tags: Vec<String>,
+    /// Body text, paragraphs separated by a blank line.
+    pub body: String,
+    /// Photos with captions.
+    pub images: Vec<Image>,
+    /// URLs of the related stories linked from the page.
+    pub related: Vec<String>,
+    /// Language tag (ISO 639-1 when known).
+    pub language: Option<String>,
+    /// When the page was fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// Hex xxh3-128 of the extracted content (title, subtitle, authors, dates, body):
+    /// equal hashes mean the same revision of the story.
+    pub content_hash: String,
+}
+
+impl Article {
+    /// Computes the content hash of the extracted fields.
+    pub fn compute_content_hash(&self) -> String {
+        let mut text = String::with_capacity(self.body.len() + 256);
+        for part in [
+            self.title.as_str(),
+            self.subtitle.as_deref().unwrap_or(""),
+            &self.authors.join("\u{1f}"),
+            &self.published.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            &self.updated.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            self.body.as_str(),
+        ] {
+            text.push_str(part);
+            text.push('\u{1e}');
+        }
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    }
+}

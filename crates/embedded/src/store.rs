@@ -1,0 +1,190 @@
+//! Opening the embedded store and the state shared by its handles.
+
+use redb::{Database, ReadableTable};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::tables::{IN_FLIGHT, META, READY, Stored};
+use crate::writer::{self, Op};
+use newshound_core::backend::QueueDepth;
+use newshound_core::{BackendError, Queue};
+
+/// The embedded store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("embedded state at {path}: {message}")]
+pub struct OpenError {
+    /// The state file.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// State shared by the store handle, its consumers and the writer thread.
+pub(crate) struct Shared {
+    next_seq: AtomicU64,
+    depths: Mutex<[QueueDepth; 4]>,
+    seen: AtomicU64,
+    wakers: [Notify; 4],
+}
+
+impl Shared {
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_next_seq(&self, seq: u64) {
+        self.next_seq.store(seq, Ordering::SeqCst);
+    }
+
+    pub(crate) fn apply_delta(
+        &self,
+        waiting: &[i64; 4],
+        in_flight: &[i64; 4],
+        dead: &[i64; 4],
+        seen: u64,
+    ) {
+        if let Ok(mut depths) = self.depths.lock() {
+            for q in 0..4 {
+                let d = &mut depths[q];
+                d.waiting = d.waiting.saturating_add_signed(waiting[q]);
+                d.in_flight = d.in_flight.saturating_add_signed(in_flight[q]);
+                d.dead = d.dead.saturating_add_signed(dead[q]);
+            }
+        }
+        self.seen.fetch_add(seen, Ordering::SeqCst);
+    }
+
+    pub(crate) fn wake(&self, queue: usize) {
+        self.wakers[queue].notify_waiters();
+    }
+
+    pub(crate) fn waker(&self, queue: Queue) -> &Notify {
+        &self.wakers[queue_index(queue) as usize]
+    }
+
+    pub(crate) fn depth(&self, queue: Queue) -> QueueDepth {
+        self.depths
+            .lock()
+            .map(|d| d[queue_index(queue) as usize])
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn seen_count(&self) -> u64 {
+        self.seen.load(Ordering::SeqCst)
+    }
+}
+
+/// The table index of a queue.
+pub(crate) fn queue_index(queue: Queue) -> u8 {
+    match queue {
+        Queue::Links => 0,
+        Queue::Fetch => 1,
+        Queue::Pages => 2,
+        Queue::Articles => 3,
+    }
+}
+
+/// Durable queues and seen-set in `<state dir>/crawl.redb`.
+///
+/// Cheap to clone; all clones share one writer thread. The thread ends when
+/// the last clone (and every consumer) is dropped.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    pub(crate) ops: mpsc::Sender<Op>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store in `dir`. Messages that were delivered but
+    /// not settled when the last process stopped go back to their queues,
+    /// marked as redelivered.
+    ///
+    /// # Errors
+    /// Fails when the directory or database cannot be created or opened (for
+    /// example when another process holds it).
+    pub fn open(dir: &Path) -> Result<EmbeddedStore, OpenError> {
+        let path = dir.join("crawl.redb");
+        let err = |message: String| OpenError {
+            path: path.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        let db = Database::create(&path).map_err(|e| err(e.to_string()))?;
+        let next_seq = recover(&db).map_err(|e| err(e.to_string()))?;
+        let (waiting, dead, seen) = writer::count_tables(&db).map_err(|e| err(e.to_string()))?;
+        let mut depths = [QueueDepth::default(); 4];
+        for q in 0..4 {
+            depths[q].waiting = waiting[q];
+            depths[q].dead = dead[q];
+        }
+        let shared = Arc::new(Shared {
+            next_seq: AtomicU64::new(next_seq),
+            depths: Mutex::new(depths),
+            seen: AtomicU64::new(seen),
+            wakers: Default::default(),
+        });
+        let (ops, rx) = mpsc::channel(4096);
+        let thread_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("embedded-store".into())
+            .spawn(move || writer::run(db, rx, thread_shared))
+            .map_err(|e| err(e.to_string()))?;
+        Ok(EmbeddedStore { ops, shared })
+    }
+
+    /// Sends an op to the writer and waits for its committed result.
+    pub(crate) async fn call<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Op,
+    ) -> Result<T, BackendError> {
+        let (tx, rx) = oneshot::channel();
+        self.ops
+            .send(make(tx))
+            .await
+            .map_err(|_| BackendError::Closed)?;
+        match rx.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(BackendError::Failed(e)),
+            Err(_) => Err(BackendError::Failed("embedded store batch aborted".into())),
+        }
+    }
+}
+
+/// Moves in-flight messages back to ready; returns the next sequence number.
+fn recover(db: &Database) -> Result<u64, redb::Error> {
+    let txn = db.begin_write()?;
+    let next_seq;
+    {
+        let mut in_flight = txn.open_table(IN_FLIGHT)?;
+        let mut ready = txn.open_table(READY)?;
+        let mut meta = txn.open_table(META)?;
+        let mut seq = meta.get("next_seq")?.map(|v| v.value()).unwrap_or(0);
+        let mut recovered = 0u64;
+        while let Some((key, value)) = in_flight.pop_first()? {
+            let (queue, _) = key.value();
+            let bytes = value.value().to_vec();
+            let (priority, bytes) = match Stored::decode(&bytes) {
+                Ok(mut stored) => {
+                    stored.redelivered = true;
+                    (stored.priority, stored.encode())
+                }
+                Err(_) => (0, bytes),
+            };
+            ready.insert((queue, 255 - priority, seq), bytes.as_slice())?;
+            seq += 1;
+            recovered += 1;
+        }
+        if recovered > 0 {
+            tracing::info!(
+                recovered,
+                "Requeued messages left unsettled by the previous run"
+            );
+        }
+        meta.insert("next_seq", seq)?;
+        next_seq = seq;
+    }
+    txn.commit()?;
+    Ok(next_seq)
+}

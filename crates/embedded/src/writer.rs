@@ -1,0 +1,351 @@
+//! The single writer thread. Every mutation of the store goes through it as an
+//! [`Op`]; it takes all operations waiting, applies them in one write
+//! transaction, commits durably (one fsync for the whole batch) and only then
+//! answers each caller. A caller that got its answer knows its change survives
+//! a crash.
+
+use redb::{Database, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::Shared;
+use crate::tables::{DEAD, DELAYED, IN_FLIGHT, META, READY, SEEN, Stored};
+use newshound_core::Message;
+
+/// Largest number of operations applied in one transaction.
+const MAX_BATCH: usize = 2048;
+
+/// How a delivered message is settled.
+pub(crate) enum Settlement {
+    Ack,
+    Requeue,
+    Retry(Duration),
+    Dead(String),
+}
+
+/// One mutation, with the channel its result goes back on.
+pub(crate) enum Op {
+    Publish {
+        queue: u8,
+        messages: Vec<Message>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Pop {
+        queue: u8,
+        max: usize,
+        reply: oneshot::Sender<Result<Vec<(u64, Stored)>, String>>,
+    },
+    Settle {
+        queue: u8,
+        seq: u64,
+        how: Settlement,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Seen {
+        fingerprints: Vec<u64>,
+        reply: oneshot::Sender<Result<Vec<bool>, String>>,
+    },
+}
+
+/// The result of one op, held until the batch is committed.
+enum Outcome {
+    Done(oneshot::Sender<Result<(), String>>),
+    Popped(
+        oneshot::Sender<Result<Vec<(u64, Stored)>, String>>,
+        Vec<(u64, Stored)>,
+    ),
+    Seen(oneshot::Sender<Result<Vec<bool>, String>>, Vec<bool>),
+}
+
+impl Outcome {
+    fn fail(self, error: &str) {
+        // A caller that went away no longer needs its answer.
+        match self {
+            Outcome::Done(r) => drop(r.send(Err(error.to_string()))),
+            Outcome::Popped(r, _) => drop(r.send(Err(error.to_string()))),
+            Outcome::Seen(r, _) => drop(r.send(Err(error.to_string()))),
+        }
+    }
+
+    fn succeed(self) {
+        match self {
+            Outcome::Done(r) => drop(r.send(Ok(()))),
+            Outcome::Popped(r, v) => drop(r.send(Ok(v))),
+            Outcome::Seen(r, v) => drop(r.send(Ok(v))),
+        }
+    }
+}
+
+/// Changes to the in-memory depth counters made by one batch.
+#[derive(Default)]
+struct Delta {
+    waiting: [i64; 4],
+    in_flight: [i64; 4],
+    dead: [i64; 4],
+    seen: u64,
+    woken: [bool; 4],
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs until every sender is dropped.
+pub(crate) fn run(db: Database, mut rx: mpsc::Receiver<Op>, shared: Arc<Shared>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut ops = vec![first];
+        while ops.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut delta = Delta::default();
+        let mut outcomes = Vec::with_capacity(ops.len());
+        let result = db.begin_write().map_err(|e| e.to_string()).and_then(|txn| {
+            let mut seq = shared.next_seq();
+            for op in ops {
+                match apply(&txn, op, &mut seq, &mut delta) {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err((outcome, e)) => {
+                        txn.abort().ok();
+                        outcome.fail(&e);
+                        return Err(e);
+                    }
+                }
+            }
+            {
+                let mut meta = txn.open_table(META).map_err(|e| e.to_string())?;
+                meta.insert("next_seq", seq).map_err(|e| e.to_string())?;
+            }
+            txn.commit().map_err(|e| e.to_string())?;
+            shared.set_next_seq(seq);
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                shared.apply_delta(&delta.waiting, &delta.in_flight, &delta.dead, delta.seen);
+                for outcome in outcomes {
+                    outcome.succeed();
+                }
+                for (queue, woken) in delta.woken.iter().enumerate() {
+                    if *woken {
+                        shared.wake(queue);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Embedded store commit failed");
+                for outcome in outcomes {
+                    outcome.fail(&e);
+                }
+            }
+        }
+    }
+}
+
+type Applied = Result<Outcome, (Outcome, String)>;
+
+fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Applied {
+    match op {
+        Op::Publish {
+            queue,
+            messages,
+            reply,
+        } => match publish(txn, queue, messages, seq, delta) {
+            Ok(()) => Ok(Outcome::Done(reply)),
+            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+        },
+        Op::Pop { queue, max, reply } => match pop(txn, queue, max, delta) {
+            Ok(items) => Ok(Outcome::Popped(reply, items)),
+            Err(e) => Err((Outcome::Popped(reply, Vec::new()), e.to_string())),
+        },
+        Op::Settle {
+            queue,
+            seq: id,
+            how,
+            reply,
+        } => match settle(txn, queue, id, how, seq, delta) {
+            Ok(()) => Ok(Outcome::Done(reply)),
+            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+        },
+        Op::Seen {
+            fingerprints,
+            reply,
+        } => match seen(txn, &fingerprints, delta) {
+            Ok(fresh) => Ok(Outcome::Seen(reply, fresh)),
+            Err(e) => Err((Outcome::Seen(reply, Vec::new()), e.to_string())),
+        },
+    }
+}
+
+fn publish(
+    txn: &WriteTransaction,
+    queue: u8,
+    messages: Vec<Message>,
+    seq: &mut u64,
+    delta: &mut Delta,
+) -> Result<(), redb::Error> {
+    let mut ready = txn.open_table(READY)?;
+    let count = messages.len() as i64;
+    for m in messages {
+        let stored = Stored {
+            priority: m.priority,
+            attempt: 1,
+            redelivered: false,
+            partition_key: m.partition_key,
+            dead_reason: None,
+            payload: m.payload,
+        };
+        ready.insert(
+            (queue, 255 - stored.priority, *seq),
+            stored.encode().as_slice(),
+        )?;
+        *seq += 1;
+    }
+    delta.waiting[queue as usize] += count;
+    delta.woken[queue as usize] = true;
+    Ok(())
+}
+
+fn pop(
+    txn: &WriteTransaction,
+    queue: u8,
+    max: usize,
+    delta: &mut Delta,
+) -> Result<Vec<(u64, Stored)>, redb::Error> {
+    let mut ready = txn.open_table(READY)?;
+    // Retries that are due go back to the ready table first.
+    {
+        let mut delayed = txn.open_table(DELAYED)?;
+        let due: Vec<((u8, u64, u64), Vec<u8>)> = delayed
+            .range((queue, 0, 0)..=(queue, now_ms(), u64::MAX))?
+            .map(|entry| entry.map(|(k, v)| (k.value(), v.value().to_vec())))
+            .collect::<Result<_, _>>()?;
+        for (key, bytes) in due {
+            delayed.remove(key)?;
+            let priority = Stored::decode(&bytes).map(|s| s.priority).unwrap_or(0);
+            ready.insert((queue, 255 - priority, key.2), bytes.as_slice())?;
+        }
+    }
+    let taken: Vec<((u8, u8, u64), Vec<u8>)> = ready
+        .range((queue, 0, 0)..=(queue, 255, u64::MAX))?
+        .take(max)
+        .map(|entry| entry.map(|(k, v)| (k.value(), v.value().to_vec())))
+        .collect::<Result<_, _>>()?;
+    let mut in_flight = txn.open_table(IN_FLIGHT)?;
+    let mut out = Vec::with_capacity(taken.len());
+    for (key, bytes) in taken {
+        ready.remove(key)?;
+        match Stored::decode(&bytes) {
+            Ok(stored) => {
+                in_flight.insert((queue, key.2), bytes.as_slice())?;
+                out.push((key.2, stored));
+            }
+            Err(e) => {
+                // Not ours to interpret: park it rather than block the queue.
+                tracing::warn!(queue, error = %e, "Undecodable stored message moved to dead letters");
+                txn.open_table(DEAD)?
+                    .insert((queue, key.2), bytes.as_slice())?;
+                delta.waiting[queue as usize] -= 1;
+                delta.dead[queue as usize] += 1;
+            }
+        }
+    }
+    delta.waiting[queue as usize] -= out.len() as i64;
+    delta.in_flight[queue as usize] += out.len() as i64;
+    Ok(out)
+}
+
+fn settle(
+    txn: &WriteTransaction,
+    queue: u8,
+    id: u64,
+    how: Settlement,
+    seq: &mut u64,
+    delta: &mut Delta,
+) -> Result<(), redb::Error> {
+    let mut in_flight = txn.open_table(IN_FLIGHT)?;
+    let Some(bytes) = in_flight.remove((queue, id))?.map(|v| v.value().to_vec()) else {
+        // Settled twice (cannot happen through `Delivery`): nothing to do.
+        return Ok(());
+    };
+    delta.in_flight[queue as usize] -= 1;
+    let q = queue as usize;
+    let mut stored = match Stored::decode(&bytes) {
+        Ok(s) => s,
+        Err(_) => return Ok(()),
+    };
+    match how {
+        Settlement::Ack => {}
+        Settlement::Requeue => {
+            stored.redelivered = true;
+            txn.open_table(READY)?.insert(
+                (queue, 255 - stored.priority, *seq),
+                stored.encode().as_slice(),
+            )?;
+            *seq += 1;
+            delta.waiting[q] += 1;
+            delta.woken[q] = true;
+        }
+        Settlement::Retry(delay) => {
+            stored.attempt += 1;
+            let due = now_ms() + delay.as_millis() as u64;
+            txn.open_table(DELAYED)?
+                .insert((queue, due, *seq), stored.encode().as_slice())?;
+            *seq += 1;
+            delta.waiting[q] += 1;
+        }
+        Settlement::Dead(reason) => {
+            stored.dead_reason = Some(reason);
+            txn.open_table(DEAD)?
+                .insert((queue, id), stored.encode().as_slice())?;
+            delta.dead[q] += 1;
+        }
+    }
+    Ok(())
+}
+
+fn seen(
+    txn: &WriteTransaction,
+    fingerprints: &[u64],
+    delta: &mut Delta,
+) -> Result<Vec<bool>, redb::Error> {
+    let mut table = txn.open_table(SEEN)?;
+    let mut fresh = Vec::with_capacity(fingerprints.len());
+    for fp in fingerprints {
+        let new = table.insert(*fp, ())?.is_none();
+        if new {
+            delta.seen += 1;
+        }
+        fresh.push(new);
+    }
+    Ok(fresh)
+}
+
+/// Counts of each table per queue, read once at open.
+pub(crate) fn count_tables(db: &Database) -> Result<([u64; 4], [u64; 4], u64), redb::Error> {
+    let txn = db.begin_write()?;
+    let mut waiting = [0u64; 4];
+    let mut dead = [0u64; 4];
+    let seen;
+    {
+        let ready = txn.open_table(READY)?;
+        let delayed = txn.open_table(DELAYED)?;
+        let dead_t = txn.open_table(DEAD)?;
+        for q in 0..4u8 {
+            waiting[q as usize] = ready.range((q, 0, 0)..=(q, 255, u64::MAX))?.count() as u64
+                + delayed.range((q, 0, 0)..=(q, u64::MAX, u64::MAX))?.count() as u64;
+            dead[q as usize] = dead_t.range((q, 0)..=(q, u64::MAX))?.count() as u64;
+        }
+        seen = txn.open_table(SEEN)?.len()?;
+        txn.open_table(IN_FLIGHT)?;
+        txn.open_table(META)?;
+    }
+    txn.commit()?;
+    Ok((waiting, dead, seen))
+}
