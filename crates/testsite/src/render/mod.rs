@@ -1,0 +1,147 @@
+//! HTML and feed rendering: plain `String` building from the generated data.
+//!
+//! Site-wide parts (menus, boxes, inline CSS and scripts) are built once by [`chrome`]; a page is those parts
+//! around its own content. Fragments built ahead of time mark the spots where the request's base URL goes
+//! with [`BASE`], filled in by [`push_based`].
+
+pub mod article;
+pub mod assets;
+pub mod chrome;
+pub mod feeds;
+pub mod hub;
+
+use std::fmt::{self, Display, Write as _};
+
+use crate::Site;
+
+/// Stands for the request's base URL (`http://host:port`) in pre-built fragments.
+pub const BASE: &str = "\u{1}";
+
+/// The site's name, as in `<title>` suffixes and the masthead.
+pub const SITE_NAME: &str = "The Seoul Courier";
+
+/// A rendered response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// `Content-Type` header value.
+    pub content_type: &'static str,
+    /// Extra headers (`Last-Modified`, `Cache-Control`), as name and value.
+    pub headers: Vec<(&'static str, String)>,
+    /// Response body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with `status`, `content_type` and `body` and no extra headers.
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// An HTML page with a short cache lifetime.
+    pub fn html(status: u16, body: String) -> Response {
+        Response::new(status, "text/html; charset=utf-8", body)
+            .with_header("Cache-Control", "public, max-age=60")
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// Appends `fragment` with every [`BASE`] replaced by `base`.
+pub fn push_based(out: &mut String, fragment: &str, base: &str) {
+    let mut parts = fragment.split(BASE);
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push_str(base);
+        out.push_str(part);
+    }
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub struct Esc<'a>(pub &'a str);
+
+impl Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..at])?;
+            f.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// What a page puts in its `<head>` besides the site-wide parts.
+pub struct Head<'a> {
+    /// Full `<title>` text.
+    pub title: &'a str,
+    /// `og:title` (the bare headline on article pages).
+    pub og_title: &'a str,
+    /// Meta description.
+    pub description: &'a str,
+    /// Site-relative canonical path.
+    pub canonical: &'a str,
+    /// `og:type`.
+    pub og_type: &'a str,
+    /// Site-relative `og:image` path.
+    pub image: &'a str,
+    /// Extra tags (article meta, JSON-LD), already rendered.
+    pub extra: &'a str,
+    /// `class` of `<body>`.
+    pub body_class: &'a str,
+}
+
+/// Writes everything from the doctype to the end of the site header and ticker.
+pub fn open_page(out: &mut String, site: &Site, base: &str, head: &Head<'_>) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\" prefix=\"og: https://ogp.me/ns#\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+         <meta name=\"description\" content=\"{desc}\">\n<link rel=\"canonical\" href=\"{base}{canonical}\">\n\
+         <meta property=\"og:site_name\" content=\"{SITE_NAME}\">\n<meta property=\"og:title\" content=\"{og_title}\">\n\
+         <meta property=\"og:url\" content=\"{base}{canonical}\">\n<meta property=\"og:type\" content=\"{og_type}\">\n\
+         <meta property=\"og:image\" content=\"{base}{image}\">\n<meta property=\"og:description\" content=\"{desc}\">\n\
+         <meta name=\"twitter:card\" content=\"summary_large_image\">\n\
+         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{SITE_NAME} RSS\" href=\"{base}/rss.xml\">\n",
+        title = Esc(head.title),
+        og_title = Esc(head.og_title),
+        desc = Esc(head.description),
+        canonical = head.canonical,
+        og_type = head.og_type,
+        image = head.image,
+    );
+    out.push_str(head.extra);
+    push_based(out, &site.chrome.head, base);
+    let _ = write!(out, "</head>\n<body class=\"{}\">\n", head.body_class);
+    push_based(out, &site.chrome.header, base);
+}
+
+/// Writes the sidebar boxes.
+pub fn sidebar(out: &mut String, site: &Site, base: &str) {
+    push_based(out, &site.chrome.sidebar, base);
+}
+
+/// Writes the footer, the trailing scripts and closes the document.
+pub fn close_page(out: &mut String, site: &Site, base: &str) {
+    push_based(out, &site.chrome.footer, base);
+    out.push_str("</body>\n</html>\n");
+}

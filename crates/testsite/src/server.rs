@@ -1,0 +1,148 @@
+//! Serving the site over HTTP, with an optional access log.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use tokio::net::TcpListener;
+
+use crate::Site;
+
+/// How to serve.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// Append one line per request here: `<unix ms> <host:port> <path?query> <status>`.
+    pub access_log: Option<PathBuf>,
+}
+
+/// The access log: lines go over a channel to a writer thread that flushes whenever the channel runs dry.
+struct AccessLog {
+    lines: mpsc::Sender<String>,
+    writer: JoinHandle<()>,
+}
+
+impl AccessLog {
+    fn open(path: &PathBuf) -> io::Result<AccessLog> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let (lines, received) = mpsc::channel::<String>();
+        let writer = std::thread::spawn(move || write_lines(BufWriter::new(file), &received));
+        Ok(AccessLog { lines, writer })
+    }
+
+    /// Waits until every line sent so far is written.
+    async fn close(self) {
+        drop(self.lines);
+        let writer = self.writer;
+        if tokio::task::spawn_blocking(move || writer.join())
+            .await
+            .is_err()
+        {
+            tracing::warn!("access log writer did not finish cleanly");
+        }
+    }
+}
+
+fn write_lines(mut out: BufWriter<File>, received: &mpsc::Receiver<String>) {
+    while let Ok(line) = received.recv() {
+        let mut result = out.write_all(line.as_bytes());
+        while let Ok(more) = received.try_recv() {
+            result = result.and_then(|()| out.write_all(more.as_bytes()));
+        }
+        if let Err(error) = result.and_then(|()| out.flush()) {
+            tracing::warn!(%error, "cannot write the access log");
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    site: Arc<Site>,
+    log: Option<mpsc::Sender<String>>,
+    local: SocketAddr,
+}
+
+/// The `host[:port]` the request was addressed to, if it is a plain host name or address.
+fn request_host(headers: &HeaderMap) -> Option<&str> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    plain.then_some(host)
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> axum::response::Response {
+    let local = state.local.to_string();
+    let host = request_host(&headers).unwrap_or(&local);
+    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let rendered = state.site.render(&format!("http://{host}"), path_and_query);
+    if let Some(log) = &state.log {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        // The writer thread outlives the server; a send error only means it already failed.
+        let _ = log.send(format!(
+            "{millis} {host} {path_and_query} {}\n",
+            rendered.status
+        ));
+    }
+    let mut response = axum::response::Response::new(Body::from(rendered.body));
+    *response.status_mut() =
+        StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let out = response.headers_mut();
+    out.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(rendered.content_type),
+    );
+    for (name, value) in rendered.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            out.insert(name, value);
+        }
+    }
+    response
+}
+
+/// Serves the site on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    site: Arc<Site>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let local = listener.local_addr()?;
+    let log = options
+        .access_log
+        .as_ref()
+        .map(AccessLog::open)
+        .transpose()?;
+    let state = AppState {
+        site,
+        log: log.as_ref().map(|l| l.lines.clone()),
+        local,
+    };
+    let app = Router::new().fallback(handle).with_state(state);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(log) = log {
+        log.close().await;
+    }
+    result
+}
