@@ -9,6 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::canon::{CanonRules, DEFAULT_STRIP_PARAMS, Scope};
+use newshound_extract::{RawSelectors, SiteSelectors};
 
 /// A configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -53,9 +54,10 @@ pub struct RawConfig {
     /// HTTP fetching limits.
     #[serde(default)]
     pub fetch: RawFetch,
-    /// Per-site extraction overrides.
+    /// Per-site extraction overrides (CSS selectors for a site the generic
+    /// extractor gets wrong).
     #[serde(default)]
-    pub extract: RawExtract,
+    pub extract: RawSelectors,
     /// Where results and state go.
     #[serde(default)]
     pub output: RawOutput,
@@ -164,23 +166,6 @@ impl Default for RawFetch {
     }
 }
 
-/// `[extract]`: CSS selectors for a site the generic extractor gets wrong.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RawExtract {
-    /// The headline element.
-    pub title: Option<String>,
-    /// The element holding the article body.
-    pub body: Option<String>,
-    /// Author name elements.
-    pub authors: Option<String>,
-    /// The element holding the publication time.
-    pub published: Option<String>,
-    /// Elements to drop from the body.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-}
-
 /// `[output]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,8 +269,8 @@ pub struct Config {
     pub politeness: Politeness,
     /// Fetch settings.
     pub fetch: FetchSettings,
-    /// Extraction overrides.
-    pub extract: RawExtract,
+    /// Extraction overrides, compiled.
+    pub selectors: SiteSelectors,
     /// Output directory.
     pub out_dir: PathBuf,
     /// Embedded state directory.
@@ -442,6 +427,12 @@ impl RawConfig {
                 return Err(bad(key, "must be at least 1".into()));
             }
         }
+        let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
+            bad(
+                &format!("extract.{}", e.field),
+                format!("`{}`: {}", e.selector, e.message),
+            )
+        })?;
         Ok(Config {
             file: file.to_path_buf(),
             name: site.name,
@@ -465,7 +456,7 @@ impl RawConfig {
                 max_attempts: f.max_attempts,
                 retry_base_delay: Duration::from_millis(f.retry_base_delay_ms),
             },
-            extract: self.extract,
+            selectors,
             out_dir: self.output.dir,
             state_dir: self.output.state_dir,
         })

@@ -8,7 +8,9 @@
 //! - [`message`]: fetch jobs, fetched pages, discovered links and article records;
 //! - [`backend`]: the job-queue, seen-set and article-sink traits;
 //! - [`codec`]: the wire encoding of messages;
-//! - [`shutdown`]: the cancellation handle passed down to every role.
+//! - [`shutdown`]: the cancellation handle passed down to every role;
+//! - [`worker`]: the consume loop every role runs;
+//! - [`stats`]: live crawl counters.
 #![deny(missing_docs)]
 
 pub mod backend;
@@ -17,8 +19,11 @@ pub mod codec;
 pub mod config;
 pub mod message;
 pub mod shutdown;
+pub mod stats;
+pub mod worker;
 
 pub use backend::{
     ArticleSink, BackendError, Consumer, Delivery, JobQueue, Message, Queue, SeenSet,
 };
 pub use shutdown::Shutdown;
+pub use stats::CrawlStats;

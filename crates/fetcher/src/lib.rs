@@ -1,1 +1,104 @@
-//! newshound fetcher (work in progress).
+//! The fetch worker: takes fetch jobs, fetches politely (robots.txt, per-host
+//! rate and concurrency limits), and hands fetched pages to the parsers.
+//!
+//! Layout:
+//! - [`run`]: the role's entry point;
+//! - `hosts`: per-host politeness gates (governor rate limiter + concurrency);
+//! - `robots`: the robots.txt cache;
+//! - `http`: the HTTP client and one bounded fetch;
+//! - `handle`: what happens to one fetch job, and how it is settled.
+#![deny(missing_docs)]
+
+mod handle;
+mod hosts;
+mod http;
+mod robots;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use newshound_core::config::{FetchSettings, Politeness};
+use newshound_core::{BackendError, CrawlStats, JobQueue, Queue, Shutdown};
+
+/// What the fetcher needs to know.
+#[derive(Clone, Debug)]
+pub struct FetcherConfig {
+    /// Politeness towards hosts.
+    pub politeness: Politeness,
+    /// HTTP limits.
+    pub fetch: FetchSettings,
+    /// Stop after this many fetches (`None`: no limit).
+    pub max_pages: Option<u64>,
+}
+
+/// The fetcher's backends.
+#[derive(Clone)]
+pub struct FetcherBackends {
+    /// Where fetch jobs come from and fetched pages go.
+    pub queue: Arc<dyn JobQueue>,
+    /// Live counters.
+    pub stats: Arc<CrawlStats>,
+}
+
+/// The fetcher could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FetcherError {
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Client(String),
+    /// The queue could not be consumed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// How a fetcher run ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FetcherReport {
+    /// Requests made (including robots.txt).
+    pub requests: u64,
+    /// Whether it stopped because `max_pages` was reached.
+    pub budget_exhausted: bool,
+}
+
+/// Runs a fetch worker until `shutdown` fires (or the page budget is spent).
+///
+/// # Errors
+/// Fails only at start: the HTTP client cannot be built or the fetch queue
+/// cannot be consumed. Per-page failures are retried or dead-lettered.
+pub async fn run(
+    config: FetcherConfig,
+    backends: FetcherBackends,
+    shutdown: Shutdown,
+) -> Result<FetcherReport, FetcherError> {
+    let client = http::client(&config.politeness, &config.fetch)
+        .map_err(|e| FetcherError::Client(e.to_string()))?;
+    let stop = shutdown.child();
+    let worker = Arc::new(handle::Worker {
+        client,
+        hosts: hosts::Hosts::new(&config.politeness),
+        robots: robots::RobotsCache::new(&config.politeness),
+        budget: config.max_pages.map(AtomicU64::new),
+        requests: AtomicU64::new(0),
+        stop: stop.clone(),
+        config,
+        backends: backends.clone(),
+    });
+    let consumer = backends
+        .queue
+        .consume(Queue::Fetch, worker.config.fetch.concurrency)
+        .await?;
+    let concurrency = usize::from(worker.config.fetch.concurrency);
+    let w = worker.clone();
+    newshound_core::worker::drive(consumer, concurrency, &stop, move |delivery| {
+        let w = w.clone();
+        async move { w.handle(delivery).await }
+    })
+    .await;
+    Ok(FetcherReport {
+        requests: worker.requests.load(Ordering::Relaxed),
+        budget_exhausted: worker
+            .budget
+            .as_ref()
+            .is_some_and(|b| b.load(Ordering::Relaxed) == 0),
+    })
+}

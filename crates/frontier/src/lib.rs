@@ -1,1 +1,96 @@
-//! newshound frontier (work in progress).
+//! The frontier: the crawl's source. It takes discovered links (and the
+//! seeds), canonicalizes and scopes them, checks them against the seen-set,
+//! and schedules the new ones as fetch jobs.
+//!
+//! Layout:
+//! - [`run`]: the role's entry point;
+//! - [`seed`]: injects a site's start URLs;
+//! - `schedule`: what happens to one batch of links.
+#![deny(missing_docs)]
+
+mod schedule;
+
+use std::sync::Arc;
+
+use newshound_core::canon::{CanonRules, Scope};
+use newshound_core::message::{DiscoveredLink, LinkBatch, LinkKind};
+use newshound_core::{
+    BackendError, CrawlStats, JobQueue, Message, Queue, SeenSet, Shutdown, codec,
+};
+use url::Url;
+
+/// What the frontier needs to know.
+#[derive(Clone, Debug)]
+pub struct FrontierConfig {
+    /// Which URLs may be crawled.
+    pub scope: Scope,
+    /// How URLs are canonicalized.
+    pub canon: CanonRules,
+    /// Link batches handled at once.
+    pub concurrency: usize,
+}
+
+/// The frontier's backends.
+#[derive(Clone)]
+pub struct FrontierBackends {
+    /// Links in, fetch jobs out.
+    pub queue: Arc<dyn JobQueue>,
+    /// URLs already scheduled.
+    pub seen: Arc<dyn SeenSet>,
+    /// Live counters.
+    pub stats: Arc<CrawlStats>,
+}
+
+/// Runs the frontier until `shutdown` fires.
+///
+/// # Errors
+/// Fails only when the links queue cannot be consumed at start.
+pub async fn run(
+    config: FrontierConfig,
+    backends: FrontierBackends,
+    shutdown: Shutdown,
+) -> Result<(), BackendError> {
+    let consumer = backends
+        .queue
+        .consume(Queue::Links, config.concurrency as u16)
+        .await?;
+    let scheduler = Arc::new(schedule::Scheduler { config, backends });
+    let concurrency = scheduler.config.concurrency;
+    newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
+        let scheduler = scheduler.clone();
+        async move { scheduler.handle(delivery).await }
+    })
+    .await;
+    Ok(())
+}
+
+/// Publishes the start URLs as a depth-0 link batch for the frontier.
+///
+/// Safe to call at every start: URLs already seen are not scheduled again.
+///
+/// # Errors
+/// Fails when the links queue does not accept the batch.
+pub async fn seed(queue: &dyn JobQueue, seeds: &[Url]) -> Result<(), BackendError> {
+    let batch = LinkBatch {
+        depth: 0,
+        links: seeds
+            .iter()
+            .map(|url| DiscoveredLink {
+                url: url.to_string(),
+                kind: LinkKind::Seed,
+                related: false,
+            })
+            .collect(),
+    };
+    let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
+    queue
+        .publish(
+            Queue::Links,
+            vec![Message {
+                payload,
+                priority: 9,
+                partition_key: None,
+            }],
+        )
+        .await
+}

@@ -1,1 +1,171 @@
-//! newshound sink (work in progress).
+//! The article sink: appends article records to `articles.jsonl`, each
+//! (canonical URL, content hash) once, across restarts.
+//!
+//! Layout:
+//! - [`JsonlSink`]: the [`ArticleSink`] over one JSONL file;
+//! - `recover`: reading back the file at open (dedup keys, torn last line).
+//!
+//! The file itself is the dedup state: at open it is scanned for the keys it
+//! holds, and a torn last line (the process died mid-write) is cut off. So a
+//! record is either in the file or will be written again; never twice.
+#![deny(missing_docs)]
+
+mod recover;
+
+use async_trait::async_trait;
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{mpsc, oneshot};
+
+use newshound_core::message::Article;
+use newshound_core::{ArticleSink, BackendError};
+
+/// The output file name inside the output directory.
+pub const ARTICLES_FILE: &str = "articles.jsonl";
+
+/// The sink could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("article output {path}: {source}")]
+pub struct SinkError {
+    /// The file.
+    pub path: PathBuf,
+    /// What failed.
+    pub source: std::io::Error,
+}
+
+struct WriteRequest {
+    articles: Vec<Article>,
+    reply: oneshot::Sender<Result<usize, String>>,
+}
+
+/// Writes articles to `<dir>/articles.jsonl`, one JSON object per line.
+///
+/// Writes from all tasks go through one writer thread that appends whatever
+/// is waiting and syncs the file once per batch (group commit); a `write`
+/// returns after the sync.
+#[derive(Clone)]
+pub struct JsonlSink {
+    requests: mpsc::Sender<WriteRequest>,
+    written: Arc<AtomicU64>,
+    path: PathBuf,
+}
+
+impl JsonlSink {
+    /// Opens (or creates) the output in `dir`, recovering its dedup keys.
+    ///
+    /// # Errors
+    /// Fails when the directory or file cannot be created, read or repaired.
+    pub fn open(dir: &Path) -> Result<JsonlSink, SinkError> {
+        let path = dir.join(ARTICLES_FILE);
+        let fail = |source| SinkError {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let (keys, records) = recover::recover(&path).map_err(fail)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(fail)?;
+        let (requests, rx) = mpsc::channel(1024);
+        let written = Arc::new(AtomicU64::new(records));
+        std::thread::Builder::new()
+            .name("jsonl-sink".into())
+            .spawn(move || writer(file, keys, rx))
+            .map_err(fail)?;
+        Ok(JsonlSink {
+            requests,
+            written,
+            path,
+        })
+    }
+
+    /// Records in the file (those from earlier runs included).
+    pub fn records(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[async_trait]
+impl ArticleSink for JsonlSink {
+    async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
+        if articles.is_empty() {
+            return Ok(0);
+        }
+        let (reply, rx) = oneshot::channel();
+        self.requests
+            .send(WriteRequest { articles, reply })
+            .await
+            .map_err(|_| BackendError::Closed)?;
+        let new = rx
+            .await
+            .map_err(|_| BackendError::Closed)?
+            .map_err(BackendError::Failed)?;
+        self.written.fetch_add(new as u64, Ordering::Relaxed);
+        Ok(new)
+    }
+}
+
+/// The dedup key of a record.
+pub(crate) fn record_key(canonical_url: &str, content_hash: &str) -> u128 {
+    let mut bytes = Vec::with_capacity(canonical_url.len() + content_hash.len() + 1);
+    bytes.extend_from_slice(canonical_url.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(content_hash.as_bytes());
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+fn writer(mut file: File, mut keys: HashSet<u128>, mut rx: mpsc::Receiver<WriteRequest>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while let Ok(next) = rx.try_recv() {
+            batch.push(next);
+        }
+        let mut buffer = Vec::new();
+        let mut added = Vec::new();
+        let mut counts = Vec::with_capacity(batch.len());
+        for request in &batch {
+            let mut new = 0;
+            for article in &request.articles {
+                let key = record_key(&article.canonical_url, &article.content_hash);
+                if keys.contains(&key) || added.contains(&key) {
+                    continue;
+                }
+                // Serializing our own record type to JSON cannot fail.
+                if serde_json::to_writer(&mut buffer, article).is_ok() {
+                    buffer.push(b'\n');
+                    added.push(key);
+                    new += 1;
+                }
+            }
+            counts.push(new);
+        }
+        let result = file.write_all(&buffer).and_then(|()| file.sync_data());
+        match result {
+            Ok(()) => {
+                keys.extend(added);
+                for (request, new) in batch.into_iter().zip(counts) {
+                    drop(request.reply.send(Ok(new)));
+                }
+            }
+            Err(e) => {
+                // The file may now end in a partial line; it is repaired at
+                // the next open, and the callers will write again.
+                tracing::error!(error = %e, "Article output write failed");
+                for request in batch {
+                    drop(request.reply.send(Err(e.to_string())));
+                }
+            }
+        }
+    }
+}

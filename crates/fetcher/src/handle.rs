@@ -1,0 +1,182 @@
+//! What happens to one fetch job: robots check, politeness wait, fetch, and
+//! the settlement of its delivery.
+//!
+//! | outcome                               | delivery                      |
+//! |---------------------------------------|-------------------------------|
+//! | 2xx                                   | page published, then acked    |
+//! | robots.txt disallows                  | acked (counted)               |
+//! | 4xx other than 408/429                | acked (counted)               |
+//! | transport error, 408, 429, 5xx        | retried with backoff          |
+//! | retries used up, body too large, loop | dead-lettered with the reason |
+
+use reqwest::Client;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::hosts::Hosts;
+use crate::http::{self, FetchError};
+use crate::robots::{RobotsCache, RobotsVerdict};
+use crate::{FetcherBackends, FetcherConfig};
+use newshound_core::canon::host_key;
+use newshound_core::message::{FetchJob, FetchedPage, compress};
+use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
+
+/// Shared state of one fetch worker.
+pub(crate) struct Worker {
+    pub client: Client,
+    pub hosts: Hosts,
+    pub robots: RobotsCache,
+    pub budget: Option<AtomicU64>,
+    pub requests: AtomicU64,
+    pub stop: Shutdown,
+    pub config: FetcherConfig,
+    pub backends: FetcherBackends,
+}
+
+/// How a delivery ends.
+enum Verdict {
+    Done,
+    Retry(Duration, String),
+    Dead(String),
+    Requeue,
+}
+
+impl Worker {
+    /// Handles one delivery and settles it.
+    pub(crate) async fn handle(&self, delivery: Delivery) {
+        let verdict = match codec::decode::<FetchJob>(&delivery.payload) {
+            Ok(job) => self.fetch_job(&job, delivery.attempt).await,
+            Err(e) => Verdict::Dead(e.to_string()),
+        };
+        let stats = &self.backends.stats;
+        let settled = match verdict {
+            Verdict::Done => delivery.ack().await,
+            Verdict::Requeue => delivery.requeue().await,
+            Verdict::Retry(delay, reason) if delivery.attempt < self.config.fetch.max_attempts => {
+                tracing::debug!(%reason, attempt = delivery.attempt, "Fetch will be retried");
+                delivery.retry_after(delay).await
+            }
+            Verdict::Retry(_, reason) | Verdict::Dead(reason) => {
+                tracing::warn!(%reason, "Fetch job dead-lettered");
+                CrawlStats::add(&stats.dead_letters, 1);
+                delivery.dead_letter(&reason).await
+            }
+        };
+        if let Err(e) = settled {
+            // Unsettled deliveries come back (at-least-once); nothing is lost.
+            tracing::warn!(error = %e, "Could not settle fetch job");
+        }
+    }
+
+    /// Takes one page from the budget; `false` when it is spent.
+    fn take_budget(&self) -> bool {
+        match &self.budget {
+            None => true,
+            Some(left) => left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok(),
+        }
+    }
+
+    async fn fetch_job(&self, job: &FetchJob, attempt: u32) -> Verdict {
+        let stats = &self.backends.stats;
+        let host = host_key(&job.url);
+        let max_body = self.config.fetch.max_body_bytes;
+        let host_ref = host.as_str();
+        let rules = self
+            .robots
+            .verdict(&job.url, &host, |robots_url| async move {
+                let _slot = self.hosts.enter(host_ref, None).await;
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                http::get(&self.client, &robots_url, self.robots.max_bytes()).await
+            })
+            .await;
+        let rules = match rules {
+            RobotsVerdict::Rules(rules) => rules,
+            RobotsVerdict::Unavailable(reason) => {
+                return Verdict::Retry(self.backoff(attempt), reason);
+            }
+        };
+        if !rules.is_url_allowed(&job.url) {
+            CrawlStats::add(&stats.robots_denied, 1);
+            tracing::debug!(url = %job.url, "Disallowed by robots.txt");
+            return Verdict::Done;
+        }
+        if !self.take_budget() {
+            self.stop.trigger();
+            return Verdict::Requeue;
+        }
+        let _slot = self.hosts.enter(&host, rules.crawl_delay()).await;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = match http::get(&self.client, &job.url, max_body).await {
+            Ok(r) => r,
+            Err(e @ FetchError::Transport(_)) => {
+                CrawlStats::add(&stats.fetch_errors, 1);
+                return Verdict::Retry(self.backoff(attempt), e.to_string());
+            }
+            Err(e) => {
+                CrawlStats::add(&stats.fetch_errors, 1);
+                return Verdict::Dead(format!("{}: {e}", job.url));
+            }
+        };
+        let status = response.status;
+        if status.is_success() {
+            return self.publish(job, response).await;
+        }
+        CrawlStats::add(&stats.fetch_errors, 1);
+        let reason = format!("{} answered {status}", job.url);
+        if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
+            let delay = response
+                .retry_after
+                .unwrap_or_default()
+                .max(self.backoff(attempt));
+            return Verdict::Retry(delay.min(Duration::from_secs(3600)), reason);
+        }
+        tracing::debug!(%reason, "Page not fetched");
+        Verdict::Done
+    }
+
+    async fn publish(&self, job: &FetchJob, response: http::Response) -> Verdict {
+        let stats = &self.backends.stats;
+        let body_zstd = match compress(&response.body) {
+            Ok(b) => b,
+            Err(e) => return Verdict::Retry(self.backoff(1), format!("compress: {e}")),
+        };
+        let page = FetchedPage {
+            job: job.clone(),
+            final_url: response.final_url,
+            status: response.status.as_u16(),
+            content_type: response.content_type,
+            fetched_at: chrono::Utc::now(),
+            body_zstd,
+        };
+        let payload = match codec::encode(&page) {
+            Ok(p) => p,
+            Err(e) => return Verdict::Dead(e.to_string()),
+        };
+        let message = Message {
+            payload,
+            priority: job.priority(),
+            partition_key: None,
+        };
+        match self
+            .backends
+            .queue
+            .publish(Queue::Pages, vec![message])
+            .await
+        {
+            Ok(()) => {
+                CrawlStats::add(&stats.pages_fetched, 1);
+                CrawlStats::add(&stats.bytes_fetched, response.body.len() as u64);
+                Verdict::Done
+            }
+            Err(e) => Verdict::Retry(self.backoff(1), format!("publish page: {e}")),
+        }
+    }
+
+    /// Exponential backoff: base × 2^(attempt-1), at most an hour.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+        (self.config.fetch.retry_base_delay * factor).min(Duration::from_secs(3600))
+    }
+}

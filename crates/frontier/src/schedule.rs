@@ -1,0 +1,106 @@
+//! Scheduling one batch of discovered links.
+
+use std::collections::HashSet;
+use std::time::Duration;
+use url::Url;
+
+use crate::{FrontierBackends, FrontierConfig};
+use newshound_core::canon::{fingerprint, host_key};
+use newshound_core::message::{FetchJob, LinkBatch};
+use newshound_core::{CrawlStats, Delivery, Message, Queue, codec};
+
+/// Delay before a batch whose backend calls failed is tried again.
+const BACKEND_RETRY: Duration = Duration::from_secs(2);
+
+pub(crate) struct Scheduler {
+    pub config: FrontierConfig,
+    pub backends: FrontierBackends,
+}
+
+impl Scheduler {
+    /// Schedules the new URLs of one batch, then acks it.
+    ///
+    /// The seen-set is updated before the jobs are published, so a crash in
+    /// between would leave URLs marked seen but never fetched. To close that
+    /// gap a redelivered batch (its first handling died before the ack)
+    /// publishes every in-scope URL again, seen or not; the duplicates this
+    /// may cause are absorbed by the sink's dedup.
+    pub(crate) async fn handle(&self, delivery: Delivery) {
+        let batch: LinkBatch = match codec::decode(&delivery.payload) {
+            Ok(b) => b,
+            Err(e) => {
+                CrawlStats::add(&self.backends.stats.dead_letters, 1);
+                log_settle(delivery.dead_letter(&e.to_string()).await);
+                return;
+            }
+        };
+        let jobs = self.in_scope(&batch);
+        let fingerprints: Vec<u64> = jobs.iter().map(|j| fingerprint(&j.url)).collect();
+        let fresh = match self.backends.seen.insert_new(&fingerprints).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                tracing::warn!(error = %e, "Seen-set unavailable; batch will be retried");
+                log_settle(delivery.retry_after(BACKEND_RETRY).await);
+                return;
+            }
+        };
+        let redelivered = delivery.redelivered;
+        let messages: Vec<Message> = jobs
+            .into_iter()
+            .zip(fresh)
+            .filter(|(_, fresh)| *fresh || redelivered)
+            .filter_map(|(job, _)| {
+                let payload = codec::encode(&job).ok()?;
+                Some(Message {
+                    payload,
+                    priority: job.priority(),
+                    partition_key: Some(host_key(&job.url)),
+                })
+            })
+            .collect();
+        let scheduled = messages.len() as u64;
+        if let Err(e) = self.backends.queue.publish(Queue::Fetch, messages).await {
+            tracing::warn!(error = %e, "Fetch jobs not published; batch will be retried");
+            // Redelivery is not flagged by a retry, so requeue instead: the
+            // batch comes back marked redelivered and republishes everything.
+            log_settle(delivery.requeue().await);
+            return;
+        }
+        CrawlStats::add(&self.backends.stats.urls_scheduled, scheduled);
+        log_settle(delivery.ack().await);
+    }
+
+    /// Canonical, in-scope, de-duplicated fetch jobs of a batch.
+    fn in_scope(&self, batch: &LinkBatch) -> Vec<FetchJob> {
+        let mut seen_here = HashSet::new();
+        let mut jobs = Vec::with_capacity(batch.links.len());
+        for link in &batch.links {
+            let Ok(url) = Url::parse(&link.url) else {
+                continue;
+            };
+            let Some(url) = self.config.canon.canonicalize(&url) else {
+                continue;
+            };
+            if self.config.scope.check(&url, batch.depth).is_err() {
+                continue;
+            }
+            if !seen_here.insert(url.to_string()) {
+                continue;
+            }
+            jobs.push(FetchJob {
+                url,
+                depth: batch.depth,
+                kind: link.kind,
+                related: link.related,
+            });
+        }
+        jobs
+    }
+}
+
+fn log_settle(result: Result<(), newshound_core::BackendError>) {
+    if let Err(e) = result {
+        // The delivery stays unacked and comes back: nothing is lost.
+        tracing::warn!(error = %e, "Could not settle link batch");
+    }
+}
