@@ -1,1 +1,292 @@
-//! newshound extract (work in progress).
+//! Pure article extraction for newshound: HTML bytes, the page URL and options in; page kind,
+//! metadata, body text and classified links out. No I/O, no async, deterministic.
+//!
+//! Layout:
+//! - [`decode_html`] (`decode.rs`): charset from BOM, HTTP header, `<meta>`, chardetng.
+//! - `dom.rs`: one walk over the parsed tree into an element table, text blocks, links, metas.
+//! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
+//! - `body.rs`: container scoring and body assembly; images and captions.
+//! - `metadata/`: JSON-LD, `<meta>`, bylines and dates, reconciled.
+//! - `links.rs`: link classification; `kind.rs`: article vs hub; `lang.rs`: language.
+//! - `options.rs`: [`ExtractOptions`] and per-site [`SiteSelectors`].
+#![deny(missing_docs)]
+
+mod body;
+mod classify;
+mod decode;
+mod dom;
+mod kind;
+mod lang;
+mod links;
+mod metadata;
+mod options;
+mod text;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset};
+use scraper::Html;
+use url::Url;
+
+pub use decode::decode_html;
+pub use options::{ExtractOptions, RawSelectors, SelectorError, SiteSelectors};
+
+/// Whether a page is one article or a list of links to articles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PageKind {
+    /// A single story.
+    Article,
+    /// A home, section, tag, author, search or other list page.
+    Hub,
+}
+
+/// What a link points to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum LinkKind {
+    /// A story on the same site.
+    Article,
+    /// A list page on the same site.
+    Hub,
+    /// An RSS/Atom feed on the same site.
+    Feed,
+    /// Another registrable domain.
+    OffSite,
+    /// An image, document, script or other file.
+    Asset,
+}
+
+/// One link of the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Absolute URL, resolved against `<base>` or the page URL; fragment kept.
+    pub url: Url,
+    /// What it points to.
+    pub kind: LinkKind,
+    /// Inside a related / top stories / most read / recommended box.
+    pub related: bool,
+}
+
+/// An image of the article.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// Absolute URL.
+    pub url: String,
+    /// Caption or credit text.
+    pub caption: Option<String>,
+}
+
+/// The fields of an article page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ArticleFields {
+    /// Headline.
+    pub title: String,
+    /// Standfirst or description.
+    pub subtitle: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication time (RFC 3339 offset kept).
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Last update.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Section.
+    pub section: Option<String>,
+    /// Tags / keywords.
+    pub tags: Vec<String>,
+    /// Paragraphs joined by a blank line.
+    pub body: String,
+    /// Images with captions.
+    pub images: Vec<Image>,
+    /// Absolute URLs of related-story links.
+    pub related: Vec<String>,
+}
+
+/// The result of [`extract`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Extraction {
+    /// Article or hub.
+    pub kind: PageKind,
+    /// `<link rel=canonical>` or `og:url`, absolute.
+    pub canonical_url: Option<Url>,
+    /// Language (lower-case primary subtag, e.g. `en`).
+    pub language: Option<String>,
+    /// Article fields; `Some` iff `kind == Article`.
+    pub article: Option<ArticleFields>,
+    /// Every link, classified.
+    pub links: Vec<Link>,
+    /// Name of the encoding the bytes were decoded with.
+    pub encoding: &'static str,
+}
+
+/// Extracts everything from one page. Never panics; malformed HTML still gives a result.
+pub fn extract(
+    html: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+    options: &ExtractOptions,
+) -> Extraction {
+    let (text, encoding) = decode_html(html, content_type);
+    let parsed = Html::parse_document(&text);
+    let doc = dom::walk(&parsed);
+    let tz = options.default_timezone;
+    let sel = &options.selectors;
+
+    let base = doc
+        .base
+        .and_then(|b| url.join(b).ok())
+        .unwrap_or_else(|| url.clone());
+    let canonical_url = doc.canonical.and_then(|c| base.join(c).ok());
+
+    let ld = metadata::jsonld::read(&doc.jsonld);
+    let meta = metadata::meta::read(&doc);
+    let canonical_url =
+        canonical_url.or_else(|| meta.url.as_deref().and_then(|u| base.join(u).ok()));
+
+    let (forced, excluded) = overrides(&parsed, &doc, sel);
+    let body = body::extract(&doc, forced.as_ref(), &excluded);
+    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, tz);
+    apply_overrides(&parsed, sel, tz, &mut fields);
+
+    let mut body_text = body.paragraphs.join("\n\n");
+    if let Some(ld_body) = ld
+        .body
+        .as_deref()
+        .filter(|b| b.len() > body_text.len() * 2 && b.len() > 500)
+    {
+        body_text = ld_body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+    }
+    let links = links::collect(&doc, url, &base);
+    let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
+    let kind = kind::decide(
+        &doc,
+        &kind::KindInput {
+            og_type: meta.og_type.as_deref(),
+            ld_article: ld.is_article,
+            ld_hub: ld.is_hub,
+            good: body.good.max(text::weight(&body_text) / 2),
+            bad: body.bad,
+            dated: fields.published.is_some(),
+            url_article: links::looks_like_article(url, ""),
+        },
+    );
+    let article = (kind == PageKind::Article).then(|| {
+        let mut images: Vec<Image> = body::images(&doc, body.container)
+            .into_iter()
+            .filter_map(|(src, caption)| {
+                base.join(&src).ok().map(|u| Image {
+                    url: u.to_string(),
+                    caption,
+                })
+            })
+            .collect();
+        if images.is_empty()
+            && let Some(u) = meta
+                .image
+                .as_deref()
+                .or(ld.image.as_deref())
+                .and_then(|s| base.join(s).ok())
+        {
+            images.push(Image {
+                url: u.to_string(),
+                caption: None,
+            });
+        }
+        let related = links
+            .iter()
+            .filter(|l| l.related && l.kind == LinkKind::Article)
+            .map(|l| l.url.to_string())
+            .collect();
+        ArticleFields {
+            title: fields.title,
+            subtitle: fields.subtitle,
+            authors: fields.authors,
+            published: fields.published,
+            updated: fields.updated,
+            section: fields.section,
+            tags: fields.tags,
+            body: body_text,
+            images,
+            related,
+        }
+    });
+    Extraction {
+        kind,
+        canonical_url,
+        language,
+        article,
+        links,
+        encoding: encoding.name(),
+    }
+}
+
+/// Element indices matched by the body and exclude overrides.
+fn overrides(
+    parsed: &Html,
+    doc: &dom::Doc<'_>,
+    sel: &SiteSelectors,
+) -> (Option<HashSet<u32>>, HashSet<u32>) {
+    if sel.body.is_none() && sel.exclude.is_empty() {
+        return (None, HashSet::new());
+    }
+    let index: std::collections::HashMap<_, u32> = doc
+        .elems
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.el.id(), i as u32))
+        .collect();
+    let matched = |s: &scraper::Selector| -> HashSet<u32> {
+        parsed
+            .select(s)
+            .filter_map(|e| index.get(&e.id()).copied())
+            .collect()
+    };
+    let forced = sel.body.as_ref().map(&matched).filter(|s| !s.is_empty());
+    let excluded = sel.exclude.iter().flat_map(&matched).collect();
+    (forced, excluded)
+}
+
+/// Title, authors and date from per-site selectors, when set and matching.
+fn apply_overrides(
+    parsed: &Html,
+    sel: &SiteSelectors,
+    tz: Option<chrono_tz::Tz>,
+    m: &mut metadata::Meta,
+) {
+    let text = |e: scraper::ElementRef<'_>| text::collapse(&e.text().collect::<String>());
+    if let Some(t) = sel
+        .title
+        .as_ref()
+        .and_then(|s| parsed.select(s).next())
+        .map(text)
+        .filter(|t| !t.is_empty())
+    {
+        m.title = t;
+    }
+    if let Some(s) = &sel.authors {
+        let names: Vec<String> = parsed
+            .select(s)
+            .flat_map(|e| metadata::byline::clean_authors(&text(e)))
+            .collect();
+        if !names.is_empty() {
+            m.authors = names;
+        }
+    }
+    if let Some(e) = sel.published.as_ref().and_then(|s| parsed.select(s).next()) {
+        let raw = e
+            .value()
+            .attr("datetime")
+            .or(e.value().attr("content"))
+            .map(str::to_string)
+            .unwrap_or_else(|| text(e));
+        if let Some((d, _)) = metadata::dates::parse(&raw, tz) {
+            m.published = Some(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! The article body: one bottom-up scoring pass picks the container with the most running text
+//! net of links and boilerplate, then its blocks are emitted in order without boilerplate.
+
+use std::collections::HashSet;
+
+use crate::dom::{Doc, NONE, Tag};
+use crate::text::ends_sentence;
+
+/// Weight a block needs to count as running text on its own.
+const MIN_GOOD: u32 = 40;
+/// Weight a sentence-like block needs.
+const MIN_SENTENCE: u32 = 20;
+
+/// The chosen container and its score details.
+pub(crate) struct Body {
+    /// Index of the container element ([`NONE`] when the page has no text).
+    pub container: u32,
+    /// Running text weight inside the container.
+    pub good: u32,
+    /// Link and boilerplate weight inside the container.
+    pub bad: u32,
+    /// Paragraphs in order.
+    pub paragraphs: Vec<String>,
+    /// Indices of the blocks emitted (parallel to their paragraphs' origin).
+    pub blocks: Vec<usize>,
+}
+
+fn is_good(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
+    let e = &doc.elems[b.elem as usize];
+    if matches!(e.tag, Tag::H(_)) || e.caption {
+        return false;
+    }
+    let own = b.weight - b.link_weight;
+    b.link_weight * 10 < b.weight * 3
+        && (own >= MIN_GOOD || (own >= MIN_SENTENCE && ends_sentence(&b.text)))
+}
+
+/// Scores every element and returns the best container (or the override's).
+pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<i64>, Vec<i64>) {
+    let n = doc.elems.len();
+    let mut good = vec![0i64; n];
+    let mut bad = vec![0i64; n];
+    for b in &doc.blocks {
+        let i = b.elem as usize;
+        if is_good(doc, b) {
+            good[i] += i64::from(b.weight - b.link_weight);
+            bad[i] += i64::from(b.link_weight);
+        } else {
+            bad[i] += i64::from(b.link_weight) + i64::from(b.weight - b.link_weight) / 3;
+        }
+    }
+    for i in (1..n).rev() {
+        let p = doc.elems[i].parent;
+        if p == NONE {
+            continue;
+        }
+        let (g, b) = (good[i], bad[i]);
+        let p = p as usize;
+        if doc.elems[i].sig.boiler || doc.elems[i].sig.related {
+            bad[p] += b + g;
+        } else {
+            good[p] += g;
+            bad[p] += b;
+        }
+    }
+    if let Some(set) = forced
+        && let Some(&first) = set.iter().min()
+    {
+        return (first, good, bad);
+    }
+    let mut best = NONE;
+    let mut best_score = i64::MIN;
+    for i in 0..n {
+        let score = good[i] - bad[i];
+        if good[i] > 0 && score >= best_score {
+            best = i as u32;
+            best_score = score;
+        }
+    }
+    (best, good, bad)
+}
+
+/// Extracts the body paragraphs.
+pub(crate) fn extract(
+    doc: &Doc<'_>,
+    forced: Option<&HashSet<u32>>,
+    excluded: &HashSet<u32>,
+) -> Body {
+    let (container, good, bad) = choose(doc, forced);
+    let mut body = Body {
+        container,
+        good: 0,
+        bad: 0,
+        paragraphs: Vec::new(),
+        blocks: Vec::new(),
+    };
+    if container == NONE {
+        return body;
+    }
+    body.good = good[container as usize].max(0) as u32;
+    body.bad = bad[container as usize].max(0) as u32;
+    let in_scope = |elem: u32| match forced {
+        Some(set) if !set.is_empty() => set.iter().any(|&c| doc.contains(c, elem)),
+        _ => doc.contains(container, elem),
+    };
+    for (bi, b) in doc.blocks.iter().enumerate() {
+        if !in_scope(b.elem) {
+            continue;
+        }
+        let e = &doc.elems[b.elem as usize];
+        let boiler = e.boiler_anc;
+        if boiler != NONE && boiler > container && forced.is_none() {
+            continue;
+        }
+        if e.caption || e.tag == Tag::H(1) || b.link_weight * 2 > b.weight {
+            continue;
+        }
+        if !excluded.is_empty() && ancestors(doc, b.elem).any(|a| excluded.contains(&a)) {
+            continue;
+        }
+        if is_meta_line(doc, b) {
+            continue;
+        }
+        for para in b.text.split("\n\n") {
+            let para = para
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            if !para.is_empty() {
+                body.paragraphs.push(para);
+                body.blocks.push(bi);
+            }
+        }
+    }
+    body
+}
+
+/// A short byline, dateline or byline-box line inside the article (metadata, not body).
+fn is_meta_line(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
+    if b.weight > 150 {
+        return false;
+    }
+    if ancestors(doc, b.elem)
+        .take(3)
+        .any(|a| doc.elems[a as usize].sig.byline)
+        && b.weight < 100
+    {
+        return true;
+    }
+    if crate::metadata::byline::byline_line(&b.text).is_some() && !ends_sentence(&b.text) {
+        return true;
+    }
+    let lower = b.text.to_lowercase();
+    crate::metadata::DATE_WORDS
+        .iter()
+        .any(|w| lower.starts_with(w))
+        && crate::metadata::dates::parse(&lower, None).is_some()
+}
+
+/// The element whose images belong to the article: the nearest `<article>`/`<main>` above
+/// the container (within a few levels), else the container's parent.
+fn image_scope(doc: &Doc<'_>, container: u32) -> u32 {
+    ancestors(doc, container)
+        .take(5)
+        .find(|&a| matches!(doc.elems[a as usize].tag, Tag::Article | Tag::Main))
+        .or_else(|| ancestors(doc, container).nth(1))
+        .unwrap_or(container)
+}
+
+/// `idx` and its ancestors, innermost first.
+pub(crate) fn ancestors<'d>(doc: &'d Doc<'_>, idx: u32) -> impl Iterator<Item = u32> + 'd {
+    std::iter::successors(Some(idx), |&i| {
+        let p = doc.elems[i as usize].parent;
+        (p != NONE).then_some(p)
+    })
+}
+
+/// Images inside the container, with captions from their figure or a nearby caption element.
+pub(crate) fn images(doc: &Doc<'_>, container: u32) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    if container == NONE {
+        return out;
+    }
+    let container = image_scope(doc, container);
+    for (idx, src) in &doc.images {
+        if !doc.contains(container, *idx) {
+            continue;
+        }
+        let boiler = doc.elems[*idx as usize].boiler_anc;
+        if boiler != NONE && boiler > container {
+            continue;
+        }
+        let scope = ancestors(doc, *idx)
+            .skip(1)
+            .take(4)
+            .take_while(|&a| a > container)
+            .find(|&a| doc.elems[a as usize].tag == Tag::Figure)
+            .or_else(|| ancestors(doc, *idx).nth(2).filter(|&a| a > container));
+        let caption = scope.and_then(|s| {
+            let text: Vec<&str> = doc
+                .blocks
+                .iter()
+                .filter(|b| doc.contains(s, b.elem) && doc.elems[b.elem as usize].caption)
+                .map(|b| b.text.as_str())
+                .collect();
+            (!text.is_empty()).then(|| crate::text::collapse(&text.join(" ")))
+        });
+        if !out.iter().any(|(u, _)| u == src) {
+            out.push((src.clone(), caption));
+        }
+    }
+    out
+}

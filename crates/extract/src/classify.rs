@@ -1,0 +1,316 @@
+//! Class/id/role signals: boilerplate containers, captions, bylines and related-story boxes.
+
+/// What an element's own attributes say about it.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Signals {
+    /// Navigation, sharing, ads, comments, footers and the like.
+    pub boiler: bool,
+    /// A box of related / recommended / most-read stories.
+    pub related: bool,
+    /// A photo caption or credit.
+    pub caption: bool,
+    /// A byline or author box.
+    pub byline: bool,
+}
+
+/// Whole tokens of a class or id that mark boilerplate.
+const BOILER_TOKENS: &[&str] = &[
+    "ad",
+    "ads",
+    "advert",
+    "adv",
+    "advertisement",
+    "banner",
+    "breadcrumb",
+    "breadcrumbs",
+    "comment",
+    "comments",
+    "cookie",
+    "footer",
+    "menu",
+    "nav",
+    "navbar",
+    "navigation",
+    "newsletter",
+    "promo",
+    "share",
+    "sharing",
+    "sidebar",
+    "social",
+    "sponsor",
+    "sponsored",
+    "subscribe",
+    "subscription",
+    "toolbar",
+    "widget",
+    "paywall",
+    "signup",
+    "masthead",
+    "outbrain",
+    "taboola",
+    "disqus",
+    "modal",
+    "popup",
+    "print",
+    "skip",
+    "sr",
+    "visually",
+    "copyright",
+    "tags",
+    "tag",
+    "topics",
+    "keywords",
+    "rating",
+    "login",
+    "pagination",
+    "pager",
+    "gallery",
+    "slideshow",
+    "carousel",
+    "video",
+    "player",
+    "audio",
+    "podcast",
+    "infobox",
+    "toc",
+    "dfp",
+    "gpt",
+    "googleads",
+    "adsense",
+    "banners",
+    "feedback",
+    "survey",
+];
+
+/// Substrings of a class or id that mark boilerplate (long enough to be unambiguous).
+const BOILER_SUBSTR: &[&str] = &[
+    "advert",
+    "comment",
+    "newsletter",
+    "sharebar",
+    "share-",
+    "social",
+    "sidebar",
+    "footer",
+    "breadcrumb",
+    "cookie",
+    "subscribe",
+    "sponsor",
+    "outbrain",
+    "taboola",
+    "paywall",
+    "-ad-",
+    "adslot",
+    "ad-slot",
+    "adunit",
+    "ad-unit",
+    "ad-container",
+    "ad-wrapper",
+    "related",
+    "recommend",
+    "popular",
+    "mostread",
+    "most-read",
+    "trending",
+    "readmore",
+    "read-more",
+    "more-stories",
+    "author-bio",
+    "authorbio",
+    "navigation",
+    "copyright",
+    "promo",
+    "banner",
+    "nav-",
+    "-nav",
+    "signup",
+    "sign-up",
+    "login",
+    "headerbar",
+    "topbar",
+    "social-",
+    "sns",
+    "recirc",
+    "livefeed",
+];
+
+/// Substrings that mark a related-stories box.
+const RELATED_SUBSTR: &[&str] = &[
+    "related",
+    "recommend",
+    "popular",
+    "mostread",
+    "most-read",
+    "most_read",
+    "trending",
+    "more-stories",
+    "morestories",
+    "more-from",
+    "top-stories",
+    "topstories",
+    "readmore",
+    "read-more",
+    "also-read",
+    "further-reading",
+    "recirc",
+    "more-news",
+    "morenews",
+    "hot-news",
+    "ranking",
+    "rank",
+];
+
+const CAPTION_SUBSTR: &[&str] = &["caption", "credit", "photo-desc", "img-desc", "image-desc"];
+
+const BYLINE_SUBSTR: &[&str] = &[
+    "byline",
+    "author",
+    "writer",
+    "reporter",
+    "journalist",
+    "contributor",
+    "byl",
+];
+
+/// Tokens that look like boilerplate but name article containers.
+const SAFE_SUBSTR: &[&str] = &[
+    "article-body",
+    "articlebody",
+    "article_body",
+    "post-body",
+    "entry-content",
+    "story-body",
+    "main-content",
+    "article-content",
+    "post-content",
+    "body-text",
+    "content-body",
+];
+
+/// Classifies one element from its class, id and role attributes.
+pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Signals {
+    let mut s = Signals::default();
+    if let Some(r) = role {
+        let r = r.to_ascii_lowercase();
+        if matches!(
+            r.as_str(),
+            "navigation" | "banner" | "contentinfo" | "complementary" | "menu"
+        ) {
+            s.boiler = true;
+        }
+    }
+    for attr in [class, id].into_iter().flatten() {
+        if attr.is_empty() {
+            continue;
+        }
+        let lower = attr.to_ascii_lowercase();
+        if SAFE_SUBSTR.iter().any(|p| lower.contains(p)) {
+            continue;
+        }
+        if BOILER_SUBSTR.iter().any(|p| lower.contains(p))
+            || lower
+                .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+                .any(|t| BOILER_TOKENS.contains(&t))
+        {
+            s.boiler = true;
+        }
+        if RELATED_SUBSTR.iter().any(|p| lower.contains(p)) {
+            s.related = true;
+        }
+        if CAPTION_SUBSTR.iter().any(|p| lower.contains(p)) {
+            s.caption = true;
+        }
+        if BYLINE_SUBSTR.iter().any(|p| lower.contains(p)) {
+            s.byline = true;
+        }
+    }
+    s
+}
+
+/// Heading phrases (lower-cased) that introduce a related-stories box, in several languages.
+const RELATED_PHRASES: &[&str] = &[
+    "related",
+    "top stories",
+    "more by",
+    "more from",
+    "most read",
+    "most popular",
+    "recommended",
+    "read more",
+    "read also",
+    "also read",
+    "you may also",
+    "you might also",
+    "more stories",
+    "more news",
+    "trending",
+    "latest news",
+    "more on this",
+    "see also",
+    "editor's pick",
+    "mehr zum thema",
+    "lesen sie auch",
+    "meistgelesen",
+    "das könnte sie",
+    "weitere artikel",
+    "empfehlungen",
+    "à lire aussi",
+    "lire aussi",
+    "les plus lus",
+    "sur le même sujet",
+    "leggi anche",
+    "più letti",
+    "lee también",
+    "más leídas",
+    "relacionad",
+    "leia também",
+    "mais lidas",
+    "关联",
+    "相关",
+    "推荐",
+    "関連",
+    "おすすめ",
+    "관련",
+    "많이 본",
+    "인기",
+    "추천",
+    "기자의 다른",
+    "다른 기사",
+    "주요뉴스",
+    "주요 뉴스",
+    "최신뉴스",
+    "Читайте также",
+    "популяр",
+];
+
+/// Whether a heading's text introduces a related-stories box.
+pub(crate) fn is_related_heading(text: &str) -> bool {
+    if text.chars().count() > 60 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    RELATED_PHRASES
+        .iter()
+        .any(|p| lower.contains(&p.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boilerplate_classes() {
+        assert!(signals(Some("social-share"), None, None).boiler);
+        assert!(signals(Some("ad"), None, None).boiler);
+        assert!(!signals(Some("header-title"), None, None).boiler);
+        assert!(!signals(Some("article-body has-comments"), None, None).boiler);
+        assert!(signals(None, Some("related-articles"), None).related);
+    }
+
+    #[test]
+    fn related_headings() {
+        assert!(is_related_heading("Related stories"));
+        assert!(is_related_heading("관련기사"));
+        assert!(!is_related_heading("The war in Ukraine"));
+    }
+}

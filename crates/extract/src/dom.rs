@@ -1,0 +1,440 @@
+//! One pass over the parsed tree: a flat pre-order element table, text blocks, links, images,
+//! `<meta>` pairs, JSON-LD scripts and the other raw material of the later passes.
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+
+use crate::classify::{self, Signals};
+use crate::text::char_weight;
+
+/// Marks "no element".
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Tags the passes care about; everything else is inline or generic.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Tag {
+    /// `<p>`.
+    P,
+    /// `<h1>`..`<h6>` with the level.
+    H(u8),
+    /// `<li>`, `<dd>`, `<dt>`.
+    Li,
+    /// `<blockquote>`.
+    Quote,
+    /// `<pre>`.
+    Pre,
+    /// `<td>`, `<th>`.
+    Cell,
+    /// `<figure>`.
+    Figure,
+    /// `<figcaption>`.
+    Figcaption,
+    /// `<article>`.
+    Article,
+    /// `<main>`.
+    Main,
+    /// `<a>`.
+    A,
+    /// Any other block-level element.
+    Block,
+    /// Any other element (inline).
+    Inline,
+}
+
+/// One element of the pre-order table.
+pub(crate) struct Elem<'a> {
+    /// Parent index ([`NONE`] for the root).
+    pub parent: u32,
+    /// One past the last descendant's index.
+    pub end: u32,
+    /// Tag class.
+    pub tag: Tag,
+    /// What its attributes say.
+    pub sig: Signals,
+    /// Nearest boilerplate ancestor-or-self (filled after the walk).
+    pub boiler_anc: u32,
+    /// Inside a figure caption or caption-classed element.
+    pub caption: bool,
+    /// The element itself.
+    pub el: ElementRef<'a>,
+}
+
+/// A run of text between two block boundaries.
+pub(crate) struct Block {
+    /// Index of the innermost block-level element holding the text.
+    pub elem: u32,
+    /// Text, whitespace collapsed; `\n` marks a `<br>`.
+    pub text: String,
+    /// Weighted length of the text (see `text::char_weight`).
+    pub weight: u32,
+    /// Weighted length of the text inside links.
+    pub link_weight: u32,
+}
+
+/// A raw `<a href>`.
+pub(crate) struct RawLink<'a> {
+    /// The `href` attribute.
+    pub href: &'a str,
+    /// Index of the `<a>` element.
+    pub elem: u32,
+    /// Anchor text.
+    pub text: String,
+}
+
+/// Everything the walk gathers.
+#[derive(Default)]
+pub(crate) struct Doc<'a> {
+    /// Elements in document order.
+    pub elems: Vec<Elem<'a>>,
+    /// Text blocks in document order.
+    pub blocks: Vec<Block>,
+    /// Links in document order.
+    pub links: Vec<RawLink<'a>>,
+    /// `(element index, src)` of images.
+    pub images: Vec<(u32, String)>,
+    /// `<meta>` key (name, property, itemprop or http-equiv; lower-cased) and content.
+    pub metas: Vec<(String, &'a str)>,
+    /// JSON-LD script texts.
+    pub jsonld: Vec<String>,
+    /// `<title>` text.
+    pub title: Option<String>,
+    /// `<base href>`.
+    pub base: Option<&'a str>,
+    /// `<link rel=canonical>`.
+    pub canonical: Option<&'a str>,
+    /// `<link rel=alternate>` feeds.
+    pub feeds: Vec<&'a str>,
+    /// `<html lang>`.
+    pub lang: Option<&'a str>,
+    /// `(element index, datetime attribute, text)` of `<time>` elements.
+    pub times: Vec<(u32, Option<&'a str>, String)>,
+    /// `(itemprop, element index)` of microdata elements outside `<meta>`.
+    pub itemprops: Vec<(&'a str, u32)>,
+    /// Elements whose heading text introduces a related box.
+    pub related_headings: Vec<u32>,
+}
+
+fn tag_of(name: &str) -> (Tag, bool) {
+    let tag = match name {
+        "p" => Tag::P,
+        "h1" => Tag::H(1),
+        "h2" => Tag::H(2),
+        "h3" => Tag::H(3),
+        "h4" => Tag::H(4),
+        "h5" => Tag::H(5),
+        "h6" => Tag::H(6),
+        "li" | "dd" | "dt" => Tag::Li,
+        "blockquote" => Tag::Quote,
+        "pre" => Tag::Pre,
+        "td" | "th" => Tag::Cell,
+        "figure" => Tag::Figure,
+        "figcaption" => Tag::Figcaption,
+        "article" => Tag::Article,
+        "main" => Tag::Main,
+        "a" => Tag::A,
+        "div" | "section" | "aside" | "nav" | "header" | "footer" | "ul" | "ol" | "dl"
+        | "table" | "tbody" | "thead" | "tfoot" | "tr" | "form" | "address" | "details"
+        | "summary" | "fieldset" | "hr" | "center" | "dialog" | "menu" | "body" | "html"
+        | "caption" | "legend" | "option" | "label" => Tag::Block,
+        _ => Tag::Inline,
+    };
+    let skip = matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "select"
+            | "textarea"
+            | "button"
+            | "head"
+            | "title"
+            | "canvas"
+            | "video"
+            | "audio"
+            | "input"
+    );
+    (tag, skip)
+}
+
+fn structural_boiler(name: &str) -> bool {
+    matches!(
+        name,
+        "nav" | "aside" | "footer" | "form" | "menu" | "dialog"
+    )
+}
+
+fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() {
+        return true;
+    }
+    el.attr("style").is_some_and(|s| {
+        let s = s.to_ascii_lowercase();
+        s.contains("display:none") || s.contains("display: none")
+    })
+}
+
+struct Buf {
+    text: String,
+    weight: u32,
+    link_weight: u32,
+    space: bool,
+}
+
+impl Buf {
+    fn push_text(&mut self, s: &str, in_link: bool) {
+        for c in s.chars() {
+            if c.is_whitespace() || c == '\u{200b}' {
+                self.space = true;
+                continue;
+            }
+            if self.space && !self.text.is_empty() && !self.text.ends_with('\n') {
+                self.text.push(' ');
+            }
+            self.space = false;
+            self.text.push(c);
+            let w = char_weight(c);
+            self.weight += w;
+            if in_link {
+                self.link_weight += w;
+            }
+        }
+    }
+}
+
+/// Walks the whole document once.
+pub(crate) fn walk(html: &Html) -> Doc<'_> {
+    let mut doc = Doc::default();
+    let mut stack: Vec<u32> = Vec::new();
+    let mut block_stack: Vec<u32> = Vec::new();
+    let mut skip = 0u32;
+    let mut skip_stack: Vec<bool> = Vec::new();
+    let mut in_link = 0u32;
+    let mut link_open: Option<usize> = None;
+    let mut buf = Buf {
+        text: String::new(),
+        weight: 0,
+        link_weight: 0,
+        space: false,
+    };
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) if skip == 0 => {
+                    buf.push_text(t, in_link > 0);
+                    if let Some(l) = link_open {
+                        doc.links[l].text.push_str(t);
+                    }
+                }
+                Node::Element(e) => {
+                    let Some(el) = ElementRef::wrap(node) else {
+                        continue;
+                    };
+                    let name = e.name();
+                    let (tag, skip_tag) = tag_of(name);
+                    let idx = doc.elems.len() as u32;
+                    let parent = stack.last().copied().unwrap_or(NONE);
+                    let mut sig = classify::signals(e.attr("class"), e.id(), e.attr("role"));
+                    sig.boiler |= structural_boiler(name);
+                    let parent_caption = parent != NONE && doc.elems[parent as usize].caption;
+                    let caption = parent_caption || sig.caption || tag == Tag::Figcaption;
+                    doc.elems.push(Elem {
+                        parent,
+                        end: idx + 1,
+                        tag,
+                        sig,
+                        boiler_anc: NONE,
+                        caption,
+                        el,
+                    });
+                    stack.push(idx);
+                    head_element(&mut doc, name, e, el);
+                    let skips = skip_tag || (skip == 0 && is_hidden(e));
+                    skip += u32::from(skips);
+                    skip_stack.push(skips);
+                    if tag != Tag::Inline && tag != Tag::A {
+                        flush(&mut doc, &mut buf, block_stack.last().copied());
+                        block_stack.push(idx);
+                    } else if name == "br" && skip == 0 {
+                        buf.text.push('\n');
+                        buf.space = false;
+                    }
+                    if skip == 0 {
+                        if tag == Tag::A {
+                            in_link += 1;
+                            if let Some(href) = e.attr("href") {
+                                doc.links.push(RawLink {
+                                    href,
+                                    elem: idx,
+                                    text: String::new(),
+                                });
+                                link_open = Some(doc.links.len() - 1);
+                            }
+                        } else if name == "img" {
+                            let src = ["src", "data-src", "data-lazy-src", "data-original"]
+                                .iter()
+                                .filter_map(|a| e.attr(a))
+                                .find(|s| !s.is_empty() && !s.starts_with("data:"));
+                            if let Some(src) = src {
+                                doc.images.push((idx, src.to_string()));
+                            }
+                        } else if name == "time" {
+                            doc.times
+                                .push((idx, e.attr("datetime"), el.text().collect()));
+                        }
+                        if let Some(p) = e.attr("itemprop") {
+                            doc.itemprops.push((p, idx));
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                let Node::Element(e) = node.value() else {
+                    continue;
+                };
+                let Some(idx) = stack.pop() else { continue };
+                let (tag, _) = tag_of(e.name());
+                doc.elems[idx as usize].end = doc.elems.len() as u32;
+                if tag != Tag::Inline && tag != Tag::A {
+                    if let Tag::H(_) = tag
+                        && classify::is_related_heading(&buf.text)
+                    {
+                        doc.related_headings.push(idx);
+                    }
+                    flush(&mut doc, &mut buf, Some(idx));
+                    block_stack.pop();
+                }
+                if skip == 0 && tag == Tag::A {
+                    in_link = in_link.saturating_sub(1);
+                    link_open = None;
+                }
+                if skip_stack.pop().unwrap_or(false) {
+                    skip = skip.saturating_sub(1);
+                }
+            }
+        }
+    }
+    flush(&mut doc, &mut buf, block_stack.last().copied());
+    finish(&mut doc);
+    doc
+}
+
+fn head_element<'a>(
+    doc: &mut Doc<'a>,
+    name: &str,
+    e: &'a scraper::node::Element,
+    el: ElementRef<'a>,
+) {
+    match name {
+        "meta" => {
+            let key = e
+                .attr("property")
+                .or(e.attr("name"))
+                .or(e.attr("itemprop"))
+                .or(e.attr("http-equiv"));
+            if let (Some(k), Some(c)) = (key, e.attr("content")) {
+                doc.metas.push((k.trim().to_ascii_lowercase(), c));
+            }
+        }
+        "title" if doc.title.is_none() => doc.title = Some(el.text().collect()),
+        "html" => doc.lang = e.attr("lang").or(e.attr("xml:lang")),
+        "base" if doc.base.is_none() => doc.base = e.attr("href"),
+        "link" => {
+            let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
+            let ty = e.attr("type").unwrap_or("").to_ascii_lowercase();
+            if rel.split_whitespace().any(|r| r == "canonical") && doc.canonical.is_none() {
+                doc.canonical = e.attr("href");
+            } else if rel.contains("alternate") && (ty.contains("rss") || ty.contains("atom")) {
+                doc.feeds.extend(e.attr("href"));
+            }
+        }
+        "script"
+            if e.attr("type")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")) =>
+        {
+            doc.jsonld.push(el.text().collect());
+        }
+        _ => {}
+    }
+}
+
+fn flush(doc: &mut Doc<'_>, buf: &mut Buf, owner: Option<u32>) {
+    if buf.weight > 0
+        && let Some(elem) = owner
+    {
+        let text = std::mem::take(&mut buf.text);
+        doc.blocks.push(Block {
+            elem,
+            text: text.trim().to_string(),
+            weight: buf.weight,
+            link_weight: buf.link_weight,
+        });
+    }
+    buf.text.clear();
+    buf.weight = 0;
+    buf.link_weight = 0;
+    buf.space = false;
+}
+
+/// Marks related boxes found through their headings and fills `boiler_anc`.
+fn finish(doc: &mut Doc<'_>) {
+    for &h in &doc.related_headings {
+        let end = doc.elems[h as usize].end;
+        let mut cur = h;
+        loop {
+            let p = doc.elems[cur as usize].parent;
+            if p == NONE {
+                break;
+            }
+            cur = p;
+            if doc.elems[p as usize].end > end {
+                break;
+            }
+        }
+        if doc.elems[cur as usize].tag != Tag::Block
+            || doc.elems[cur as usize].el.value().name() != "body"
+        {
+            doc.elems[cur as usize].sig.related = true;
+        }
+    }
+    for i in 0..doc.elems.len() {
+        let e = &doc.elems[i];
+        let own = e.sig.boiler || e.sig.related;
+        let inherited = if e.parent == NONE {
+            NONE
+        } else {
+            doc.elems[e.parent as usize].boiler_anc
+        };
+        doc.elems[i].boiler_anc = if own { i as u32 } else { inherited };
+    }
+}
+
+impl Doc<'_> {
+    /// Whether `anc` is `idx` or one of its ancestors.
+    pub(crate) fn contains(&self, anc: u32, idx: u32) -> bool {
+        anc <= idx && idx < self.elems[anc as usize].end
+    }
+
+    /// First meta content for any of `keys` (lower-case), non-empty.
+    pub(crate) fn meta(&self, keys: &[&str]) -> Option<&str> {
+        keys.iter().find_map(|k| {
+            self.metas
+                .iter()
+                .find(|(mk, c)| mk == k && !c.trim().is_empty())
+                .map(|(_, c)| c.trim())
+        })
+    }
+
+    /// Every meta content for `key`.
+    pub(crate) fn metas_all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.metas
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, c)| c.trim())
+    }
+}

@@ -1,0 +1,63 @@
+//! Article or hub: declared types, the running text of the best container, a date, the URL
+//! shape and how much of the page is links.
+
+use crate::PageKind;
+use crate::dom::Doc;
+
+/// What the decision looks at.
+pub(crate) struct KindInput<'a> {
+    /// `og:type`, lower-cased.
+    pub og_type: Option<&'a str>,
+    /// JSON-LD has an article object.
+    pub ld_article: bool,
+    /// JSON-LD has a list-page object and no article.
+    pub ld_hub: bool,
+    /// Running text weight of the body container.
+    pub good: u32,
+    /// Link/boilerplate weight inside the container.
+    pub bad: u32,
+    /// A publication date was found.
+    pub dated: bool,
+    /// The page URL looks like an article URL.
+    pub url_article: bool,
+}
+
+/// Decides the page kind.
+pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
+    let link_weight: u32 = doc.blocks.iter().map(|b| b.link_weight).sum();
+    let mut score = 0i32;
+    if k.ld_article
+        || k.og_type
+            .is_some_and(|t| t == "article" || t.starts_with("article"))
+    {
+        score += 2;
+    }
+    if k.ld_hub || k.og_type.is_some_and(|t| t == "website") {
+        score -= 1;
+    }
+    if k.dated {
+        score += 1;
+    }
+    score += match k.good {
+        g if g >= 1500 => 3,
+        g if g >= 600 => 2,
+        g if g >= 250 => 0,
+        _ => -4,
+    };
+    if k.url_article {
+        score += 1;
+    } else {
+        score -= 1;
+    }
+    if k.bad > k.good {
+        score -= 1;
+    }
+    if link_weight > k.good.saturating_mul(4) && k.good < 3000 {
+        score -= 1;
+    }
+    if score >= 2 {
+        PageKind::Article
+    } else {
+        PageKind::Hub
+    }
+}

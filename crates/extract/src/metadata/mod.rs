@@ -1,0 +1,310 @@
+//! Metadata reconciliation: JSON-LD first, then `<meta>`, microdata and the visible page.
+//!
+//! Layout: [`jsonld`] (schema.org objects), [`meta`] (`<meta>` pairs), [`byline`] (author
+//! names), [`dates`] (date strings).
+
+pub(crate) mod byline;
+pub(crate) mod dates;
+pub(crate) mod jsonld;
+pub(crate) mod meta;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+
+use crate::dom::{Doc, NONE, Tag};
+use crate::text::{collapse, key};
+
+/// Reconciled metadata of an article page.
+#[derive(Default, Debug)]
+pub(crate) struct Meta {
+    /// Headline.
+    pub title: String,
+    /// Standfirst / description.
+    pub subtitle: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication time.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Last update.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Section.
+    pub section: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// Keywords that introduce a publication / update date in visible text.
+const POSTED: &[&str] = &[
+    "posted",
+    "published",
+    "veröffentlicht",
+    "erstellt",
+    "publié",
+    "publicado",
+    "pubblicato",
+    "입력",
+    "등록",
+    "기사입력",
+    "게재",
+    "発行",
+    "公開",
+];
+const UPDATED: &[&str] = &[
+    "updated",
+    "aktualisiert",
+    "mis à jour",
+    "actualizado",
+    "수정",
+    "업데이트",
+    "更新",
+];
+/// Words that start a visible date line.
+pub(crate) const DATE_WORDS: &[&str] = &[
+    "posted",
+    "published",
+    "updated",
+    "veröffentlicht",
+    "aktualisiert",
+    "erstellt",
+    "publié",
+    "mis à jour",
+    "publicado",
+    "actualizado",
+    "입력",
+    "수정",
+    "등록",
+    "기사입력",
+    "최종수정",
+    "date",
+    "datum",
+    "stand",
+];
+
+fn strip_site(title: &str, site: Option<&str>) -> String {
+    let mut best = title.to_string();
+    for sep in [" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » "] {
+        if let Some((a, b)) = best.rsplit_once(sep) {
+            let site_match =
+                site.is_some_and(|s| key(b).contains(&key(s)) || key(s).contains(&key(b)));
+            if site_match || b.split_whitespace().count() <= 3 && a.len() > b.len() {
+                best = a.trim().to_string();
+            }
+        }
+    }
+    best
+}
+
+/// Candidate headline: the `<h1>` that matches a declared title, else the declared title.
+fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container: u32) -> String {
+    let declared: Vec<String> = [ld.headline.clone(), m.title.clone(), doc.title.clone()]
+        .into_iter()
+        .flatten()
+        .map(|t| key(&t))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let h1s: Vec<String> = doc
+        .blocks
+        .iter()
+        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
+        .map(|b| collapse(&b.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(h) = h1s.iter().find(|h| {
+        let k = key(h);
+        k.chars().count() >= 8
+            && declared
+                .iter()
+                .any(|d| d == &k || d.starts_with(&k) || d.contains(&k))
+    }) {
+        return h.clone();
+    }
+    if let Some(t) = ld.headline.as_ref().or(m.title.as_ref()) {
+        return strip_site(&collapse(t), m.site_name.as_deref());
+    }
+    let near = doc
+        .blocks
+        .iter()
+        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
+        .min_by_key(|b| {
+            if container == NONE {
+                0
+            } else {
+                b.elem.abs_diff(container)
+            }
+        });
+    if let Some(b) = near {
+        return collapse(&b.text);
+    }
+    doc.title
+        .as_deref()
+        .map(|t| strip_site(&collapse(t), m.site_name.as_deref()))
+        .unwrap_or_default()
+}
+
+/// Text of an element (whitespace collapsed), bounded.
+fn elem_text(doc: &Doc<'_>, idx: u32) -> String {
+    let t: String = doc.elems[idx as usize].el.text().take(50).collect();
+    collapse(&t)
+}
+
+fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
+    let start = doc
+        .blocks
+        .iter()
+        .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
+        .unwrap_or(0);
+    for b in doc.blocks.iter().skip(start).take(80) {
+        if let Some(names) = metadata_byline(doc, b) {
+            return names;
+        }
+    }
+    if container != NONE {
+        for b in doc
+            .blocks
+            .iter()
+            .filter(|b| doc.contains(container, b.elem))
+            .take(40)
+        {
+            if let Some(names) = metadata_byline(doc, b) {
+                return names;
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block) -> Option<Vec<String>> {
+    if let Some(n) = byline::byline_line(&b.text) {
+        return Some(n);
+    }
+    let classed = crate::body::ancestors(doc, b.elem)
+        .take(4)
+        .any(|a| doc.elems[a as usize].sig.byline);
+    if classed && b.text.chars().count() <= 80 {
+        let names = byline::clean_authors(&b.text);
+        if !names.is_empty() && names.len() <= 4 {
+            return Some(names);
+        }
+    }
+    None
+}
+
+fn visible_date(doc: &Doc<'_>, words: &[&str], tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
+    for b in doc.blocks.iter().take(3000) {
+        if b.text.len() > 300 {
+            continue;
+        }
+        let lower = b.text.to_lowercase();
+        for w in words {
+            if let Some(pos) = lower.find(w) {
+                let rest = lower.get(pos + w.len()..).unwrap_or("");
+                if let Some((d, _)) = dates::parse(rest, tz) {
+                    return Some(d);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn itemprop_value(doc: &Doc<'_>, prop: &str) -> Option<String> {
+    doc.itemprops
+        .iter()
+        .filter(|(p, _)| p.eq_ignore_ascii_case(prop))
+        .find_map(|&(_, idx)| {
+            let e = doc.elems[idx as usize].el.value();
+            e.attr("content")
+                .or(e.attr("datetime"))
+                .map(str::to_string)
+                .or_else(|| Some(elem_text(doc, idx)))
+        })
+}
+
+fn url_date(url: &url::Url, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
+    let segs: Vec<&str> = url.path_segments()?.collect();
+    segs.windows(3).find_map(|w| {
+        let (y, m, d) = (
+            w[0].parse::<i32>().ok()?,
+            w[1].parse::<u32>().ok()?,
+            w[2].get(..2)?.parse::<u32>().ok()?,
+        );
+        if !(1995..=2100).contains(&y) {
+            return None;
+        }
+        let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+        dates::localize(date.and_time(chrono::NaiveTime::MIN), tz)
+    })
+}
+
+/// Reconciles every metadata source.
+pub(crate) fn reconcile(
+    doc: &Doc<'_>,
+    ld: &jsonld::LdArticle,
+    m: &meta::MetaFields,
+    container: u32,
+    url: &url::Url,
+    tz: Option<Tz>,
+) -> Meta {
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| dates::parse(s, tz))
+            .map(|(d, _)| d)
+    };
+    let mut authors: Vec<String> = ld
+        .authors
+        .iter()
+        .flat_map(|a| byline::clean_authors(a))
+        .collect();
+    if authors.is_empty() {
+        authors = m
+            .authors
+            .iter()
+            .flat_map(|a| byline::clean_authors(a))
+            .collect();
+    }
+    if authors.is_empty() {
+        authors = itemprop_value(doc, "author")
+            .map(|a| byline::clean_authors(&a))
+            .unwrap_or_default();
+    }
+    if authors.is_empty() {
+        authors = visible_authors(doc, container);
+    }
+    authors.dedup();
+    let time_attr = doc
+        .times
+        .iter()
+        .filter(|(idx, _, _)| {
+            container == NONE || doc.contains(container, *idx) || *idx < container
+        })
+        .find_map(|(_, dt, text)| dates::parse(dt.unwrap_or(text), tz).map(|(d, _)| d));
+    let published = parse(&ld.published)
+        .or_else(|| parse(&m.published))
+        .or_else(|| parse(&itemprop_value(doc, "datePublished")))
+        .or_else(|| visible_date(doc, POSTED, tz))
+        .or(time_attr)
+        .or_else(|| url_date(url, tz));
+    let updated = parse(&ld.modified)
+        .or_else(|| parse(&m.modified))
+        .or_else(|| parse(&itemprop_value(doc, "dateModified")))
+        .or_else(|| visible_date(doc, UPDATED, tz));
+    let mut tags: Vec<String> = if ld.keywords.is_empty() {
+        m.tags.clone()
+    } else {
+        ld.keywords.clone()
+    };
+    tags.dedup();
+    Meta {
+        title: title(doc, ld, m, container),
+        subtitle: ld
+            .description
+            .clone()
+            .or_else(|| m.description.clone())
+            .map(|s| collapse(&s)),
+        authors,
+        published,
+        updated,
+        section: ld.section.clone().or_else(|| m.section.clone()),
+        tags,
+    }
+}

@@ -1,0 +1,117 @@
+//! Extraction options and per-site CSS overrides.
+
+use scraper::Selector;
+use serde::Deserialize;
+
+/// Options for [`crate::extract`].
+#[derive(Clone, Debug, Default)]
+pub struct ExtractOptions {
+    /// Time zone for dates the page gives without an offset (the site's zone); UTC when unset.
+    pub default_timezone: Option<chrono_tz::Tz>,
+    /// Per-site CSS overrides (all optional; the generic path does not need them).
+    pub selectors: SiteSelectors,
+}
+
+/// Per-site CSS selectors as written in the site config.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelectors {
+    /// Element holding the headline.
+    pub title: Option<String>,
+    /// Element(s) holding the article body.
+    pub body: Option<String>,
+    /// Element(s) holding author names.
+    pub authors: Option<String>,
+    /// Element holding the publication date (`datetime`/`content` attribute or text).
+    pub published: Option<String>,
+    /// Elements to drop from the body.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Parsed per-site CSS overrides.
+#[derive(Clone, Debug, Default)]
+pub struct SiteSelectors {
+    /// Headline element.
+    pub title: Option<Selector>,
+    /// Body container(s).
+    pub body: Option<Selector>,
+    /// Author elements.
+    pub authors: Option<Selector>,
+    /// Publication date element.
+    pub published: Option<Selector>,
+    /// Elements removed from the body.
+    pub exclude: Vec<Selector>,
+}
+
+/// A selector in the site config that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid CSS selector for {field}: {selector:?}: {message}")]
+pub struct SelectorError {
+    /// Which field (`title`, `body`, `authors`, `published`, `exclude`).
+    pub field: &'static str,
+    /// The selector text.
+    pub selector: String,
+    /// The parser's message.
+    pub message: String,
+}
+
+fn parse_one(field: &'static str, raw: &str) -> Result<Selector, SelectorError> {
+    Selector::parse(raw).map_err(|e| SelectorError {
+        field,
+        selector: raw.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn parse_opt(field: &'static str, raw: Option<&String>) -> Result<Option<Selector>, SelectorError> {
+    raw.map(|r| parse_one(field, r)).transpose()
+}
+
+impl SiteSelectors {
+    /// Parses the raw selectors of a site config.
+    pub fn parse(raw: &RawSelectors) -> Result<Self, SelectorError> {
+        Ok(Self {
+            title: parse_opt("title", raw.title.as_ref())?,
+            body: parse_opt("body", raw.body.as_ref())?,
+            authors: parse_opt("authors", raw.authors.as_ref())?,
+            published: parse_opt("published", raw.published.as_ref())?,
+            exclude: raw
+                .exclude
+                .iter()
+                .map(|r| parse_one("exclude", r))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Whether no override is set.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.body.is_none()
+            && self.authors.is_none()
+            && self.published.is_none()
+            && self.exclude.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let raw = RawSelectors {
+            body: Some("div.story p".into()),
+            exclude: vec![".ad".into()],
+            ..Default::default()
+        };
+        let s = SiteSelectors::parse(&raw).expect("valid selectors");
+        assert!(s.body.is_some() && s.exclude.len() == 1 && !s.is_empty());
+        let bad = RawSelectors {
+            title: Some("h1[".into()),
+            ..Default::default()
+        };
+        let err = SiteSelectors::parse(&bad).expect_err("invalid selector");
+        assert_eq!(err.field, "title");
+    }
+}

@@ -1,0 +1,228 @@
+//! End-to-end tests on small hand-written pages.
+
+use super::*;
+
+const PARA: &str = "The committee met on Tuesday to discuss the new budget proposal, which would raise spending on schools and hospitals across the region by a significant margin over the next five years.";
+
+fn page(head: &str, article: &str) -> String {
+    let nav: String = (0..30)
+        .map(|i| format!("<li><a href=\"/section{i}/\">Section {i}</a></li>"))
+        .collect();
+    format!(
+        "<html lang=\"en\"><head><title>Budget plan passes | Daily Example</title>{head}</head><body>\
+         <nav><ul>{nav}</ul></nav><div class=\"share-buttons\"><a href=\"https://facebook.com/share\">Share on Facebook</a></div>\
+         <main><article>{article}</article></main>\
+         <aside class=\"most-read\"><h3>Most read</h3><ul>\
+         <li><a href=\"/news/2023/01/29/other-story-about-things\">Another long story headline about other things happening</a></li></ul></aside>\
+         <footer><p>Copyright 2023 Daily Example. All rights reserved. Contact us for more information about licensing.</p></footer></body></html>"
+    )
+}
+
+fn run(html: &str, url: &str, tz: Option<chrono_tz::Tz>) -> Extraction {
+    let opts = ExtractOptions {
+        default_timezone: tz,
+        ..Default::default()
+    };
+    extract(
+        html.as_bytes(),
+        None,
+        &Url::parse(url).expect("test url"),
+        &opts,
+    )
+}
+
+fn article_body(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("<p>{PARA} Paragraph {i}.</p>"))
+        .collect()
+}
+
+#[test]
+fn article_with_byline_and_posted_line() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p class=\"meta\">By Jane Doe and John Roe</p>\
+         <p>Posted : 2023-01-30 16:30 / Updated : 2023-01-31 09:00</p>{}",
+        article_body(5)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        Some(chrono_tz::Asia::Seoul),
+    );
+    assert_eq!(x.kind, PageKind::Article);
+    let a = x.article.expect("article fields");
+    assert_eq!(a.title, "Budget plan passes");
+    assert_eq!(a.authors, ["Jane Doe", "John Roe"]);
+    assert_eq!(
+        a.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-01-30T16:30:00+09:00")
+    );
+    assert_eq!(
+        a.updated.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-01-31T09:00:00+09:00")
+    );
+    assert!(a.body.starts_with("The committee met"));
+    assert_eq!(a.body.split("\n\n").count(), 5);
+    assert!(
+        !a.body.contains("Copyright")
+            && !a.body.contains("Section 3")
+            && !a.body.contains("Another long story")
+    );
+    assert_eq!(x.language.as_deref(), Some("en"));
+    let related: Vec<&Link> = x.links.iter().filter(|l| l.related).collect();
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0].kind, LinkKind::Article);
+    assert!(x.links.iter().any(|l| l.kind == LinkKind::OffSite));
+}
+
+#[test]
+fn jsonld_metadata_wins() {
+    let head = r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebPage"},
+        {"@type":"NewsArticle","headline":"Budget plan passes","datePublished":"2023-01-30T07:30:00Z",
+         "author":[{"@type":"Person","name":"Ann Lee"}],"articleSection":"Politics","keywords":["budget","schools"]}]}</script>
+        <meta property="og:type" content="article">"#;
+    let x = run(
+        &page(head, &article_body(4)),
+        "https://example.com/politics/budget-plan-passes-today",
+        None,
+    );
+    let a = x.article.expect("article fields");
+    assert_eq!(a.authors, ["Ann Lee"]);
+    assert_eq!(
+        a.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-01-30T07:30:00+00:00")
+    );
+    assert_eq!(a.section.as_deref(), Some("Politics"));
+    assert_eq!(a.tags, ["budget", "schools"]);
+    assert_eq!(a.title, "Budget plan passes");
+}
+
+#[test]
+fn meta_tags_and_korean_reporter() {
+    let head = r#"<meta property="article:published_time" content="2023-01-30 16:30:00">"#;
+    let art = format!(
+        "<h1>예산안 통과</h1>{}<p>홍길동 기자 hong@example.co.kr</p>",
+        article_body(3)
+    );
+    let x = run(
+        &page(head, &art),
+        "https://example.co.kr/news/articleView.html?idxno=12345",
+        Some(chrono_tz::Asia::Seoul),
+    );
+    let a = x.article.expect("article fields");
+    assert_eq!(a.authors, ["홍길동"]);
+    assert_eq!(
+        a.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-01-30T16:30:00+09:00")
+    );
+}
+
+#[test]
+fn br_separated_text_and_captions() {
+    let text = (0..4)
+        .map(|i| format!("{PARA} Line {i}."))
+        .collect::<Vec<_>>()
+        .join("<br><br>");
+    let art = format!(
+        "<h1>Budget</h1><figure><img src=\"/img/a.jpg\"><figcaption>The council chamber on Tuesday.</figcaption></figure><div class=\"text\">{text}</div>"
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget",
+        None,
+    );
+    let a = x.article.expect("article fields");
+    assert_eq!(a.body.split("\n\n").count(), 4);
+    assert!(!a.body.contains("council chamber"));
+    assert_eq!(a.images.len(), 1);
+    assert_eq!(a.images[0].url, "https://example.com/img/a.jpg");
+    assert_eq!(
+        a.images[0].caption.as_deref(),
+        Some("The council chamber on Tuesday.")
+    );
+}
+
+#[test]
+fn hub_page_yields_links_only() {
+    let teasers: String = (0..40)
+        .map(|i| format!("<div class=\"card\"><a href=\"/news/2023/01/{:02}/story-number-{i}-about-things\">Story number {i} about things</a><span>Short teaser.</span></div>", i % 28 + 1))
+        .collect();
+    let html = format!(
+        "<html><head><meta property=\"og:type\" content=\"website\"></head><body><h1>Politics</h1>{teasers}<a href=\"/rss.xml\">RSS</a></body></html>"
+    );
+    let x = run(&html, "https://example.com/politics/", None);
+    assert_eq!(x.kind, PageKind::Hub);
+    assert!(x.article.is_none());
+    assert_eq!(
+        x.links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Article)
+            .count(),
+        40
+    );
+    assert!(x.links.iter().any(|l| l.kind == LinkKind::Feed));
+}
+
+#[test]
+fn euc_kr_page_and_base_href() {
+    let html = format!(
+        "<html><head><meta charset=\"euc-kr\"><base href=\"https://cdn.example.kr/a/\"></head><body><h1>제목입니다</h1><div>{}</div><a href=\"b.html\">x</a></body></html>",
+        "한국어로 작성된 기사 본문입니다. 정부는 오늘 새로운 정책을 발표했습니다. ".repeat(20)
+    );
+    let (bytes, _, _) = encoding_rs::EUC_KR.encode(&html);
+    let x = extract(
+        &bytes,
+        None,
+        &Url::parse("https://example.kr/news/1").expect("url"),
+        &ExtractOptions::default(),
+    );
+    assert_eq!(x.encoding, "EUC-KR");
+    assert_eq!(x.language.as_deref(), Some("ko"));
+    assert!(
+        x.links
+            .iter()
+            .any(|l| l.url.as_str() == "https://cdn.example.kr/a/b.html")
+    );
+    assert!(x.article.is_some_and(|a| a.body.contains("새로운 정책을")));
+}
+
+#[test]
+fn garbage_never_panics() {
+    for input in [
+        "",
+        "<",
+        "<html><body><p>",
+        "\u{0}\u{1}<<>>&&&",
+        "<a href='http://[::1'>x</a><time datetime='9999-99-99'>",
+    ] {
+        let x = run(input, "https://example.com/", None);
+        assert_eq!(x.kind, PageKind::Hub);
+    }
+}
+
+#[test]
+fn site_selectors_override() {
+    let raw = RawSelectors {
+        body: Some("div.story".into()),
+        title: Some(".hl".into()),
+        exclude: vec![".skip".into()],
+        ..Default::default()
+    };
+    let opts = ExtractOptions {
+        selectors: SiteSelectors::parse(&raw).expect("selectors"),
+        ..Default::default()
+    };
+    let html = format!(
+        "<html><body><span class=\"hl\">Real title</span><div class=\"story\"><p>{PARA}</p><p class=\"skip\">{PARA} skip me</p><p>{PARA}</p><p>{PARA}</p></div><div>{}</div></body></html>",
+        article_body(6)
+    );
+    let x = extract(
+        html.as_bytes(),
+        None,
+        &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
+        &opts,
+    );
+    let a = x.article.expect("article");
+    assert_eq!(a.title, "Real title");
+    assert_eq!(a.body, [PARA; 3].join("\n\n"));
+}
