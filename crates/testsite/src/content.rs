@@ -2,11 +2,12 @@
 
 use chrono::{Duration, NaiveDateTime};
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 
 use crate::model::{Article, Block, Photo, SECTIONS};
-use crate::words::{self, Vocab};
+use crate::vocab::{SECTION_VOCAB, Vocab};
+use crate::words;
 
 /// How far back publication times reach from the site's base date.
 const SPAN_MINUTES: i64 = 730 * 24 * 60;
@@ -32,6 +33,8 @@ const CREDITS: &[&str] = &[
 struct Writer {
     rng: StdRng,
     vocab: &'static Vocab,
+    /// Sentence templates not used yet in this article (refilled and reshuffled when empty).
+    deck: Vec<&'static str>,
 }
 
 impl Writer {
@@ -82,6 +85,9 @@ impl Writer {
                 let name = self.name();
                 write!(out, "{role} {name}")
             }
+            "quote" | "quote2" => write!(out, "{}", self.pick(words::QUOTES)),
+            "role" => write!(out, "{}", self.pick(words::ROLES)),
+            "small2" => write!(out, "{}", self.rng.random_range(2..11)),
             "place" => write!(out, "{}", self.pick(words::PLACES)),
             "day" => write!(out, "{}", self.pick(words::DAYS)),
             "month" => write!(out, "{}", self.pick(words::MONTHS)),
@@ -107,13 +113,23 @@ impl Writer {
         best
     }
 
+    /// The next sentence template: each is used once before any repeats.
+    fn next_template(&mut self) -> &'static str {
+        if self.deck.is_empty() {
+            self.deck = words::SENTENCES.to_vec();
+            self.deck.shuffle(&mut self.rng);
+        }
+        self.deck.pop().unwrap_or("")
+    }
+
     fn paragraph(&mut self) -> String {
         let count = self.rng.random_range(2..=6);
-        let templates: Vec<&str> = words::SENTENCES
-            .sample(&mut self.rng, count)
-            .copied()
+        let sentences: Vec<String> = (0..count)
+            .map(|_| {
+                let template = self.next_template();
+                self.fill(template)
+            })
             .collect();
-        let sentences: Vec<String> = templates.into_iter().map(|t| self.fill(t)).collect();
         sentences.join(" ")
     }
 
@@ -176,7 +192,8 @@ pub fn article(seed: u64, index: usize, base: NaiveDateTime) -> Article {
     let sub = (subs > 0 && rng.random_bool(0.8)).then(|| rng.random_range(0..subs));
     let mut w = Writer {
         rng,
-        vocab: &words::SECTION_VOCAB[section],
+        vocab: &SECTION_VOCAB[section],
+        deck: Vec::new(),
     };
 
     let published = base - Duration::minutes(w.rng.random_range(0..SPAN_MINUTES));
@@ -225,7 +242,8 @@ pub fn article(seed: u64, index: usize, base: NaiveDateTime) -> Article {
         blocks.insert(at, Block::List(items));
     }
     if w.rng.random_bool(0.2) {
-        let quote = w.fill_from(words::SENTENCES);
+        let template = w.next_template();
+        let quote = w.fill(template);
         let at = w.rng.random_range(2..blocks.len());
         blocks.insert(at, Block::Quote(quote));
     }

@@ -12,7 +12,7 @@
 //! Layout:
 //! - `site.rs`: [`Site`], [`SiteOptions`], generation of listings and picks, request routing;
 //! - `model.rs`: sections and the article data;
-//! - `content.rs`, `words.rs`: seeded text generation; `seed.rs`: the article from the seed page;
+//! - `content.rs`, `words.rs`, `vocab.rs`: seeded text generation; `seed.rs`: the article from the seed page;
 //! - `render/`: HTML pages (`article`, `hub`), shared page parts (`chrome`, `assets`), feeds (`feeds`);
 //! - `truth.rs`: [`TruthArticle`];
 //! - `server.rs`: [`serve`] over axum, with the access log.
@@ -25,6 +25,7 @@ mod seed;
 mod server;
 mod site;
 mod truth;
+mod vocab;
 mod words;
 
 pub use render::Response;
