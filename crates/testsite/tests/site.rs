@@ -88,6 +88,12 @@ fn every_article_renders_with_its_title_and_truth() {
         assert!(page.contains(&format!("<link rel=\"canonical\" href=\"{}\">", t.url)));
         assert!(page.contains(&format!("\"datePublished\":\"{}\"", t.published)));
         assert!((1..=3).contains(&t.authors.len()));
+        let words = t.title.split_whitespace().count();
+        assert!(
+            (6..=14).contains(&words),
+            "{}: {words}-word headline",
+            t.url
+        );
         let paragraphs = t.body.split("\n\n").count();
         assert!(paragraphs >= 4, "{} has {paragraphs} paragraphs", t.url);
         assert!((4..=8).contains(&t.related.len()), "{}", t.url);
@@ -113,6 +119,16 @@ fn every_article_renders_with_its_title_and_truth() {
     );
     assert!(
         truth.iter().any(|t| t.authors.len() == 2) && truth.iter().any(|t| t.authors.len() == 3)
+    );
+    let updated = truth.iter().filter(|t| t.updated.is_some()).count();
+    assert!((100..=200).contains(&updated), "{updated} of 300 updated");
+    let ld_authors = truth
+        .iter()
+        .filter(|t| html(&site, path_of(&t.url)).contains("\"author\":["))
+        .count();
+    assert!(
+        (60..=240).contains(&ld_authors),
+        "JSON-LD names the authors on {ld_authors} of 300"
     );
 }
 
