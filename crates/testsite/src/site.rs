@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rand::rngs::StdRng;
-use rand::seq::{IndexedRandom, SliceRandom};
+use rand::seq::{SliceRandom, index};
 use rand::{RngExt, SeedableRng};
 
 use crate::model::{Article, ENTERTAINMENT, SECTIONS};
@@ -54,14 +54,33 @@ fn base_time() -> NaiveDateTime {
         .unwrap_or_default()
 }
 
-/// Picks `count` distinct indexes from `pool`, skipping `except`.
+/// Picks up to `count` distinct entries of `pool`, never `except`.
 fn pick(rng: &mut StdRng, pool: &[usize], count: usize, except: Option<usize>) -> Vec<usize> {
-    let candidates: Vec<usize> = pool
-        .iter()
-        .copied()
+    let amount = (count + 1).min(pool.len());
+    index::sample(rng, pool.len(), amount)
+        .into_iter()
+        .map(|k| pool[k])
         .filter(|&i| Some(i) != except)
-        .collect();
-    candidates.sample(rng, count).copied().collect()
+        .take(count)
+        .collect()
+}
+
+/// Related stories for article `i`: 4 to 8, at least half from its own section.
+fn pick_related(rng: &mut StdRng, i: usize, section: &[usize], all: &[usize]) -> Vec<usize> {
+    let count = rng.random_range(4..=8).min(all.len().saturating_sub(1));
+    let same = rng.random_range(count / 2..=count);
+    let mut related = pick(rng, section, same, Some(i));
+    let others = pick(rng, all, count + related.len(), Some(i));
+    for other in others {
+        if related.len() == count {
+            break;
+        }
+        if !related.contains(&other) {
+            related.push(other);
+        }
+    }
+    related.shuffle(rng);
+    related
 }
 
 impl Site {
@@ -98,15 +117,8 @@ impl Site {
 
         let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5173_u64);
         for i in 0..articles.len() {
-            let count = rng.random_range(4..=8).min(articles.len() - 1);
-            let same = rng.random_range(count / 2..=count);
-            let mut related = pick(&mut rng, &by_section[articles[i].section], same, Some(i));
-            let mut others: Vec<usize> =
-                pick(&mut rng, &latest, count + related.len() + 1, Some(i));
-            others.retain(|o| !related.contains(o));
-            related.extend(others.into_iter().take(count - related.len()));
-            related.shuffle(&mut rng);
-            articles[i].related = related;
+            articles[i].related =
+                pick_related(&mut rng, i, &by_section[articles[i].section], &latest);
         }
         let with_photo: Vec<usize> = latest
             .iter()

@@ -58,10 +58,10 @@ fn head_extra(a: &Article, base: &str, path: &str) -> String {
 fn figure(out: &mut String, photo: &Photo, id: &str) {
     let _ = writeln!(
         out,
-        "<figure class=\"figure\" id=\"{id}\"><img src=\"{}\" alt=\"{}\" width=\"640\" height=\"427\"><figcaption class=\"figure-meta\">{}</figcaption></figure>",
-        photo.src,
-        Esc(&photo.caption),
-        Esc(&photo.caption)
+        "<figure class=\"figure\" id=\"{id}\"><a href=\"{src}\" class=\"figure-link\" target=\"_blank\"><img src=\"{src}\" alt=\"{caption}\" width=\"640\" height=\"427\"></a>\
+         <figcaption class=\"figure-meta\">{caption}</figcaption></figure>",
+        src = photo.src,
+        caption = Esc(&photo.caption),
     );
 }
 
