@@ -10,7 +10,7 @@ use newshound_testsite::{ServeOptions, Site, SiteOptions, serve};
 
 /// Serves a deterministic synthetic news site.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8311")]
