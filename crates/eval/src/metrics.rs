@@ -155,33 +155,14 @@ pub(crate) fn author_set(value: &serde_json::Value) -> Vec<String> {
 }
 
 fn split_names(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for word in s.split(' ') {
-        let lw = word.to_lowercase();
-        if lw == "and" || lw == "und" || lw == "&" {
-            out.push(std::mem::take(&mut cur));
-            continue;
-        }
-        let mut piece = String::new();
-        for c in word.chars() {
-            if matches!(c, ';' | '|' | ',' | '&') {
-                cur.push_str(&piece);
-                piece.clear();
-                out.push(std::mem::take(&mut cur));
-            } else {
-                piece.push(c);
-            }
-        }
-        if !piece.is_empty() {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(&piece);
-        }
-    }
-    out.push(cur);
-    out.into_iter().map(|p| p.trim().to_string()).collect()
+    let marked: Vec<String> = s
+        .split(' ')
+        .map(|w| match w.to_lowercase().as_str() {
+            "and" | "und" => "\u{0}".to_string(),
+            _ => w.replace([';', '|', ',', '&'], "\u{0}"),
+        })
+        .collect();
+    marked.join(" ").split('\u{0}').map(|p| p.trim().to_string()).collect()
 }
 
 /// A parsed date: the value (offset-aware or naive) and whether it carries a time of day.
