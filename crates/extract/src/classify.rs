@@ -1,5 +1,9 @@
 //! Class/id/role signals: boilerplate containers, captions, bylines and related-story boxes.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// What an element's own attributes say about it.
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct Signals {
@@ -187,42 +191,80 @@ const SAFE_SUBSTR: &[&str] = &[
     "content-body",
 ];
 
+#[derive(Clone, Copy)]
+enum Cat {
+    Boiler,
+    Related,
+    Caption,
+    Byline,
+    Safe,
+}
+
+/// One automaton over every substring list, case-insensitive.
+static SUBSTR: LazyLock<(AhoCorasick, Vec<Cat>)> = LazyLock::new(|| {
+    let lists: [(&[&str], Cat); 5] = [
+        (BOILER_SUBSTR, Cat::Boiler),
+        (RELATED_SUBSTR, Cat::Related),
+        (CAPTION_SUBSTR, Cat::Caption),
+        (BYLINE_SUBSTR, Cat::Byline),
+        (SAFE_SUBSTR, Cat::Safe),
+    ];
+    let mut pats = Vec::new();
+    let mut cats = Vec::new();
+    for (list, cat) in lists {
+        for p in list {
+            pats.push(*p);
+            cats.push(cat);
+        }
+    }
+    let ac = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&pats)
+        .unwrap_or_else(|_| unreachable!("static patterns"));
+    (ac, cats)
+});
+
 /// Classifies one element from its class, id and role attributes.
 pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Signals {
     let mut s = Signals::default();
     if let Some(r) = role {
-        let r = r.to_ascii_lowercase();
-        if matches!(
-            r.as_str(),
-            "navigation" | "banner" | "contentinfo" | "complementary" | "menu"
-        ) {
-            s.boiler = true;
-        }
+        s.boiler = [
+            "navigation",
+            "banner",
+            "contentinfo",
+            "complementary",
+            "menu",
+        ]
+        .iter()
+        .any(|x| x.eq_ignore_ascii_case(r));
     }
+    let (ac, cats) = &*SUBSTR;
     for attr in [class, id].into_iter().flatten() {
         if attr.is_empty() {
             continue;
         }
-        let lower = attr.to_ascii_lowercase();
-        if SAFE_SUBSTR.iter().any(|p| lower.contains(p)) {
+        let mut found = Signals::default();
+        let mut safe = false;
+        for m in ac.find_overlapping_iter(attr) {
+            match cats[m.pattern().as_usize()] {
+                Cat::Boiler => found.boiler = true,
+                Cat::Related => found.related = true,
+                Cat::Caption => found.caption = true,
+                Cat::Byline => found.byline = true,
+                Cat::Safe => safe = true,
+            }
+        }
+        if safe {
             continue;
         }
-        if BOILER_SUBSTR.iter().any(|p| lower.contains(p))
-            || lower
+        found.boiler = found.boiler
+            || attr
                 .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
-                .any(|t| BOILER_TOKENS.contains(&t))
-        {
-            s.boiler = true;
-        }
-        if RELATED_SUBSTR.iter().any(|p| lower.contains(p)) {
-            s.related = true;
-        }
-        if CAPTION_SUBSTR.iter().any(|p| lower.contains(p)) {
-            s.caption = true;
-        }
-        if BYLINE_SUBSTR.iter().any(|p| lower.contains(p)) {
-            s.byline = true;
-        }
+                .any(|t| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t)));
+        s.boiler |= found.boiler;
+        s.related |= found.related;
+        s.caption |= found.caption;
+        s.byline |= found.byline;
     }
     s
 }

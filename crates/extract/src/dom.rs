@@ -294,11 +294,11 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                 _ => {}
             },
             Edge::Close(node) => {
-                let Node::Element(e) = node.value() else {
+                if !node.value().is_element() {
                     continue;
-                };
+                }
                 let Some(idx) = stack.pop() else { continue };
-                let (tag, _) = tag_of(e.name());
+                let tag = doc.elems[idx as usize].tag;
                 doc.elems[idx as usize].end = doc.elems.len() as u32;
                 if tag != Tag::Inline && tag != Tag::A {
                     if let Tag::H(_) = tag

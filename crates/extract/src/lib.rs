@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - [`decode_html`] (`decode.rs`): charset from BOM, HTTP header, `<meta>`, chardetng.
+//! - `strip.rs`: byte-level removal of scripts, styles, comments and SVG before parsing.
 //! - `dom.rs`: one walk over the parsed tree into an element table, text blocks, links, metas.
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
 //! - `body.rs`: container scoring and body assembly; images and captions.
@@ -20,6 +21,7 @@ mod lang;
 mod links;
 mod metadata;
 mod options;
+mod strip;
 mod text;
 
 use std::collections::HashSet;
@@ -125,7 +127,7 @@ pub fn extract(
     options: &ExtractOptions,
 ) -> Extraction {
     let (text, encoding) = decode_html(html, content_type);
-    let parsed = Html::parse_document(&text);
+    let parsed = Html::parse_document(&strip::strip(&text));
     let doc = dom::walk(&parsed);
     let tz = options.default_timezone;
     let sel = &options.selectors;
