@@ -162,7 +162,11 @@ fn split_names(s: &str) -> Vec<String> {
             _ => w.replace([';', '|', ',', '&'], "\u{0}"),
         })
         .collect();
-    marked.join(" ").split('\u{0}').map(|p| p.trim().to_string()).collect()
+    marked
+        .join(" ")
+        .split('\u{0}')
+        .map(|p| p.trim().to_string())
+        .collect()
 }
 
 /// A parsed date: the value (offset-aware or naive) and whether it carries a time of day.

@@ -20,6 +20,8 @@ pub(crate) struct KindInput<'a> {
     pub dated: bool,
     /// The page URL looks like an article URL.
     pub url_article: bool,
+    /// The page URL looks like a hub URL (site root, tag/author/section/search paths).
+    pub url_hub: bool,
 }
 
 /// Decides the page kind.
@@ -41,13 +43,23 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
     score += match k.good {
         g if g >= 1500 => 3,
         g if g >= 600 => 2,
-        g if g >= 250 => 0,
+        g if g >= 300 => 1,
+        g if g >= 150 => 0,
         _ => -4,
     };
+    // A dominant block of running text (most of the page's non-link text) with a headline.
+    let plain: u32 = doc.blocks.iter().map(|b| b.weight - b.link_weight).sum();
+    let has_h1 = doc
+        .blocks
+        .iter()
+        .any(|b| doc.elems[b.elem as usize].tag == crate::dom::Tag::H(1));
+    if has_h1 && k.good.saturating_mul(2) >= plain {
+        score += 1;
+    }
     if k.url_article {
         score += 1;
-    } else {
-        score -= 1;
+    } else if k.url_hub {
+        score -= 2;
     }
     if k.bad > k.good {
         score -= 1;

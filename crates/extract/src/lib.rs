@@ -173,6 +173,7 @@ pub fn extract(
             bad: body.bad,
             dated: fields.published.is_some(),
             url_article: links::looks_like_article(url, ""),
+            url_hub: links::looks_like_hub(url),
         },
     );
     let article = (kind == PageKind::Article).then(|| {

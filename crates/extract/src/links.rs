@@ -123,6 +123,20 @@ pub(crate) fn looks_like_article(url: &Url, anchor: &str) -> bool {
         || (segs.len() >= 2 && anchor.split_whitespace().count() >= 6)
 }
 
+/// Whether a URL looks like a list page: the site root or a tag/author/section/search path.
+pub(crate) fn looks_like_hub(url: &Url) -> bool {
+    let segs: Vec<String> = url
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let Some(last) = segs.last() else {
+        return !url.query().is_some_and(id_query);
+    };
+    segs.iter().any(|s| HUB_SEGMENTS.contains(&s.as_str())) && digit_run(last) < 5
+}
+
 fn id_query(q: &str) -> bool {
     q.split('&').any(|kv| {
         kv.split_once('=').is_some_and(|(k, v)| {
