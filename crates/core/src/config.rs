@@ -173,16 +173,17 @@ pub struct RawOutput {
     /// Directory of `articles.jsonl`.
     #[serde(default = "default_out_dir")]
     pub dir: PathBuf,
-    /// Directory of the embedded crawl state (queues, seen-set).
-    #[serde(default = "default_state_dir")]
-    pub state_dir: PathBuf,
+    /// Directory of the embedded crawl state (queues, seen-set); defaults to
+    /// `state/` inside the output directory, so one directory holds one crawl.
+    #[serde(default)]
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for RawOutput {
     fn default() -> Self {
         Self {
             dir: default_out_dir(),
-            state_dir: default_state_dir(),
+            state_dir: None,
         }
     }
 }
@@ -246,9 +247,6 @@ fn default_retry_base() -> u64 {
 fn default_out_dir() -> PathBuf {
     "out".into()
 }
-fn default_state_dir() -> PathBuf {
-    "state".into()
-}
 
 /// A validated configuration.
 #[derive(Clone, Debug)]
@@ -273,8 +271,8 @@ pub struct Config {
     pub selectors: SiteSelectors,
     /// Output directory.
     pub out_dir: PathBuf,
-    /// Embedded state directory.
-    pub state_dir: PathBuf,
+    /// Embedded state directory (`None`: `state/` in the output directory).
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Validated `[politeness]`.

@@ -1,1 +1,52 @@
-fn main() {}
+//! `newshound`: the one binary. It parses the command line, loads the config,
+//! sets up logging and hands over to a role or to the all-in-one `run`.
+//!
+//! Layout:
+//! - `cli`: the command-line interface;
+//! - `run`: `newshound run`, every role in one process on the embedded backends;
+//! - `progress`: the live progress line and the final summary;
+//! - `extract_cmd`: `newshound extract`.
+
+mod cli;
+mod extract_cmd;
+mod progress;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Run(args) => tokio_main(run::run(args)),
+        Command::Extract(args) => extract_cmd::run(&args),
+        Command::Check(args) => cli::check(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("newshound: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn tokio_main(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(work)
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,1 +1,67 @@
-//! newshound parser (work in progress).
+//! The parser worker: takes fetched pages, extracts the article (if the page
+//! is one), writes it to the article sink and sends the page's links back to
+//! the frontier.
+//!
+//! Layout:
+//! - [`run`]: the role's entry point;
+//! - [`to_article`]: builds the article record from an extraction;
+//! - `handle`: what happens to one fetched page, and how it is settled.
+#![deny(missing_docs)]
+
+mod handle;
+mod record;
+
+use std::sync::Arc;
+
+use newshound_core::canon::CanonRules;
+use newshound_core::{ArticleSink, BackendError, CrawlStats, JobQueue, Queue, Shutdown};
+use newshound_extract::ExtractOptions;
+
+pub use record::to_article;
+
+/// What the parser needs to know.
+#[derive(Clone, Debug)]
+pub struct ParserConfig {
+    /// Extraction options (site time zone, selector overrides).
+    pub extract: ExtractOptions,
+    /// Canonicalization of the canonical URL in records.
+    pub canon: CanonRules,
+    /// Largest page body accepted after decompression.
+    pub max_body_bytes: u64,
+    /// Pages handled at once.
+    pub concurrency: usize,
+}
+
+/// The parser's backends.
+#[derive(Clone)]
+pub struct ParserBackends {
+    /// Pages in, links out.
+    pub queue: Arc<dyn JobQueue>,
+    /// Where articles go.
+    pub sink: Arc<dyn ArticleSink>,
+    /// Live counters.
+    pub stats: Arc<CrawlStats>,
+}
+
+/// Runs the parser until `shutdown` fires.
+///
+/// # Errors
+/// Fails only when the pages queue cannot be consumed at start.
+pub async fn run(
+    config: ParserConfig,
+    backends: ParserBackends,
+    shutdown: Shutdown,
+) -> Result<(), BackendError> {
+    let consumer = backends
+        .queue
+        .consume(Queue::Pages, config.concurrency as u16)
+        .await?;
+    let concurrency = config.concurrency;
+    let parser = Arc::new(handle::Parser { config, backends });
+    newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
+        let parser = parser.clone();
+        async move { parser.handle(delivery).await }
+    })
+    .await;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The command-line interface.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use newshound_core::config::Config;
+
+/// newshound: a news-site crawler and article extractor.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl a site with every role in this process, state on local disk.
+    Run(RunArgs),
+    /// Extract the article of one HTML file and print its record as JSON.
+    Extract(ExtractArgs),
+    /// Validate a config file.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The site config (TOML).
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// Stop when nothing is left to fetch.
+    #[arg(long)]
+    pub once: bool,
+    /// Stop after this many page fetches (what is left stays queued for the next run).
+    #[arg(long)]
+    pub max_pages: Option<u64>,
+    /// Output directory (articles.jsonl); overrides `output.dir`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Embedded state directory; overrides `output.state_dir` (default: OUT/state).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The HTML file; `-` reads standard input.
+    pub file: PathBuf,
+    /// The page's URL (base for links, canonical URL).
+    #[arg(long)]
+    pub url: String,
+    /// Time zone of times the page gives without an offset.
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+    /// The page's Content-Type header, if known (charset).
+    #[arg(long)]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The site config (TOML).
+    #[arg(long, short)]
+    pub config: PathBuf,
+}
+
+/// `newshound check`: loads and validates the config, printing a summary.
+pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)?;
+    println!(
+        "{}: site `{}`, {} seed(s), {} req/s per host (burst {}), timezone {}",
+        args.config.display(),
+        config.name,
+        config.seeds.len(),
+        config.politeness.requests_per_second,
+        config.politeness.burst,
+        config.timezone
+    );
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! `newshound extract FILE --url URL`: one page's article record as JSON.
+
+use anyhow::{Context, bail};
+use std::io::Read;
+
+use crate::cli::ExtractArgs;
+use newshound_core::canon::CanonRules;
+use newshound_extract::{ExtractOptions, PageKind};
+
+pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
+    let url = url::Url::parse(&args.url).with_context(|| format!("--url `{}`", args.url))?;
+    let timezone: chrono_tz::Tz = args
+        .timezone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--timezone `{}` is not an IANA time zone", args.timezone))?;
+    let html = if args.file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        buf
+    } else {
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    let options = ExtractOptions {
+        default_timezone: Some(timezone),
+        ..ExtractOptions::default()
+    };
+    let extraction =
+        newshound_extract::extract(&html, args.content_type.as_deref(), &url, &options);
+    if extraction.kind == PageKind::Hub {
+        bail!(
+            "{} is a hub page (home, section or list), not an article: {} links",
+            args.file.display(),
+            extraction.links.len()
+        );
+    }
+    let article = newshound_parser::to_article(
+        &extraction,
+        &url,
+        &CanonRules::default(),
+        chrono::Utc::now(),
+    )
+    .context("no article fields extracted")?;
+    println!("{}", serde_json::to_string_pretty(&article)?);
+    Ok(())
+}

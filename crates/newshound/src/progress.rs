@@ -1,0 +1,69 @@
+//! The live progress line (on a terminal) and the final summary line.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Instant;
+
+use newshound_core::CrawlStats;
+
+/// Shows crawl progress on stderr.
+pub struct Progress {
+    stats: Arc<CrawlStats>,
+    started: Instant,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// A spinner when stderr is a terminal, nothing otherwise.
+    pub fn new(stats: Arc<CrawlStats>, started: Instant) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Progress {
+            stats,
+            started,
+            bar,
+        }
+    }
+
+    /// Redraws the line with the current counters and queue sizes.
+    pub fn update(&self, queued: u64, in_flight: u64) {
+        if let Some(bar) = &self.bar {
+            let s = &self.stats;
+            let pages = CrawlStats::get(&s.pages_fetched);
+            let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "pages {pages} ({rate:.1}/s) · articles {} · queued {queued} · in flight {in_flight} · errors {}",
+                CrawlStats::get(&s.articles_written),
+                s.errors()
+            ));
+            bar.tick();
+        }
+    }
+
+    /// Clears the line and prints the summary.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        eprintln!("{}", summary(&self.stats, self.started));
+    }
+}
+
+/// `crawl done: N pages fetched, N articles written, N errors, 12.3s elapsed, 45.6 pages/s`.
+pub fn summary(stats: &CrawlStats, started: Instant) -> String {
+    let elapsed = started.elapsed().as_secs_f64();
+    let pages = CrawlStats::get(&stats.pages_fetched);
+    format!(
+        "crawl done: {pages} pages fetched, {} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
+        CrawlStats::get(&stats.articles_written),
+        stats.errors(),
+        pages as f64 / elapsed.max(0.001)
+    )
+}

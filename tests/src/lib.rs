@@ -1,0 +1,211 @@
+//! Harness for newshound's end-to-end tests: a fixture site served in this
+//! process, a config pointing at it, the `newshound` binary run as a child
+//! process, and the comparison of its output with the site's ground truth.
+//!
+//! Layout:
+//! - [`FixtureSite`]: the fixture news site on a loopback port;
+//! - [`Crawl`]: a `newshound run` child process and its output directory;
+//! - [`score`]: output records against the truth.
+#![deny(missing_docs)]
+
+pub mod score;
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use newshound_testsite::{ServeOptions, Site, SiteOptions, TruthArticle};
+
+/// The fixture news site, served on `127.0.0.1:<ephemeral port>` until dropped.
+pub struct FixtureSite {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The access log file.
+    pub access_log: PathBuf,
+    site: Arc<Site>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl FixtureSite {
+    /// Generates a site of `articles` articles and serves it.
+    pub fn start(articles: usize) -> anyhow::Result<FixtureSite> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let dir = tempfile::tempdir()?;
+        let access_log = dir.path().join("access.log");
+        let site = Arc::new(Site::generate(SiteOptions { articles, seed: 1 }));
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let options = ServeOptions {
+            access_log: Some(access_log.clone()),
+        };
+        runtime.spawn(newshound_testsite::serve(
+            listener,
+            site.clone(),
+            options,
+            async {
+                stopped.await.ok();
+            },
+        ));
+        Ok(FixtureSite {
+            base,
+            access_log,
+            site,
+            stop: Some(stop),
+            _dir: dir,
+            _runtime: runtime,
+        })
+    }
+
+    /// The ground truth, with URLs under this server's address.
+    pub fn truth(&self) -> Vec<TruthArticle> {
+        self.site.truth(&self.base)
+    }
+
+    /// A site config for this server, with the given politeness rate.
+    pub fn config(&self, requests_per_second: f64) -> String {
+        let host = self.base.trim_start_matches("http://");
+        format!(
+            "[site]\nname = \"fixture\"\nseeds = [\"{base}/\"]\nallowed_hosts = [\"{host}\"]\ntimezone = \"Asia/Seoul\"\nmax_depth = 20\n\n\
+             [politeness]\nrequests_per_second = {requests_per_second:.1}\nburst = 10\nmax_concurrent_per_host = 16\n\n\
+             [fetch]\nconcurrency = 32\ntimeout_secs = 10\nmax_attempts = 3\nretry_base_delay_ms = 200\n",
+            base = self.base
+        )
+    }
+
+    /// Request paths in the access log (`path?query`), in order.
+    pub fn requested_paths(&self) -> anyhow::Result<Vec<String>> {
+        let text = std::fs::read_to_string(&self.access_log)?;
+        Ok(text
+            .lines()
+            .filter_map(|line| line.split(' ').nth(2).map(str::to_string))
+            .collect())
+    }
+}
+
+impl Drop for FixtureSite {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send(()).ok();
+        }
+    }
+}
+
+/// The `newshound` binary built next to this test executable
+/// (`make test` builds it first).
+pub fn newshound_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    // target/<profile>/deps/<test> -> target/<profile>/newshound
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test executable has no target directory")?;
+    let binary = dir.join("newshound");
+    if !binary.exists() {
+        bail!(
+            "{} is missing: run `cargo build -p newshound` first (make test does)",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}
+
+/// A `newshound run --once` of a config, in its own output directory.
+pub struct Crawl {
+    /// The output directory (articles.jsonl, state/).
+    pub out: PathBuf,
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Crawl {
+    /// Writes `config` to a temp dir that will also hold the output.
+    pub fn new(config: &str) -> anyhow::Result<Crawl> {
+        let dir = tempfile::tempdir()?;
+        let config_path = dir.path().join("site.toml");
+        std::fs::write(&config_path, config)?;
+        Ok(Crawl {
+            out: dir.path().join("out"),
+            config: config_path,
+            _dir: dir,
+        })
+    }
+
+    /// Starts `newshound run --once` (stderr captured to `out/../stderr-N.log`).
+    pub fn spawn(&self, run: usize) -> anyhow::Result<Child> {
+        let log = std::fs::File::create(self.out.with_file_name(format!("stderr-{run}.log")))?;
+        Ok(Command::new(newshound_binary()?)
+            .args(["run", "--once", "--config"])
+            .arg(&self.config)
+            .arg("--out")
+            .arg(&self.out)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?)
+    }
+
+    /// Runs to completion within `limit`; fails with its stderr otherwise.
+    pub fn run_to_end(&self, run: usize, limit: Duration) -> anyhow::Result<String> {
+        let mut child = self.spawn(run)?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                let stderr = self.stderr(run);
+                if !status.success() {
+                    bail!("newshound run exited with {status}:\n{stderr}");
+                }
+                return Ok(stderr);
+            }
+            if started.elapsed() > limit {
+                child.kill().ok();
+                bail!(
+                    "newshound run took longer than {limit:?}:\n{}",
+                    self.stderr(run)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What run number `run` printed on stderr.
+    pub fn stderr(&self, run: usize) -> String {
+        std::fs::read_to_string(self.out.with_file_name(format!("stderr-{run}.log")))
+            .unwrap_or_default()
+    }
+
+    /// Lines in `articles.jsonl` so far.
+    pub fn records_written(&self) -> usize {
+        std::fs::read_to_string(self.out.join("articles.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// The records written, parsed.
+    pub fn records(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let text = std::fs::read_to_string(self.out.join("articles.jsonl"))?;
+        text.lines()
+            .map(|l| serde_json::from_str(l).with_context(|| format!("bad record line: {l}")))
+            .collect()
+    }
+}
+
+/// Sends SIGKILL to a child process and reaps it.
+pub fn kill_hard(child: &mut Child) -> anyhow::Result<()> {
+    let pid = i32::try_from(child.id())?;
+    // SAFETY: kill(2) on our own child's pid has no memory-safety concerns.
+    let rc = unsafe { libc::kill(pid, libc::SIGKILL) };
+    if rc != 0 {
+        bail!("kill -9 {pid} failed: {}", std::io::Error::last_os_error());
+    }
+    child.wait()?;
+    Ok(())
+}

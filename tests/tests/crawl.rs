@@ -1,0 +1,103 @@
+//! End-to-end: `newshound run` against the fixture news site over loopback.
+
+use std::time::{Duration, Instant};
+
+use newshound_e2e::{Crawl, FixtureSite, kill_hard, score::score};
+
+/// A 500-article crawl with `--once` finds every article exactly once, with
+/// its fields equal to the truth, and never fetches what robots.txt forbids.
+#[test]
+fn crawl_finds_every_article_once() -> anyhow::Result<()> {
+    let site = FixtureSite::start(500)?;
+    let crawl = Crawl::new(&site.config(1000.0))?;
+    let stderr = crawl.run_to_end(1, Duration::from_secs(600))?;
+    assert!(
+        stderr.contains("crawl done:"),
+        "no summary line in:\n{stderr}"
+    );
+    let s = score(&crawl.records()?, &site.truth());
+    println!("{s}");
+    assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
+    assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
+    assert!(
+        s.unexpected.is_empty(),
+        "records for non-articles: {:?}",
+        s.unexpected
+    );
+    assert_eq!(s.found_once, 500);
+    assert_eq!(s.rate(s.title_equal), 1.0, "{s}");
+    assert_eq!(s.rate(s.authors_equal), 1.0, "{s}");
+    assert_eq!(s.rate(s.published_equal), 1.0, "{s}");
+    assert!(s.rate(s.updated_equal) >= 0.99, "{s}");
+    assert!(s.rate(s.section_equal) >= 0.99, "{s}");
+    assert!(s.rate(s.related_equal) >= 0.99, "{s}");
+    assert!(s.body_f1_mean() >= 0.97, "{s}");
+    let paths = site.requested_paths()?;
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.starts_with("/search") || p.starts_with("/member/")),
+        "fetched a path robots.txt disallows"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/robots.txt").count(),
+        1,
+        "robots.txt is cached"
+    );
+    Ok(())
+}
+
+/// `kill -9` in the middle of a crawl, then the same command again: every
+/// article ends up in the output exactly once.
+#[test]
+fn crawl_survives_sigkill() -> anyhow::Result<()> {
+    let site = FixtureSite::start(500)?;
+    // Slow enough that the kill lands mid-crawl.
+    let crawl = Crawl::new(&site.config(100.0))?;
+    let mut child = crawl.spawn(1)?;
+    let started = Instant::now();
+    while crawl.records_written() < 150 {
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!(
+                "crawl ended ({status}) before the kill:\n{}",
+                crawl.stderr(1)
+            );
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(300),
+            "crawl too slow:\n{}",
+            crawl.stderr(1)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill_hard(&mut child)?;
+    let before = crawl.records_written();
+    assert!(before < 500, "the kill came too late to test anything");
+    crawl.run_to_end(2, Duration::from_secs(600))?;
+    let s = score(&crawl.records()?, &site.truth());
+    println!("killed after {before} records\n{s}");
+    assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
+    assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
+    assert_eq!(s.found_once, 500);
+    Ok(())
+}
+
+/// A second run over a finished crawl fetches nothing new and writes nothing.
+#[test]
+fn rerun_of_finished_crawl_writes_nothing() -> anyhow::Result<()> {
+    let site = FixtureSite::start(50)?;
+    let crawl = Crawl::new(&site.config(1000.0))?;
+    crawl.run_to_end(1, Duration::from_secs(300))?;
+    let first = crawl.records_written();
+    assert_eq!(first, 50);
+    let requests = site.requested_paths()?.len();
+    let stderr = crawl.run_to_end(2, Duration::from_secs(300))?;
+    assert_eq!(crawl.records_written(), first);
+    assert!(stderr.contains("0 articles written"), "{stderr}");
+    assert_eq!(
+        site.requested_paths()?.len(),
+        requests,
+        "the rerun fetched pages again"
+    );
+    Ok(())
+}
