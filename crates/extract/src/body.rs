@@ -46,7 +46,7 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
             good[i] += i64::from(b.weight - b.link_weight);
             bad[i] += i64::from(b.link_weight);
         } else {
-            bad[i] += i64::from(b.link_weight) + i64::from(b.weight - b.link_weight) / 3;
+            bad[i] += i64::from(b.link_weight) + i64::from(b.weight - b.link_weight) / 8;
         }
     }
     for i in (1..n).rev() {

@@ -41,6 +41,14 @@ pub(crate) enum Tag {
     Inline,
 }
 
+impl Tag {
+    /// Whether the element starts and ends a text block (table cells do not: a row is one
+    /// block).
+    fn is_block(self) -> bool {
+        !matches!(self, Tag::Inline | Tag::A | Tag::Cell)
+    }
+}
+
 /// One element of the pre-order table.
 pub(crate) struct Elem<'a> {
     /// Parent index ([`NONE`] for the root).
@@ -256,7 +264,9 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     let skips = skip_tag || (skip == 0 && is_hidden(e));
                     skip += u32::from(skips);
                     skip_stack.push(skips);
-                    if tag != Tag::Inline && tag != Tag::A {
+                    if tag == Tag::Cell {
+                        buf.space = true;
+                    } else if tag.is_block() {
                         flush(&mut doc, &mut buf, block_stack.last().copied());
                         block_stack.push(idx);
                     } else if name == "br" && skip == 0 {
@@ -300,7 +310,9 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                 let Some(idx) = stack.pop() else { continue };
                 let tag = doc.elems[idx as usize].tag;
                 doc.elems[idx as usize].end = doc.elems.len() as u32;
-                if tag != Tag::Inline && tag != Tag::A {
+                if tag == Tag::Cell {
+                    buf.space = true;
+                } else if tag.is_block() {
                     if let Tag::H(_) = tag
                         && classify::is_related_heading(&buf.text)
                     {

@@ -10,6 +10,8 @@ pub(crate) struct MetaFields {
     pub og_type: Option<String>,
     /// OpenGraph / Twitter / parsely / DC title.
     pub title: Option<String>,
+    /// `twitter:title`.
+    pub twitter_title: Option<String>,
     /// `og:site_name`.
     pub site_name: Option<String>,
     /// Description.
@@ -99,6 +101,7 @@ pub(crate) fn read(doc: &Doc<'_>) -> MetaFields {
     let mut m = MetaFields {
         og_type: doc.meta(&["og:type"]).map(str::to_ascii_lowercase),
         title: own(doc.meta(TITLE)),
+        twitter_title: own(doc.meta(&["twitter:title"])),
         site_name: own(doc.meta(&["og:site_name", "application-name"])),
         description: own(doc.meta(&["og:description", "description", "twitter:description"])),
         published: own(doc.meta(PUBLISHED)),

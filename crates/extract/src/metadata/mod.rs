@@ -84,9 +84,9 @@ fn strip_site(title: &str, site: Option<&str>) -> String {
     let mut best = title.to_string();
     for sep in [" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » "] {
         if let Some((a, b)) = best.rsplit_once(sep) {
-            let site_match =
-                site.is_some_and(|s| key(b).contains(&key(s)) || key(s).contains(&key(b)));
-            if site_match || b.split_whitespace().count() <= 3 && a.len() > b.len() {
+            let (kb, ks) = (key(b), site.map(key).unwrap_or_default());
+            let site_match = !ks.is_empty() && !kb.is_empty() && (kb.contains(&ks) || ks.contains(&kb));
+            if site_match || (sep == " | " && b.split_whitespace().count() <= 4 && a.len() > b.len()) {
                 best = a.trim().to_string();
             }
         }
@@ -94,51 +94,47 @@ fn strip_site(title: &str, site: Option<&str>) -> String {
     best
 }
 
-/// Candidate headline: the `<h1>` that matches a declared title, else the declared title.
+/// The headline: the visible `<h1>` nearest the article (not a logo or site name), else the
+/// declared title without its site suffix.
 fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container: u32) -> String {
-    let declared: Vec<String> = [ld.headline.clone(), m.title.clone(), doc.title.clone()]
-        .into_iter()
-        .flatten()
-        .map(|t| key(&t))
-        .filter(|k| !k.is_empty())
-        .collect();
-    let h1s: Vec<String> = doc
+    let site = m.site_name.as_deref().map(key).unwrap_or_default();
+    let best = doc
         .blocks
         .iter()
         .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
-        .map(|b| collapse(&b.text))
-        .filter(|t| !t.is_empty())
-        .collect();
-    if let Some(h) = h1s.iter().find(|h| {
-        let k = key(h);
-        k.chars().count() >= 8
-            && declared
-                .iter()
-                .any(|d| d == &k || d.starts_with(&k) || d.contains(&k))
-    }) {
-        return h.clone();
+        .filter(|b| {
+            let k = key(&b.text);
+            let e = &doc.elems[b.elem as usize];
+            k.chars().count() >= 6 && k != site && !e.caption
+        })
+        .min_by_key(|b| {
+            let in_boiler = u32::from(doc.elems[b.elem as usize].boiler_anc != NONE);
+            let dist = if container == NONE { 0 } else { b.elem.abs_diff(container) };
+            (in_boiler, dist)
+        });
+    // Every source votes; the text most sources agree on wins, earlier sources break ties.
+    let h1 = best.map(|b| collapse(&b.text));
+    let site_name = m.site_name.as_deref();
+    let declared = [ld.headline.as_ref(), m.title.as_ref(), m.twitter_title.as_ref()].into_iter().flatten().map(|t| {
+        // "Headline | Site" agrees with an `<h1>` "Headline".
+        let t = collapse(t);
+        let stripped = strip_site(&t, site_name);
+        match &h1 {
+            Some(h) if key(&stripped) == key(h) => h.clone(),
+            _ => stripped,
+        }
+    });
+    let candidates: Vec<String> = h1.clone().into_iter().chain(declared).filter(|t| !t.is_empty()).collect();
+    let votes = |c: &String| candidates.iter().filter(|o| *o == c).count();
+    if let Some(winner) = candidates.iter().enumerate().max_by_key(|(i, c)| (votes(c), usize::MAX - i)).map(|(_, c)| c) {
+        if best.is_some() || votes(winner) > 1 {
+            return winner.clone();
+        }
     }
     if let Some(t) = ld.headline.as_ref().or(m.title.as_ref()) {
         return strip_site(&collapse(t), m.site_name.as_deref());
     }
-    let near = doc
-        .blocks
-        .iter()
-        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
-        .min_by_key(|b| {
-            if container == NONE {
-                0
-            } else {
-                b.elem.abs_diff(container)
-            }
-        });
-    if let Some(b) = near {
-        return collapse(&b.text);
-    }
-    doc.title
-        .as_deref()
-        .map(|t| strip_site(&collapse(t), m.site_name.as_deref()))
-        .unwrap_or_default()
+    doc.title.as_deref().map(|t| strip_site(&collapse(t), m.site_name.as_deref())).unwrap_or_default()
 }
 
 /// Text of an element (whitespace collapsed), bounded.
