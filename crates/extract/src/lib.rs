@@ -129,7 +129,9 @@ pub fn extract(
     let (text, encoding) = decode_html(html, content_type);
     let parsed = Html::parse_document(&strip::strip(&text));
     let doc = dom::walk(&parsed);
-    let tz = options.default_timezone;
+    let tz = options
+        .default_timezone
+        .or_else(|| url.host_str().and_then(metadata::dates::tz_for_host));
     let sel = &options.selectors;
 
     let base = doc

@@ -90,8 +90,24 @@ pub(crate) fn strip_by(s: &str) -> Option<&str> {
     PREFIXES.iter().find_map(|p| strip_prefix_ci(s, p))
 }
 
+/// "chuck-ross" (an author slug) becomes "Chuck Ross".
+fn unslug(s: &str) -> Option<String> {
+    let slug = s.contains('-') && !s.contains(' ') && s.chars().all(|c| c.is_lowercase() || c == '-');
+    slug.then(|| {
+        s.split('-')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
 fn clean_name(raw: &str) -> Option<String> {
-    let mut s = raw.trim();
+    let unslugged = unslug(raw.trim());
+    let mut s = unslugged.as_deref().unwrap_or(raw).trim();
     if let Some(rest) = strip_by(s) {
         s = rest;
     }

@@ -203,6 +203,17 @@ fn visible_date(doc: &Doc<'_>, words: &[&str], tz: Option<Tz>) -> Option<DateTim
     None
 }
 
+/// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News").
+fn dateline(doc: &Doc<'_>, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
+    let start = doc.blocks.iter().position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))?;
+    let lo = start.saturating_sub(15);
+    doc.blocks[lo..]
+        .iter()
+        .take(60)
+        .filter(|b| b.text.len() <= 120 && b.text.split_whitespace().count() <= 10)
+        .find_map(|b| dates::parse(&b.text, tz).map(|(d, _)| d))
+}
+
 fn itemprop_value(doc: &Doc<'_>, prop: &str) -> Option<String> {
     doc.itemprops
         .iter()
@@ -246,25 +257,38 @@ pub(crate) fn reconcile(
             .and_then(|s| dates::parse(s, tz))
             .map(|(d, _)| d)
     };
-    let mut authors: Vec<String> = ld
-        .authors
-        .iter()
-        .flat_map(|a| byline::clean_authors(a))
+    let site_keys: Vec<String> = [m.site_name.as_deref(), url.host_str().map(|h| h.trim_start_matches("www."))]
+        .into_iter()
+        .flatten()
+        .map(key)
+        .filter(|k| k.len() >= 2)
         .collect();
+    // The publisher named as author ("n-tv NACHRICHTEN", "Lrt.lt") is no byline.
+    let personal = |names: Vec<String>| -> Vec<String> {
+        names
+            .into_iter()
+            .filter(|n| {
+                let k = key(n);
+                !site_keys.iter().any(|s| s.contains(&k) || k.contains(s.as_str()))
+            })
+            .collect()
+    };
+    let clean_all = |raw: &[String]| -> Vec<String> { raw.iter().flat_map(|a| byline::clean_authors(a)).collect() };
+    let declared = clean_all(&ld.authors);
+    let declared_meta = clean_all(&m.authors);
+    let microdata = itemprop_value(doc, "author").map(|a| byline::clean_authors(&a)).unwrap_or_default();
+    let mut authors = personal(declared.clone());
     if authors.is_empty() {
-        authors = m
-            .authors
-            .iter()
-            .flat_map(|a| byline::clean_authors(a))
-            .collect();
+        authors = personal(declared_meta.clone());
     }
     if authors.is_empty() {
-        authors = itemprop_value(doc, "author")
-            .map(|a| byline::clean_authors(&a))
-            .unwrap_or_default();
+        authors = personal(microdata.clone());
     }
     if authors.is_empty() {
-        authors = visible_authors(doc, container);
+        authors = personal(visible_authors(doc, container));
+    }
+    if authors.is_empty() {
+        authors = [declared, declared_meta, microdata].into_iter().find(|a| !a.is_empty()).unwrap_or_default();
     }
     authors.dedup();
     let time_attr = doc
@@ -279,7 +303,8 @@ pub(crate) fn reconcile(
         .or_else(|| parse(&itemprop_value(doc, "datePublished")))
         .or_else(|| visible_date(doc, POSTED, tz))
         .or(time_attr)
-        .or_else(|| url_date(url, tz));
+        .or_else(|| url_date(url, tz))
+        .or_else(|| dateline(doc, tz));
     let updated = parse(&ld.modified)
         .or_else(|| parse(&m.modified))
         .or_else(|| parse(&itemprop_value(doc, "dateModified")))
