@@ -68,13 +68,9 @@ const BOILER_TOKENS: &[&str] = &[
     "login",
     "pagination",
     "pager",
-    "gallery",
     "slideshow",
     "carousel",
-    "video",
     "player",
-    "audio",
-    "podcast",
     "infobox",
     "toc",
     "dfp",
@@ -244,23 +240,33 @@ pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>)
             continue;
         }
         let mut found = Signals::default();
+        // Elements with many classes (CMS post wrappers: "post type-post tag-x category-y")
+        // are judged by whole class names only.
+        let many = attr.split_whitespace().nth(4).is_some();
         let mut safe = false;
-        for m in ac.find_overlapping_iter(attr) {
-            match cats[m.pattern().as_usize()] {
-                Cat::Boiler => found.boiler = true,
-                Cat::Related => found.related = true,
-                Cat::Caption => found.caption = true,
-                Cat::Byline => found.byline = true,
-                Cat::Safe => safe = true,
+        if !many {
+            for m in ac.find_overlapping_iter(attr) {
+                match cats[m.pattern().as_usize()] {
+                    Cat::Boiler => found.boiler = true,
+                    Cat::Related => found.related = true,
+                    Cat::Caption => found.caption = true,
+                    Cat::Byline => found.byline = true,
+                    Cat::Safe => safe = true,
+                }
             }
         }
         if safe {
             continue;
         }
+        let is_token =
+            |t: &str| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t));
         found.boiler = found.boiler
-            || attr
-                .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
-                .any(|t| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t)));
+            || if many {
+                attr.split_whitespace().any(is_token)
+            } else {
+                attr.split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+                    .any(is_token)
+            };
         s.boiler |= found.boiler;
         s.related |= found.related;
         s.caption |= found.caption;

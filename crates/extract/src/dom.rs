@@ -246,7 +246,12 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     let (tag, skip_tag) = tag_of(name);
                     let idx = doc.elems.len() as u32;
                     let parent = stack.last().copied().unwrap_or(NONE);
-                    let mut sig = classify::signals(e.attr("class"), e.id(), e.attr("role"));
+                    // `<body>`/`<html>` classes describe the page, not a region of it.
+                    let mut sig = if matches!(name, "body" | "html") {
+                        Signals::default()
+                    } else {
+                        classify::signals(e.attr("class"), e.id(), e.attr("role"))
+                    };
                     sig.boiler |= structural_boiler(name);
                     let parent_caption = parent != NONE && doc.elems[parent as usize].caption;
                     let caption = parent_caption || sig.caption || tag == Tag::Figcaption;

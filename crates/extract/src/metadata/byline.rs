@@ -92,13 +92,16 @@ pub(crate) fn strip_by(s: &str) -> Option<&str> {
 
 /// "chuck-ross" (an author slug) becomes "Chuck Ross".
 fn unslug(s: &str) -> Option<String> {
-    let slug = s.contains('-') && !s.contains(' ') && s.chars().all(|c| c.is_lowercase() || c == '-');
+    let slug =
+        s.contains('-') && !s.contains(' ') && s.chars().all(|c| c.is_lowercase() || c == '-');
     slug.then(|| {
         s.split('-')
             .filter(|w| !w.is_empty())
             .map(|w| {
                 let mut c = w.chars();
-                c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
             })
             .collect::<Vec<_>>()
             .join(" ")

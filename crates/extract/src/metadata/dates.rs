@@ -310,8 +310,12 @@ fn signed_offset(t: &[Tok], j: usize) -> Option<i32> {
 
 /// The time zone of a country-code top-level domain whose country has a single zone.
 pub(crate) fn tz_for_host(host: &str) -> Option<Tz> {
-    use chrono_tz::{Asia, Africa, Europe};
-    let tld = host.trim_end_matches('.').rsplit('.').next()?.to_ascii_lowercase();
+    use chrono_tz::{Africa, Asia, Europe};
+    let tld = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase();
     Some(match tld.as_str() {
         "de" => Europe::Berlin,
         "at" => Europe::Vienna,

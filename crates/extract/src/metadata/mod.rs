@@ -85,8 +85,11 @@ fn strip_site(title: &str, site: Option<&str>) -> String {
     for sep in [" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » "] {
         if let Some((a, b)) = best.rsplit_once(sep) {
             let (kb, ks) = (key(b), site.map(key).unwrap_or_default());
-            let site_match = !ks.is_empty() && !kb.is_empty() && (kb.contains(&ks) || ks.contains(&kb));
-            if site_match || (sep == " | " && b.split_whitespace().count() <= 4 && a.len() > b.len()) {
+            let site_match =
+                !ks.is_empty() && !kb.is_empty() && (kb.contains(&ks) || ks.contains(&kb));
+            if site_match
+                || (sep == " | " && b.split_whitespace().count() <= 4 && a.len() > b.len())
+            {
                 best = a.trim().to_string();
             }
         }
@@ -109,13 +112,24 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
         })
         .min_by_key(|b| {
             let in_boiler = u32::from(doc.elems[b.elem as usize].boiler_anc != NONE);
-            let dist = if container == NONE { 0 } else { b.elem.abs_diff(container) };
+            let dist = if container == NONE {
+                0
+            } else {
+                b.elem.abs_diff(container)
+            };
             (in_boiler, dist)
         });
     // Every source votes; the text most sources agree on wins, earlier sources break ties.
     let h1 = best.map(|b| collapse(&b.text));
     let site_name = m.site_name.as_deref();
-    let declared = [ld.headline.as_ref(), m.title.as_ref(), m.twitter_title.as_ref()].into_iter().flatten().map(|t| {
+    let declared = [
+        ld.headline.as_ref(),
+        m.title.as_ref(),
+        m.twitter_title.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| {
         // "Headline | Site" agrees with an `<h1>` "Headline".
         let t = collapse(t);
         let stripped = strip_site(&t, site_name);
@@ -124,9 +138,19 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
             _ => stripped,
         }
     });
-    let candidates: Vec<String> = h1.clone().into_iter().chain(declared).filter(|t| !t.is_empty()).collect();
+    let candidates: Vec<String> = h1
+        .clone()
+        .into_iter()
+        .chain(declared)
+        .filter(|t| !t.is_empty())
+        .collect();
     let votes = |c: &String| candidates.iter().filter(|o| *o == c).count();
-    if let Some(winner) = candidates.iter().enumerate().max_by_key(|(i, c)| (votes(c), usize::MAX - i)).map(|(_, c)| c) {
+    if let Some(winner) = candidates
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (votes(c), usize::MAX - i))
+        .map(|(_, c)| c)
+    {
         if best.is_some() || votes(winner) > 1 {
             return winner.clone();
         }
@@ -134,7 +158,10 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
     if let Some(t) = ld.headline.as_ref().or(m.title.as_ref()) {
         return strip_site(&collapse(t), m.site_name.as_deref());
     }
-    doc.title.as_deref().map(|t| strip_site(&collapse(t), m.site_name.as_deref())).unwrap_or_default()
+    doc.title
+        .as_deref()
+        .map(|t| strip_site(&collapse(t), m.site_name.as_deref()))
+        .unwrap_or_default()
 }
 
 /// Text of an element (whitespace collapsed), bounded.
@@ -205,7 +232,10 @@ fn visible_date(doc: &Doc<'_>, words: &[&str], tz: Option<Tz>) -> Option<DateTim
 
 /// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News").
 fn dateline(doc: &Doc<'_>, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
-    let start = doc.blocks.iter().position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))?;
+    let start = doc
+        .blocks
+        .iter()
+        .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))?;
     let lo = start.saturating_sub(15);
     doc.blocks[lo..]
         .iter()
@@ -257,26 +287,35 @@ pub(crate) fn reconcile(
             .and_then(|s| dates::parse(s, tz))
             .map(|(d, _)| d)
     };
-    let site_keys: Vec<String> = [m.site_name.as_deref(), url.host_str().map(|h| h.trim_start_matches("www."))]
-        .into_iter()
-        .flatten()
-        .map(key)
-        .filter(|k| k.len() >= 2)
-        .collect();
+    let site_keys: Vec<String> = [
+        m.site_name.as_deref(),
+        url.host_str().map(|h| h.trim_start_matches("www.")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(key)
+    .filter(|k| k.len() >= 2)
+    .collect();
     // The publisher named as author ("n-tv NACHRICHTEN", "Lrt.lt") is no byline.
     let personal = |names: Vec<String>| -> Vec<String> {
         names
             .into_iter()
             .filter(|n| {
                 let k = key(n);
-                !site_keys.iter().any(|s| s.contains(&k) || k.contains(s.as_str()))
+                !site_keys
+                    .iter()
+                    .any(|s| s.contains(&k) || k.contains(s.as_str()))
             })
             .collect()
     };
-    let clean_all = |raw: &[String]| -> Vec<String> { raw.iter().flat_map(|a| byline::clean_authors(a)).collect() };
+    let clean_all = |raw: &[String]| -> Vec<String> {
+        raw.iter().flat_map(|a| byline::clean_authors(a)).collect()
+    };
     let declared = clean_all(&ld.authors);
     let declared_meta = clean_all(&m.authors);
-    let microdata = itemprop_value(doc, "author").map(|a| byline::clean_authors(&a)).unwrap_or_default();
+    let microdata = itemprop_value(doc, "author")
+        .map(|a| byline::clean_authors(&a))
+        .unwrap_or_default();
     let mut authors = personal(declared.clone());
     if authors.is_empty() {
         authors = personal(declared_meta.clone());
@@ -288,7 +327,10 @@ pub(crate) fn reconcile(
         authors = personal(visible_authors(doc, container));
     }
     if authors.is_empty() {
-        authors = [declared, declared_meta, microdata].into_iter().find(|a| !a.is_empty()).unwrap_or_default();
+        authors = [declared, declared_meta, microdata]
+            .into_iter()
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
     }
     authors.dedup();
     let time_attr = doc
