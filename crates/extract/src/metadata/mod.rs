@@ -150,10 +150,9 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
         .enumerate()
         .max_by_key(|(i, c)| (votes(c), usize::MAX - i))
         .map(|(_, c)| c)
+        && (best.is_some() || votes(winner) > 1)
     {
-        if best.is_some() || votes(winner) > 1 {
-            return winner.clone();
-        }
+        return winner.clone();
     }
     if let Some(t) = ld.headline.as_ref().or(m.title.as_ref()) {
         return strip_site(&collapse(t), m.site_name.as_deref());
