@@ -85,6 +85,7 @@ pub(crate) fn extract(
     doc: &Doc<'_>,
     forced: Option<&HashSet<u32>>,
     excluded: &HashSet<u32>,
+    titles: &HashSet<String>,
 ) -> Body {
     let (container, good, bad) = choose(doc, forced);
     let mut body = Body {
@@ -118,7 +119,7 @@ pub(crate) fn extract(
         if !excluded.is_empty() && ancestors(doc, b.elem).any(|a| excluded.contains(&a)) {
             continue;
         }
-        if is_meta_line(doc, b) {
+        if is_meta_line(doc, b) || is_noise(&b.text, b.weight, titles) {
             continue;
         }
         for para in b.text.split("\n\n") {
@@ -157,6 +158,40 @@ fn is_meta_line(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
         .iter()
         .any(|w| lower.starts_with(w))
         && crate::metadata::dates::parse(&lower, None).is_some()
+}
+
+/// Short lines that are page furniture: the headline repeated, datelines, reading times,
+/// copyright and advertisement labels, "read more" prompts.
+fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
+    if weight > 160 {
+        return false;
+    }
+    let k = crate::text::key(text);
+    if titles.contains(&k) {
+        return true;
+    }
+    if weight > 90 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let words = text.split_whitespace().count();
+    const LABELS: &[&str] = &[
+        "anzeige", "werbung", "advertisement", "publicité", "publicidad", "pubblicità", "reklama",
+        "광고", "sponsored", "read more", "weiterlesen", "lesen sie auch", "mehr zum thema",
+        "weitere informationen", "czytaj więcej", "czytaj też", "lire aussi", "à lire aussi",
+        "leia também", "lee también", "leggi anche", "see also", "related", "autoplay",
+    ];
+    if LABELS.iter().any(|l| lower.trim_end_matches([':', '.', ' ']) == *l) || crate::classify::is_related_heading(text) && words <= 4 {
+        return true;
+    }
+    if lower.starts_with('©') || lower.starts_with("copyright") || lower.starts_with("(c)") {
+        return true;
+    }
+    let reading = ["min read", "minute read", "minutes read", "lesedauer", "lesezeit", "min.", " min", "분 분량"];
+    if words <= 6 && reading.iter().any(|r| lower.contains(r)) && lower.chars().any(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    words <= 8 && crate::metadata::dates::parse(text, None).is_some()
 }
 
 /// The element whose images belong to the article: the nearest `<article>`/`<main>` above
