@@ -21,6 +21,8 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Validate a config file.
     Check(CheckArgs),
+    /// Measure extraction against a folder of pages with ground truth.
+    Eval(newshound_eval::EvalArgs),
 }
 
 #[derive(Debug, Args)]

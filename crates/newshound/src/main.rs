@@ -24,6 +24,9 @@ fn main() -> ExitCode {
         Command::Run(args) => tokio_main(run::run(args)),
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Check(args) => cli::check(&args),
+        Command::Eval(args) => newshound_eval::run(&args)
+            .map(|report| println!("{report}"))
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

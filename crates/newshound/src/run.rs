@@ -69,7 +69,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             },
             canon: config.canon.clone(),
             max_body_bytes: config.fetch.max_body_bytes,
-            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()) * 8,
         },
         newshound_parser::ParserBackends {
             queue: queue.clone(),

@@ -24,6 +24,37 @@ struct Args {
     /// Append one line per request to this file.
     #[arg(long)]
     access_log: Option<PathBuf>,
+    /// Instead of serving, write every article page and its truth to DIR in the
+    /// evaluation layout (`DIR/html/<n>.html`, `DIR/gt/<n>.json`) and exit.
+    #[arg(long, value_name = "DIR")]
+    dump: Option<PathBuf>,
+}
+
+/// The base URL pages are rendered under when dumped.
+const DUMP_BASE: &str = "http://127.0.0.1:8311";
+
+/// Writes the article pages and their truth in the layout `newshound eval` reads.
+fn dump(site: &Site, dir: &std::path::Path) -> std::io::Result<()> {
+    let (html_dir, gt_dir) = (dir.join("html"), dir.join("gt"));
+    std::fs::create_dir_all(&html_dir)?;
+    std::fs::create_dir_all(&gt_dir)?;
+    for (n, truth) in site.truth(DUMP_BASE).iter().enumerate() {
+        let path = truth.url.strip_prefix(DUMP_BASE).unwrap_or("/");
+        std::fs::write(
+            html_dir.join(format!("{n:05}.html")),
+            site.render(DUMP_BASE, path).body,
+        )?;
+        let gt = serde_json::json!({
+            "url": truth.url,
+            "title": truth.title,
+            "authors": truth.authors,
+            "date": truth.published,
+            "body": truth.body,
+        });
+        std::fs::write(gt_dir.join(format!("{n:05}.json")), gt.to_string())?;
+    }
+    println!("wrote {} pages to {}", site.article_count(), dir.display());
+    Ok(())
 }
 
 #[tokio::main]
@@ -33,6 +64,9 @@ async fn main() -> std::io::Result<()> {
         articles: args.articles,
         seed: args.seed,
     }));
+    if let Some(dir) = &args.dump {
+        return dump(&site, dir);
+    }
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening on http://{}", listener.local_addr()?)?;

@@ -1,0 +1,65 @@
+# newshound: the two set-up commands are `make demo` (a crawl) and `make test`.
+
+CARGO ?= cargo
+SITE_ADDR ?= 127.0.0.1:8311
+ARTICLES ?= 1000
+BENCH_ARTICLES ?= 2000
+EVAL_DIR ?= ../shared/eval/dev
+
+.PHONY: demo test lint bench bench-crawl bench-extract eval services build release
+
+build:
+	$(CARGO) build --workspace --bins
+
+release:
+	$(CARGO) build --release -p newshound -p newshound-testsite -p newshound-e2e
+
+## Builds, serves the fixture news site, crawls it with the embedded default.
+demo: release
+	@./target/release/newshound-testsite --addr $(SITE_ADDR) --articles $(ARTICLES) > /tmp/newshound-demo-site.log 2>&1 & \
+	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
+	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-demo-site.log && break; sleep 0.1; done; \
+	grep -q listening /tmp/newshound-demo-site.log || { cat /tmp/newshound-demo-site.log; exit 1; }; \
+	rm -rf out/demo; \
+	./target/release/newshound run --config config/sites/testsite.toml --once --out out/demo && \
+	echo "articles: $$(wc -l < out/demo/articles.jsonl) records in out/demo/articles.jsonl"
+
+## Unit, integration and end-to-end tests (real HTTP over loopback; RabbitMQ and
+## Redis where a test needs them: `make services` starts them).
+test: build
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+services:
+	bash deploy/local-services.sh
+
+## Benchmarks: extraction (criterion) and a crawl of the fixture site.
+bench: bench-extract bench-crawl
+
+bench-extract:
+	$(CARGO) bench -p newshound-extract
+
+bench-crawl: release
+	@./target/release/newshound-testsite --addr $(SITE_ADDR) --articles $(BENCH_ARTICLES) > /tmp/newshound-bench-site.log 2>&1 & \
+	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
+	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-bench-site.log && break; sleep 0.1; done; \
+	rm -rf out/bench; \
+	./target/release/newshound run --config config/sites/testsite.toml --once --out out/bench && \
+	./target/release/crawl-score --truth http://$(SITE_ADDR)/__truth.jsonl --articles out/bench/articles.jsonl
+
+## Extraction quality and speed on the development set when ../shared/eval/dev
+## exists, on pages of the fixture site otherwise.
+eval: release
+	@if [ -d "$(EVAL_DIR)" ]; then \
+	  for set in $$(ls $(EVAL_DIR)); do \
+	    echo "== $$set"; \
+	    ./target/release/newshound eval --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
+	  done; \
+	else \
+	  rm -rf out/eval-fixture; \
+	  ./target/release/newshound-testsite --articles 500 --dump out/eval-fixture && \
+	  ./target/release/newshound eval --pages out/eval-fixture/html --truth out/eval-fixture/gt --timezone Asia/Seoul; \
+	fi
