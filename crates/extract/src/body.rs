@@ -46,7 +46,8 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
             good[i] += i64::from(b.weight - b.link_weight);
             bad[i] += i64::from(b.link_weight);
         } else {
-            bad[i] += i64::from(b.link_weight) + i64::from(b.weight - b.link_weight) / 8;
+            // Short non-link text (datelines, labels) is neutral.
+            bad[i] += i64::from(b.link_weight);
         }
     }
     for i in (1..n).rev() {
@@ -104,6 +105,26 @@ pub(crate) fn extract(
         Some(set) if !set.is_empty() => set.iter().any(|&c| doc.contains(c, elem)),
         _ => doc.contains(container, elem),
     };
+    // The standfirst often sits in the article header between the headline and the text.
+    if forced.is_none() {
+        let first = doc
+            .blocks
+            .iter()
+            .position(|b| doc.contains(container, b.elem))
+            .unwrap_or(doc.blocks.len());
+        let h1 = doc.blocks[..first]
+            .iter()
+            .rposition(|b| doc.elems[b.elem as usize].tag == Tag::H(1));
+        if let Some(h1) = h1.filter(|&h| first - h <= 8) {
+            for (bi, b) in doc.blocks.iter().enumerate().take(first).skip(h1 + 1) {
+                let e = &doc.elems[b.elem as usize];
+                if is_good(doc, b) && e.boiler_anc == NONE && !is_meta_line(doc, b) {
+                    body.paragraphs.push(b.text.replace('\n', " "));
+                    body.blocks.push(bi);
+                }
+            }
+        }
+    }
     for (bi, b) in doc.blocks.iter().enumerate() {
         if !in_scope(b.elem) {
             continue;
@@ -176,19 +197,55 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
     let lower = text.to_lowercase();
     let words = text.split_whitespace().count();
     const LABELS: &[&str] = &[
-        "anzeige", "werbung", "advertisement", "publicité", "publicidad", "pubblicità", "reklama",
-        "광고", "sponsored", "read more", "weiterlesen", "lesen sie auch", "mehr zum thema",
-        "weitere informationen", "czytaj więcej", "czytaj też", "lire aussi", "à lire aussi",
-        "leia também", "lee también", "leggi anche", "see also", "related", "autoplay",
+        "anzeige",
+        "werbung",
+        "advertisement",
+        "publicité",
+        "publicidad",
+        "pubblicità",
+        "reklama",
+        "광고",
+        "sponsored",
+        "read more",
+        "weiterlesen",
+        "lesen sie auch",
+        "mehr zum thema",
+        "weitere informationen",
+        "czytaj więcej",
+        "czytaj też",
+        "lire aussi",
+        "à lire aussi",
+        "leia também",
+        "lee también",
+        "leggi anche",
+        "see also",
+        "related",
+        "autoplay",
     ];
-    if LABELS.iter().any(|l| lower.trim_end_matches([':', '.', ' ']) == *l) || crate::classify::is_related_heading(text) && words <= 4 {
+    if LABELS
+        .iter()
+        .any(|l| lower.trim_end_matches([':', '.', ' ']) == *l)
+        || crate::classify::is_related_heading(text) && words <= 4
+    {
         return true;
     }
     if lower.starts_with('©') || lower.starts_with("copyright") || lower.starts_with("(c)") {
         return true;
     }
-    let reading = ["min read", "minute read", "minutes read", "lesedauer", "lesezeit", "min.", " min", "분 분량"];
-    if words <= 6 && reading.iter().any(|r| lower.contains(r)) && lower.chars().any(|c| c.is_ascii_digit()) {
+    let reading = [
+        "min read",
+        "minute read",
+        "minutes read",
+        "lesedauer",
+        "lesezeit",
+        "min.",
+        " min",
+        "분 분량",
+    ];
+    if words <= 6
+        && reading.iter().any(|r| lower.contains(r))
+        && lower.chars().any(|c| c.is_ascii_digit())
+    {
         return true;
     }
     words <= 8 && crate::metadata::dates::parse(text, None).is_some()

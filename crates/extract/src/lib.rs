@@ -146,13 +146,23 @@ pub fn extract(
         canonical_url.or_else(|| meta.url.as_deref().and_then(|u| base.join(u).ok()));
 
     let (forced, excluded) = overrides(&parsed, &doc, sel);
-    let titles: HashSet<String> = [ld.headline.as_deref(), meta.title.as_deref(), meta.twitter_title.as_deref(), doc.title.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(text::key)
-        .chain(doc.blocks.iter().filter(|b| doc.elems[b.elem as usize].tag == dom::Tag::H(1)).map(|b| text::key(&b.text)))
-        .filter(|k| k.chars().count() >= 10)
-        .collect();
+    let titles: HashSet<String> = [
+        ld.headline.as_deref(),
+        meta.title.as_deref(),
+        meta.twitter_title.as_deref(),
+        doc.title.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(text::key)
+    .chain(
+        doc.blocks
+            .iter()
+            .filter(|b| doc.elems[b.elem as usize].tag == dom::Tag::H(1))
+            .map(|b| text::key(&b.text)),
+    )
+    .filter(|k| k.chars().count() >= 10)
+    .collect();
     let body = body::extract(&doc, forced.as_ref(), &excluded, &titles);
     let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, tz);
     apply_overrides(&parsed, sel, tz, &mut fields);

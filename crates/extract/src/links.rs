@@ -153,7 +153,11 @@ pub(crate) fn kind_of(url: &Url, page_domain: &str, anchor: &str) -> LinkKind {
         return LinkKind::Asset;
     }
     let host = url.host_str().unwrap_or("");
-    let same = host == page_domain || host.strip_suffix(page_domain).is_some_and(|h| h.ends_with('.')) || registrable(host) == page_domain;
+    let same = host == page_domain
+        || host
+            .strip_suffix(page_domain)
+            .is_some_and(|h| h.ends_with('.'))
+        || registrable(host) == page_domain;
     if !same {
         return LinkKind::OffSite;
     }

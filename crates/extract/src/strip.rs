@@ -7,7 +7,14 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 /// Elements whose whole content is dropped; raw-text ones end at their first end tag.
-const DROPPED: &[&[u8]] = &[b"script", b"style", b"svg", b"template", b"noscript", b"select"];
+const DROPPED: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"svg",
+    b"template",
+    b"noscript",
+    b"select",
+];
 
 fn starts_with_ci(hay: &[u8], at: usize, needle: &[u8]) -> bool {
     hay.get(at..at + needle.len())
