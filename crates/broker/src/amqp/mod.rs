@@ -1,0 +1,132 @@
+//! The RabbitMQ side: configuration, topology, the connection supervisor, the
+//! [`JobQueue`](newshound_core::JobQueue) implementation and its consumers.
+
+mod connection;
+mod consumer;
+mod management;
+mod queue;
+pub mod topology;
+
+pub use queue::AmqpQueue;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use crate::error::{BrokerError, redact_url};
+use topology::Topology;
+
+fn default_prefix() -> String {
+    "newshound".to_string()
+}
+
+fn default_partitions() -> u16 {
+    16
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_reconnect_max_delay_ms() -> u64 {
+    5_000
+}
+
+/// How to reach RabbitMQ and name things there.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpConfig {
+    /// `amqp://user:password@host:port/vhost` (credentials are never logged).
+    pub url: String,
+    /// Prefix of every exchange and queue name.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// Number of fetch partition queues (`fetch.0..N-1`); every process of a
+    /// crawl must use the same value.
+    #[serde(default = "default_partitions")]
+    pub fetch_partitions: u16,
+    /// Base URL of the management HTTP API (`http://127.0.0.1:15672`), used
+    /// by `depth()` for the unacked (in-flight) count; credentials and vhost
+    /// come from `url`. Without it `in_flight` is always 0.
+    #[serde(default)]
+    pub management_url: Option<String>,
+    /// Timeout of one connection attempt, in milliseconds.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Longest wait between reconnection attempts, in milliseconds.
+    #[serde(default = "default_reconnect_max_delay_ms")]
+    pub reconnect_max_delay_ms: u64,
+}
+
+impl std::fmt::Debug for AmqpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmqpConfig")
+            .field("url", &redact_url(&self.url))
+            .field("prefix", &self.prefix)
+            .field("fetch_partitions", &self.fetch_partitions)
+            .field(
+                "management_url",
+                &self.management_url.as_deref().map(redact_url),
+            )
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("reconnect_max_delay_ms", &self.reconnect_max_delay_ms)
+            .finish()
+    }
+}
+
+impl AmqpConfig {
+    /// The defaults (prefix `newshound`, 16 fetch partitions, no management
+    /// API) for `url`.
+    pub fn new(url: impl Into<String>) -> AmqpConfig {
+        AmqpConfig {
+            url: url.into(),
+            prefix: default_prefix(),
+            fetch_partitions: default_partitions(),
+            management_url: None,
+            connect_timeout_ms: default_connect_timeout_ms(),
+            reconnect_max_delay_ms: default_reconnect_max_delay_ms(),
+        }
+    }
+
+    /// Checks the values that would otherwise fail late.
+    ///
+    /// # Errors
+    /// An empty prefix, zero partitions, a URL that is not `amqp://`, or a
+    /// management URL that is not `http://`.
+    pub fn validate(&self) -> Result<(), BrokerError> {
+        if self.prefix.is_empty() {
+            return Err(BrokerError::Config("prefix must not be empty".into()));
+        }
+        if self.fetch_partitions == 0 {
+            return Err(BrokerError::Config(
+                "fetch_partitions must be at least 1".into(),
+            ));
+        }
+        if !self.url.starts_with("amqp://") {
+            return Err(BrokerError::Config(format!(
+                "AMQP url must start with amqp:// (got {})",
+                redact_url(&self.url)
+            )));
+        }
+        if let Some(m) = &self.management_url
+            && !m.starts_with("http://")
+        {
+            return Err(BrokerError::Config(
+                "management_url must start with http://".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The topology these settings declare (for rendering deploy files).
+    pub fn topology(&self) -> Topology {
+        Topology::new(&self.prefix, self.fetch_partitions)
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms.max(1))
+    }
+
+    pub(crate) fn reconnect_max_delay(&self) -> Duration {
+        Duration::from_millis(self.reconnect_max_delay_ms.max(100))
+    }
+}

@@ -1,0 +1,127 @@
+//! The crate's error type and its mapping onto [`BackendError`].
+
+use newshound_core::BackendError;
+
+/// A broker backend could not be set up or used.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The service could not be reached at start-up (connection refused,
+    /// timed out, authentication failed). `service` names it: "RabbitMQ" or
+    /// "Redis"; `address` is the URL with any credentials removed.
+    #[error("{service} unreachable at {address}: {message}")]
+    Unreachable {
+        /// "RabbitMQ" or "Redis".
+        service: &'static str,
+        /// The redacted connection URL.
+        address: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The configuration is invalid (bad URL, zero partitions, empty prefix).
+    #[error("invalid broker configuration: {0}")]
+    Config(String),
+    /// An AMQP operation failed.
+    #[error("RabbitMQ: {context}: {source}")]
+    Amqp {
+        /// What was being done.
+        context: String,
+        /// The lapin error.
+        #[source]
+        source: lapin::Error,
+    },
+    /// The broker refused a published message (publisher confirm Nack).
+    #[error("RabbitMQ refused (nack) a message published to {target}")]
+    Nacked {
+        /// Exchange/routing key the message was published to.
+        target: String,
+    },
+    /// The broker could not route a published message to any queue.
+    #[error("RabbitMQ could not route a message published to {target} (is the topology declared?)")]
+    Unroutable {
+        /// Exchange/routing key the message was published to.
+        target: String,
+    },
+    /// A Redis command failed.
+    #[error("Redis: {context}: {source}")]
+    Redis {
+        /// What was being done.
+        context: String,
+        /// The redis error.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// The RabbitMQ management API answered badly.
+    #[error("RabbitMQ management API: {0}")]
+    Management(String),
+    /// The backend was closed.
+    #[error("broker backend closed")]
+    Closed,
+}
+
+impl BrokerError {
+    /// Wraps a lapin error with context.
+    pub(crate) fn amqp(context: impl Into<String>, source: lapin::Error) -> Self {
+        BrokerError::Amqp {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Wraps a redis error with context.
+    pub(crate) fn redis(context: impl Into<String>, source: redis::RedisError) -> Self {
+        BrokerError::Redis {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<BrokerError> for BackendError {
+    fn from(e: BrokerError) -> Self {
+        match e {
+            BrokerError::Closed => BackendError::Closed,
+            BrokerError::Unreachable { .. } => BackendError::Unavailable(e.to_string()),
+            BrokerError::Amqp { .. } => BackendError::Unavailable(e.to_string()),
+            BrokerError::Redis { ref source, .. }
+                if source.is_io_error()
+                    || source.is_connection_dropped()
+                    || source.is_connection_refusal()
+                    || source.is_timeout() =>
+            {
+                BackendError::Unavailable(e.to_string())
+            }
+            other => BackendError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// The URL with any `user:password@` removed, safe to log.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparseable url>".to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{path}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_credentials() {
+        assert_eq!(
+            redact_url("amqp://guest:secret@127.0.0.1:5672/%2f"),
+            "amqp://***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379/0"),
+            "redis://127.0.0.1:6379/0"
+        );
+        assert_eq!(redact_url("nonsense"), "<unparseable url>");
+    }
+}
