@@ -156,7 +156,35 @@ pub(crate) fn extract(
             }
         }
     }
+    cut_tail(&mut body);
     body
+}
+
+/// Headings that open the furniture after an article (contact boxes, sources, tags, author
+/// bios, sharing and newsletter prompts).
+const TAIL_HEADINGS: &[&str] = &[
+    "kontakt", "contact", "weitere informationen", "weiterführende informationen", "weiterführende links",
+    "quellen", "quellenangaben", "quelle", "sources", "schlagworte", "schlagwörter", "tags", "themen",
+    "weitere themen", "mehr zum thema", "über den autor", "über die autorin", "about the author",
+    "related", "related articles", "share", "teilen", "newsletter", "pressekontakt", "links",
+    "zum weiterlesen", "das könnte sie auch interessieren", "you may also like", "more from",
+];
+
+/// Cuts the body at a short furniture heading in its last third.
+fn cut_tail(body: &mut Body) {
+    let n = body.paragraphs.len();
+    let from = n * 2 / 3;
+    let cut = (from.max(1)..n).find(|&i| {
+        let p = body.paragraphs[i].trim();
+        let words = p.split_whitespace().count();
+        let lower = p.to_lowercase();
+        let bare = lower.trim_end_matches([':', '.', ' ']);
+        words <= 5 && TAIL_HEADINGS.contains(&bare)
+    });
+    if let Some(i) = cut {
+        body.paragraphs.truncate(i);
+        body.blocks.truncate(i);
+    }
 }
 
 /// A short byline, dateline or byline-box line inside the article (metadata, not body).
