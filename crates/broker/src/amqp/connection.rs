@@ -151,12 +151,12 @@ impl Link {
     /// closing its connection (its channels and consumers go with it).
     pub(crate) async fn invalidate(&self, generation: u64) {
         let mut current = self.current.lock().await;
-        if current.as_ref().is_some_and(|s| s.generation == generation) {
-            if let Some(s) = current.take() {
-                let close = s.connection.close(320, "newshound: reconnecting".into());
-                // Best effort: the connection is usually already dead.
-                let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
-            }
+        if current.as_ref().is_some_and(|s| s.generation == generation)
+            && let Some(s) = current.take()
+        {
+            let close = s.connection.close(320, "newshound: reconnecting".into());
+            // Best effort: the connection is usually already dead.
+            let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
         }
     }
 

@@ -44,9 +44,9 @@ pub fn retry_bucket(delay: Duration) -> Duration {
 /// A short label for a bucket: `1s`, `30s`, `5m`, `1h`.
 fn bucket_label(bucket: Duration) -> String {
     let s = bucket.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
