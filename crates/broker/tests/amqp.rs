@@ -85,6 +85,31 @@ async fn unacked_messages_come_back_after_the_connection_dies() {
 }
 
 #[tokio::test]
+async fn requeue_delivers_again_marked_redelivered() {
+    let prefix = unique_prefix();
+    let q = amqp(amqp_config(&prefix)).await;
+    q.publish(Queue::Pages, vec![msg("again", 3, None)])
+        .await
+        .expect("publish");
+    let mut consumer = q.consume(Queue::Pages, 1).await.expect("consume");
+    let d = next_within(&mut consumer, Duration::from_secs(5))
+        .await
+        .expect("first");
+    assert!(!d.redelivered);
+    d.requeue().await.expect("requeue");
+    let d = next_within(&mut consumer, Duration::from_secs(5))
+        .await
+        .expect("again");
+    assert_eq!(
+        (d.payload.as_slice(), d.attempt, d.redelivered),
+        (&b"again"[..], 1, true)
+    );
+    d.ack().await.expect("ack");
+    drop(consumer);
+    teardown(&q).await;
+}
+
+#[tokio::test]
 async fn retries_after_delay_and_dead_letters() {
     let prefix = unique_prefix();
     let q = amqp(amqp_config(&prefix)).await;

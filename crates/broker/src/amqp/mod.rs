@@ -3,6 +3,7 @@
 
 mod connection;
 mod consumer;
+mod definitions;
 mod management;
 mod queue;
 pub mod topology;
