@@ -41,4 +41,7 @@ if ! rabbit_up; then
 fi
 for _ in $(seq 1 100); do rabbit_up && break; sleep 0.2; done
 rabbit_up
-echo "local-services: RabbitMQ is up"
+# The management API gives the unacked (in-flight) counts `newshound run --once` waits on.
+rabbitmq-plugins enable --offline rabbitmq_management >/dev/null 2>&1 || rabbitmq-plugins enable rabbitmq_management >/dev/null
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/15672) 2>/dev/null && break; sleep 0.2; done
+echo "local-services: RabbitMQ is up (management API on 127.0.0.1:15672)"

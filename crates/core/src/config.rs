@@ -61,6 +61,27 @@ pub struct RawConfig {
     /// Where results and state go.
     #[serde(default)]
     pub output: RawOutput,
+    /// RabbitMQ and Redis, for the distributed mode.
+    #[serde(default)]
+    pub backend: RawBackend,
+}
+
+/// `[backend]`: leave the URLs out for the embedded default.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackend {
+    /// `amqp://user:password@host:5672/vhost`; `NEWSHOUND_AMQP_URL` overrides it.
+    pub amqp_url: Option<String>,
+    /// `redis://host:6379/0`; `NEWSHOUND_REDIS_URL` overrides it.
+    pub redis_url: Option<String>,
+    /// RabbitMQ management API (`http://127.0.0.1:15672`), for in-flight counts.
+    pub management_url: Option<String>,
+    /// Prefix of every queue, exchange and Redis key of this crawl.
+    pub prefix: Option<String>,
+    /// Fetch queue partitions (hosts are spread over them); the same in every process.
+    pub fetch_partitions: Option<u16>,
+    /// URLs the seen-set is sized for (Redis buckets).
+    pub expected_urls: Option<u64>,
 }
 
 /// `[site]`.
@@ -273,6 +294,34 @@ pub struct Config {
     pub out_dir: PathBuf,
     /// Embedded state directory (`None`: `state/` in the output directory).
     pub state_dir: Option<PathBuf>,
+    /// Distributed backends; `None` for the embedded default.
+    pub backend: Option<Backend>,
+}
+
+/// Validated `[backend]`: both URLs set, from the file or the environment.
+#[derive(Clone)]
+pub struct Backend {
+    /// AMQP URL (may hold credentials: never log it whole).
+    pub amqp_url: String,
+    /// Redis URL (may hold credentials: never log it whole).
+    pub redis_url: String,
+    /// RabbitMQ management API base URL.
+    pub management_url: Option<String>,
+    /// Name prefix.
+    pub prefix: String,
+    /// Fetch partitions.
+    pub fetch_partitions: u16,
+    /// URLs the seen-set is sized for.
+    pub expected_urls: u64,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("prefix", &self.prefix)
+            .field("fetch_partitions", &self.fetch_partitions)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Validated `[politeness]`.
@@ -425,6 +474,7 @@ impl RawConfig {
                 return Err(bad(key, "must be at least 1".into()));
             }
         }
+        let backend = backend(self.backend, &bad)?;
         let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
             bad(
                 &format!("extract.{}", e.field),
@@ -457,8 +507,68 @@ impl RawConfig {
             selectors,
             out_dir: self.output.dir,
             state_dir: self.output.state_dir,
+            backend,
         })
     }
+}
+
+/// Validates `[backend]` with the environment overrides applied.
+fn backend(
+    raw: RawBackend,
+    bad: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Option<Backend>, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let amqp_url = env("NEWSHOUND_AMQP_URL").or(raw.amqp_url);
+    let redis_url = env("NEWSHOUND_REDIS_URL").or(raw.redis_url);
+    let (amqp_url, redis_url) = match (amqp_url, redis_url) {
+        (None, None) => return Ok(None),
+        (Some(a), Some(r)) => (a, r),
+        (None, Some(_)) => {
+            return Err(bad(
+                "backend.amqp_url",
+                "needed with backend.redis_url".into(),
+            ));
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "backend.redis_url",
+                "needed with backend.amqp_url".into(),
+            ));
+        }
+    };
+    for (key, url, schemes) in [
+        ("backend.amqp_url", &amqp_url, &["amqp", "amqps"][..]),
+        ("backend.redis_url", &redis_url, &["redis", "rediss"][..]),
+    ] {
+        // Say what is wrong without echoing the URL: it may hold a password.
+        let parsed = Url::parse(url).map_err(|e| bad(key, format!("not a URL ({e})")))?;
+        if !schemes.contains(&parsed.scheme()) {
+            return Err(bad(key, format!("scheme must be one of {schemes:?}")));
+        }
+    }
+    let fetch_partitions = raw.fetch_partitions.unwrap_or(16);
+    if fetch_partitions == 0 {
+        return Err(bad("backend.fetch_partitions", "must be at least 1".into()));
+    }
+    let prefix = raw.prefix.unwrap_or_else(|| "newshound".into());
+    if prefix.is_empty()
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(bad(
+            "backend.prefix",
+            "letters, digits, `-`, `_` and `.` only".into(),
+        ));
+    }
+    Ok(Some(Backend {
+        amqp_url,
+        redis_url,
+        management_url: raw.management_url,
+        prefix,
+        fetch_partitions,
+        expected_urls: raw.expected_urls.unwrap_or(10_000_000).max(1),
+    }))
 }
 
 #[cfg(test)]

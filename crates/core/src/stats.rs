@@ -10,8 +10,8 @@ pub struct CrawlStats {
     pub pages_fetched: AtomicU64,
     /// Bytes of bodies received.
     pub bytes_fetched: AtomicU64,
-    /// Articles written to the sink (new ones only).
-    pub articles_written: AtomicU64,
+    /// Articles the parsers extracted and handed to their sink.
+    pub articles_extracted: AtomicU64,
     /// URLs scheduled for fetching by the frontier.
     pub urls_scheduled: AtomicU64,
     /// Fetches that ended in an error answer or a transport failure.

@@ -15,8 +15,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Crawl a site with every role in this process, state on local disk.
+    /// Crawl a site with every role in this process: state on local disk, or on
+    /// RabbitMQ and Redis when `[backend]` names them.
     Run(RunArgs),
+    /// Run the frontier role on RabbitMQ and Redis (seeds, dedup, scheduling).
+    Frontier(RoleArgs),
+    /// Run a fetch worker on RabbitMQ.
+    Fetcher(RoleArgs),
+    /// Run a parser worker on RabbitMQ.
+    Parser(RoleArgs),
+    /// Run the sink: the articles queue to OUT/articles.jsonl.
+    Sink(RoleArgs),
     /// Extract the article of one HTML file and print its record as JSON.
     Extract(ExtractArgs),
     /// Validate a config file.
@@ -42,6 +51,25 @@ pub struct RunArgs {
     /// Embedded state directory; overrides `output.state_dir` (default: OUT/state).
     #[arg(long)]
     pub state: Option<PathBuf>,
+}
+
+/// The roles that run as their own processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleCommand {
+    Frontier,
+    Fetcher,
+    Parser,
+    Sink,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    /// The site config (TOML) with a `[backend]` section.
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// Output directory of the sink (`articles.jsonl`); overrides `output.dir`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,25 +3,33 @@
 //!
 //! Layout:
 //! - `cli`: the command-line interface;
-//! - `run`: `newshound run`, every role in one process on the embedded backends;
+//! - `backends`: the embedded or distributed backends a config asks for;
+//! - `roles`: role settings and the one-role subcommands;
+//! - `run`: `newshound run`, every role in one process;
 //! - `progress`: the live progress line and the final summary;
 //! - `extract_cmd`: `newshound extract`.
 
+mod backends;
 mod cli;
 mod extract_cmd;
 mod progress;
+mod roles;
 mod run;
 
 use clap::Parser;
 use std::process::ExitCode;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, RoleCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
         Command::Run(args) => tokio_main(run::run(args)),
+        Command::Frontier(args) => tokio_main(roles::run_role(RoleCommand::Frontier, args)),
+        Command::Fetcher(args) => tokio_main(roles::run_role(RoleCommand::Fetcher, args)),
+        Command::Parser(args) => tokio_main(roles::run_role(RoleCommand::Parser, args)),
+        Command::Sink(args) => tokio_main(roles::run_role(RoleCommand::Sink, args)),
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Check(args) => cli::check(&args),
         Command::Eval(args) => newshound_eval::run(&args)

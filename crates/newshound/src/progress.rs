@@ -6,17 +6,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use newshound_core::CrawlStats;
+use newshound_sink::JsonlSink;
 
 /// Shows crawl progress on stderr.
 pub struct Progress {
     stats: Arc<CrawlStats>,
+    output: JsonlSink,
     started: Instant,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
     /// A spinner when stderr is a terminal, nothing otherwise.
-    pub fn new(stats: Arc<CrawlStats>, started: Instant) -> Self {
+    pub fn new(stats: Arc<CrawlStats>, output: JsonlSink, started: Instant) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
@@ -27,6 +29,7 @@ impl Progress {
         });
         Progress {
             stats,
+            output,
             started,
             bar,
         }
@@ -40,7 +43,7 @@ impl Progress {
             let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
             bar.set_message(format!(
                 "pages {pages} ({rate:.1}/s) · articles {} · queued {queued} · in flight {in_flight} · errors {}",
-                CrawlStats::get(&s.articles_written),
+                self.output.written_since_open(),
                 s.errors()
             ));
             bar.tick();
@@ -52,17 +55,19 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!("{}", summary(&self.stats, self.started));
+        eprintln!(
+            "{}",
+            summary(&self.stats, self.output.written_since_open(), self.started)
+        );
     }
 }
 
 /// `crawl done: N pages fetched, N articles written, N errors, 12.3s elapsed, 45.6 pages/s`.
-pub fn summary(stats: &CrawlStats, started: Instant) -> String {
+pub fn summary(stats: &CrawlStats, articles_written: u64, started: Instant) -> String {
     let elapsed = started.elapsed().as_secs_f64();
     let pages = CrawlStats::get(&stats.pages_fetched);
     format!(
-        "crawl done: {pages} pages fetched, {} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
-        CrawlStats::get(&stats.articles_written),
+        "crawl done: {pages} pages fetched, {articles_written} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
         stats.errors(),
         pages as f64 / elapsed.max(0.001)
     )

@@ -1,16 +1,18 @@
-//! `newshound run`: frontier, fetcher and parser in one process on the
-//! embedded backends (state on local disk), writing `OUT/articles.jsonl`.
+//! `newshound run`: every role in one process, writing `OUT/articles.jsonl`;
+//! on the embedded backends (state on local disk) by default, on RabbitMQ and
+//! Redis when the config names them.
 
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::backends::Backends;
 use crate::cli::RunArgs;
 use crate::progress::Progress;
+use crate::roles;
+use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
-use newshound_core::{CrawlStats, JobQueue, Queue, Shutdown};
-use newshound_embedded::EmbeddedStore;
-use newshound_extract::ExtractOptions;
+use newshound_core::{ArticleSink, CrawlStats, Queue, Shutdown};
 use newshound_sink::JsonlSink;
 
 /// How often the monitor looks at the queues.
@@ -21,105 +23,113 @@ const IDLE_TICKS: u32 = 3;
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let out_dir = args.out.clone().unwrap_or_else(|| config.out_dir.clone());
-    let state_dir = args
-        .state
-        .clone()
-        .or_else(|| config.state_dir.clone())
-        .unwrap_or_else(|| out_dir.join("state"));
-    let store = EmbeddedStore::open(&state_dir)?;
-    let sink = JsonlSink::open(&out_dir)?;
+    let backends = match &config.backend {
+        Some(backend) => Backends::distributed(backend).await?,
+        None => {
+            let state_dir = args
+                .state
+                .clone()
+                .or_else(|| config.state_dir.clone())
+                .unwrap_or_else(|| out_dir.join("state"));
+            Backends::embedded(&state_dir)?
+        }
+    };
+    let file = JsonlSink::open(&out_dir)?;
     let stats = Arc::new(CrawlStats::default());
-    let queue: Arc<dyn JobQueue> = Arc::new(store.clone());
-    newshound_frontier::seed(queue.as_ref(), &config.seeds)
+    newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
         .await
         .context("queueing the seeds")?;
-    tracing::info!(site = %config.name, out = %sink.path().display(), state = %state_dir.display(), "Crawl starting");
+    let mode = if config.backend.is_some() {
+        "RabbitMQ and Redis"
+    } else {
+        "embedded"
+    };
+    tracing::info!(site = %config.name, out = %file.path().display(), mode, "Crawl starting");
 
     let shutdown = Shutdown::new();
-    let frontier = tokio::spawn(newshound_frontier::run(
-        newshound_frontier::FrontierConfig {
-            scope: config.scope.clone(),
-            canon: config.canon.clone(),
-            concurrency: 8,
-        },
+    roles::stop_on_signals(shutdown.clone());
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(newshound_frontier::run(
+        roles::frontier_config(&config),
         newshound_frontier::FrontierBackends {
-            queue: queue.clone(),
-            seen: Arc::new(store.clone()),
+            queue: backends.queue.clone(),
+            seen: backends.seen.clone(),
             stats: stats.clone(),
         },
         shutdown.clone(),
     ));
-    let mut fetcher = tokio::spawn(newshound_fetcher::run(
-        newshound_fetcher::FetcherConfig {
-            politeness: config.politeness.clone(),
-            fetch: config.fetch.clone(),
-            max_pages: args.max_pages,
-        },
-        newshound_fetcher::FetcherBackends {
-            queue: queue.clone(),
-            stats: stats.clone(),
-        },
-        shutdown.clone(),
-    ));
-    let parser = tokio::spawn(newshound_parser::run(
-        newshound_parser::ParserConfig {
-            extract: ExtractOptions {
-                default_timezone: Some(config.timezone),
-                selectors: config.selectors.clone(),
-            },
-            canon: config.canon.clone(),
-            max_body_bytes: config.fetch.max_body_bytes,
-            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()) * 8,
-        },
+    let file_sink: Arc<dyn ArticleSink> = Arc::new(file.clone());
+    // Distributed: parsers publish to the articles exchange and the sink role
+    // writes the file, as separate processes would. Embedded: straight to the file.
+    let parser_sink = match &backends.article_publisher {
+        Some(publisher) => {
+            tasks.spawn(newshound_sink::role::run(
+                backends.queue.clone(),
+                file_sink.clone(),
+                stats.clone(),
+                shutdown.clone(),
+            ));
+            publisher.clone()
+        }
+        None => file_sink.clone(),
+    };
+    tasks.spawn(newshound_parser::run(
+        roles::parser_config(&config),
         newshound_parser::ParserBackends {
-            queue: queue.clone(),
-            sink: Arc::new(sink.clone()),
+            queue: backends.queue.clone(),
+            sink: parser_sink,
             stats: stats.clone(),
         },
         shutdown.clone(),
+    ));
+    let fetcher_shutdown = shutdown.child();
+    let mut fetcher = tokio::spawn(newshound_fetcher::run(
+        roles::fetcher_config(&config, args.max_pages),
+        newshound_fetcher::FetcherBackends {
+            queue: backends.queue.clone(),
+            stats: stats.clone(),
+        },
+        fetcher_shutdown,
     ));
 
     let started = Instant::now();
-    let progress = Progress::new(stats.clone(), started);
-    let mut fetcher_report = None;
+    let progress = Progress::new(stats.clone(), file, started);
+    let mut budget_spent = false;
+    let mut fetcher_done = false;
     let mut idle_ticks = 0;
-    let mut interrupts = 0;
     let mut ticker = tokio::time::interval(TICK);
     while !shutdown.is_triggered() {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = tokio::signal::ctrl_c() => {
-                interrupts += 1;
-                if interrupts > 1 {
-                    anyhow::bail!("interrupted twice: stopping without waiting for work in flight");
-                }
-                tracing::info!("Interrupted: finishing work in flight (Ctrl-C again to force)");
-                shutdown.trigger();
-            }
-            report = &mut fetcher, if fetcher_report.is_none() => {
-                fetcher_report = Some(report.context("fetcher task")??);
+            _ = shutdown.wait() => break,
+            report = &mut fetcher, if !fetcher_done => {
+                fetcher_done = true;
+                budget_spent = report.context("fetcher task")??.budget_exhausted;
             }
         }
-        let depth = |q| store.depth(q);
-        let (links, fetch, pages) = (
-            depth(Queue::Links).await?,
-            depth(Queue::Fetch).await?,
-            depth(Queue::Pages).await?,
-        );
+        let mut depths = [QueueDepth::default(); 4];
+        for (depth, queue) in depths.iter_mut().zip(Queue::ALL) {
+            *depth = backends.queue.depth(queue).await?;
+        }
+        let [links, fetch, pages, articles] = depths;
         progress.update(
-            fetch.waiting + links.waiting,
+            links.waiting + fetch.waiting,
             fetch.in_flight + pages.in_flight,
         );
-        let budget_spent = fetcher_report.is_some_and(|r| r.budget_exhausted);
-        let idle = links.is_idle() && pages.is_idle() && (fetch.is_idle() || budget_spent);
+        let idle = links.is_idle()
+            && pages.is_idle()
+            && articles.is_idle()
+            && (fetch.is_idle() || budget_spent);
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
         if idle_ticks >= IDLE_TICKS && (args.once || budget_spent) {
             shutdown.trigger();
         }
     }
-    frontier.await.context("frontier task")??;
-    parser.await.context("parser task")??;
-    if fetcher_report.is_none() {
+    shutdown.trigger();
+    while let Some(done) = tasks.join_next().await {
+        done.context("role task")??;
+    }
+    if !fetcher_done {
         fetcher.await.context("fetcher task")??;
     }
     progress.finish();

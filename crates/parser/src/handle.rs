@@ -85,8 +85,8 @@ impl Parser {
             })
             .flatten();
         if let Some(article) = article {
-            let new = self.backends.sink.write(vec![article]).await?;
-            CrawlStats::add(&self.backends.stats.articles_written, new as u64);
+            self.backends.sink.write(vec![article]).await?;
+            CrawlStats::add(&self.backends.stats.articles_extracted, 1);
         }
         let links: Vec<DiscoveredLink> = extraction
             .links

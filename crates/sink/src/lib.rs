@@ -3,7 +3,8 @@
 //!
 //! Layout:
 //! - [`JsonlSink`]: the [`ArticleSink`] over one JSONL file;
-//! - `recover`: reading back the file at open (dedup keys, torn last line).
+//! - `recover`: reading back the file at open (dedup keys, torn last line);
+//! - [`role::run`]: the sink role of the distributed mode (articles queue → file).
 //!
 //! The file itself is the dedup state: at open it is scanned for the keys it
 //! holds, and a torn last line (the process died mid-write) is cut off. So a
@@ -11,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod recover;
+pub mod role;
 
 use async_trait::async_trait;
 use std::collections::HashSet;
@@ -51,6 +53,7 @@ struct WriteRequest {
 pub struct JsonlSink {
     requests: mpsc::Sender<WriteRequest>,
     written: Arc<AtomicU64>,
+    at_open: u64,
     path: PathBuf,
 }
 
@@ -81,6 +84,7 @@ impl JsonlSink {
         Ok(JsonlSink {
             requests,
             written,
+            at_open: records,
             path,
         })
     }
@@ -88,6 +92,11 @@ impl JsonlSink {
     /// Records in the file (those from earlier runs included).
     pub fn records(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
+    }
+
+    /// Records written since this sink was opened.
+    pub fn written_since_open(&self) -> u64 {
+        self.records().saturating_sub(self.at_open)
     }
 
     /// The file's path.

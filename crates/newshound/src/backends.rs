@@ -1,0 +1,69 @@
+//! Building the backends a config asks for: the embedded store on local disk
+//! by default, RabbitMQ and Redis when `[backend]` (or the environment) names them.
+
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+
+use newshound_broker::{AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
+use newshound_core::config::{Backend, Config};
+use newshound_core::{ArticleSink, JobQueue, SeenSet};
+use newshound_embedded::EmbeddedStore;
+
+/// The queue and seen-set every role of a process shares.
+#[derive(Clone)]
+pub struct Backends {
+    /// Job queue.
+    pub queue: Arc<dyn JobQueue>,
+    /// Seen-set.
+    pub seen: Arc<dyn SeenSet>,
+    /// Set in distributed mode: parsers publish articles here for the sink role.
+    pub article_publisher: Option<Arc<dyn ArticleSink>>,
+}
+
+impl Backends {
+    /// The embedded store in `state_dir`.
+    pub fn embedded(state_dir: &Path) -> anyhow::Result<Backends> {
+        let store = EmbeddedStore::open(state_dir)?;
+        Ok(Backends {
+            queue: Arc::new(store.clone()),
+            seen: Arc::new(store),
+            article_publisher: None,
+        })
+    }
+
+    /// RabbitMQ and Redis as configured.
+    pub async fn distributed(backend: &Backend) -> anyhow::Result<Backends> {
+        let mut amqp = AmqpConfig::new(backend.amqp_url.clone());
+        amqp.prefix = backend.prefix.clone();
+        amqp.fetch_partitions = backend.fetch_partitions;
+        amqp.management_url = backend.management_url.clone();
+        let queue = AmqpQueue::connect(amqp)
+            .await
+            .context("connecting to RabbitMQ")?;
+        let mut redis = RedisConfig::new(backend.redis_url.clone());
+        redis.prefix = backend.prefix.clone();
+        redis.expected_urls = backend.expected_urls;
+        let seen = RedisSeenSet::connect(redis)
+            .await
+            .context("connecting to Redis")?;
+        Ok(Backends {
+            queue: Arc::new(queue.clone()),
+            seen: Arc::new(seen),
+            article_publisher: Some(Arc::new(AmqpArticlePublisher::new(queue))),
+        })
+    }
+
+    /// The distributed backends when the config names them, else an error
+    /// saying how to name them (role subcommands need a broker).
+    pub async fn for_role(config: &Config) -> anyhow::Result<Backends> {
+        let backend = config.backend.as_ref().with_context(|| {
+            format!(
+                "{}: role commands need [backend] amqp_url and redis_url (or NEWSHOUND_AMQP_URL and \
+                 NEWSHOUND_REDIS_URL); `newshound run` works without them",
+                config.file.display()
+            )
+        })?;
+        Self::distributed(backend).await
+    }
+}

@@ -1,0 +1,128 @@
+//! Role settings from a config, and the role subcommands (`newshound
+//! frontier|fetcher|parser|sink`), each one role in its own process on
+//! RabbitMQ and Redis.
+
+use anyhow::Context;
+use std::sync::Arc;
+
+use crate::backends::Backends;
+use crate::cli::{RoleArgs, RoleCommand};
+use newshound_core::config::Config;
+use newshound_core::{ArticleSink, CrawlStats, Shutdown};
+use newshound_extract::ExtractOptions;
+use newshound_sink::JsonlSink;
+
+/// Link batches the frontier handles at once.
+const FRONTIER_CONCURRENCY: usize = 8;
+
+/// Frontier settings.
+pub fn frontier_config(config: &Config) -> newshound_frontier::FrontierConfig {
+    newshound_frontier::FrontierConfig {
+        scope: config.scope.clone(),
+        canon: config.canon.clone(),
+        concurrency: FRONTIER_CONCURRENCY,
+    }
+}
+
+/// Fetcher settings.
+pub fn fetcher_config(config: &Config, max_pages: Option<u64>) -> newshound_fetcher::FetcherConfig {
+    newshound_fetcher::FetcherConfig {
+        politeness: config.politeness.clone(),
+        fetch: config.fetch.clone(),
+        max_pages,
+    }
+}
+
+/// Parser settings: pages in flight are mostly waiting on I/O, so several per core.
+pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
+    newshound_parser::ParserConfig {
+        extract: ExtractOptions {
+            default_timezone: Some(config.timezone),
+            selectors: config.selectors.clone(),
+        },
+        canon: config.canon.clone(),
+        max_body_bytes: config.fetch.max_body_bytes,
+        concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()) * 8,
+    }
+}
+
+/// Fires `shutdown` on Ctrl-C or SIGTERM; a second signal exits at once.
+pub fn stop_on_signals(shutdown: Shutdown) {
+    tokio::spawn(async move {
+        let mut signals = 0;
+        loop {
+            wait_for_signal().await;
+            signals += 1;
+            if signals > 1 {
+                eprintln!("newshound: second signal: exiting without waiting for work in flight");
+                std::process::exit(130);
+            }
+            tracing::info!("Stopping: finishing work in flight (signal again to force)");
+            shutdown.trigger();
+        }
+    });
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => drop(tokio::signal::ctrl_c().await),
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tokio::signal::ctrl_c().await);
+}
+
+/// `newshound frontier|fetcher|parser|sink --config FILE`.
+pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)?;
+    let backends = Backends::for_role(&config).await?;
+    let stats = Arc::new(CrawlStats::default());
+    let shutdown = Shutdown::new();
+    stop_on_signals(shutdown.clone());
+    tracing::info!(role = ?role, site = %config.name, "Role starting");
+    match role {
+        RoleCommand::Frontier => {
+            newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
+                .await
+                .context("queueing the seeds")?;
+            let b = newshound_frontier::FrontierBackends {
+                queue: backends.queue,
+                seen: backends.seen,
+                stats,
+            };
+            newshound_frontier::run(frontier_config(&config), b, shutdown).await?;
+        }
+        RoleCommand::Fetcher => {
+            let b = newshound_fetcher::FetcherBackends {
+                queue: backends.queue,
+                stats,
+            };
+            newshound_fetcher::run(fetcher_config(&config, None), b, shutdown).await?;
+        }
+        RoleCommand::Parser => {
+            let sink = backends
+                .article_publisher
+                .context("distributed backends have an article publisher")?;
+            let b = newshound_parser::ParserBackends {
+                queue: backends.queue,
+                sink,
+                stats,
+            };
+            newshound_parser::run(parser_config(&config), b, shutdown).await?;
+        }
+        RoleCommand::Sink => {
+            let out = args.out.unwrap_or_else(|| config.out_dir.clone());
+            let sink: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
+            newshound_sink::role::run(backends.queue, sink, stats, shutdown).await?;
+        }
+    }
+    tracing::info!(role = ?role, "Role stopped");
+    Ok(())
+}
