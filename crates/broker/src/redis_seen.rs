@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 use std::time::Duration;
 
 use crate::error::{BrokerError, redact_url};
@@ -116,20 +117,27 @@ impl RedisSeenSet {
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(2));
         let connect = ConnectionManager::new_with_config(client, manager_config);
-        let mut connection = match tokio::time::timeout(Duration::from_secs(15), connect).await {
+        let connection = match tokio::time::timeout(Duration::from_secs(15), connect).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => return Err(unreachable(e.to_string())),
             Err(_) => return Err(unreachable("connection attempt timed out".into())),
         };
         let meta = format!("{}:seen:buckets", config.prefix);
-        let _: bool = connection
-            .set_nx(&meta, config.buckets())
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        let stored: u64 = connection
-            .get(&meta)
-            .await
-            .map_err(|e| BrokerError::redis(format!("read {meta}"), e))?;
+        let buckets = config.buckets();
+        let stored: u64 = retry("seen-set setup", || {
+            let mut con = connection.clone();
+            let meta = meta.as_str();
+            async move {
+                let _: bool = con
+                    .set_nx(meta, buckets)
+                    .await
+                    .map_err(|e| BrokerError::redis(format!("SETNX {meta}"), e))?;
+                con.get(meta)
+                    .await
+                    .map_err(|e| BrokerError::redis(format!("GET {meta}"), e))
+            }
+        })
+        .await?;
         if stored != config.buckets() {
             tracing::info!(
                 buckets = stored,
@@ -165,6 +173,10 @@ impl RedisSeenSet {
     /// # Errors
     /// When Redis fails.
     pub async fn delete_all(&self) -> Result<(), BrokerError> {
+        retry("seen-set delete", || self.delete_all_once()).await
+    }
+
+    async fn delete_all_once(&self) -> Result<(), BrokerError> {
         let mut con = self.connection.clone();
         let pattern = format!("{}:seen:*", glob_escape(&self.prefix));
         let mut keys: Vec<String> = Vec::new();
@@ -211,6 +223,26 @@ impl RedisSeenSet {
     }
 }
 
+/// Runs `op` until it succeeds or fails other than by a lost connection
+/// (the connection manager reconnects in the background meanwhile).
+async fn retry<T, F, Fut>(what: &str, mut op: F) -> Result<T, BrokerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, BrokerError>>,
+{
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match op().await {
+            Err(e) if transient(&e) => {
+                tracing::warn!(error = %e, ?delay, "Redis {what} interrupted; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Connection-level Redis failures worth retrying.
 fn transient(e: &BrokerError) -> bool {
     matches!(e, BrokerError::Redis { source, .. }
@@ -234,40 +266,22 @@ impl SeenSet for RedisSeenSet {
     async fn insert_new(&self, fingerprints: &[u64]) -> Result<Vec<bool>, BackendError> {
         let mut result = Vec::with_capacity(fingerprints.len());
         for chunk in fingerprints.chunks(CHUNK) {
-            let mut delay = Duration::from_millis(50);
-            loop {
-                match self.insert_chunk(chunk).await {
-                    Ok(fresh) => {
-                        result.extend(fresh);
-                        break;
-                    }
-                    Err(e) if transient(&e) => {
-                        tracing::warn!(error = %e, ?delay, "Redis seen-set insert interrupted; retrying");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(5));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            result.extend(retry("seen-set insert", || self.insert_chunk(chunk)).await?);
         }
         Ok(result)
     }
 
     async fn count(&self) -> Result<u64, BackendError> {
-        let mut delay = Duration::from_millis(50);
-        loop {
+        let count = retry("seen-set count", || async {
             let mut con = self.connection.clone();
-            let count: Result<Option<u64>, _> = con.get(self.count_key()).await;
-            match count.map_err(|e| BrokerError::redis("GET seen count", e)) {
-                Ok(n) => return Ok(n.unwrap_or(0)),
-                Err(e) if transient(&e) => {
-                    tracing::warn!(error = %e, ?delay, "Redis seen-set count interrupted; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+            let n: Option<u64> = con
+                .get(self.count_key())
+                .await
+                .map_err(|e| BrokerError::redis("GET seen count", e))?;
+            Ok(n.unwrap_or(0))
+        })
+        .await?;
+        Ok(count)
     }
 }
 
