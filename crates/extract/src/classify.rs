@@ -132,6 +132,14 @@ const BOILER_SUBSTR: &[&str] = &[
     "sns",
     "recirc",
     "livefeed",
+    "embed",
+    "donat",
+    "author-box",
+    "about-author",
+    "consent",
+    "twitter-tweet",
+    "instagram-media",
+    "tiktok",
 ];
 
 /// Substrings that mark a related-stories box.
