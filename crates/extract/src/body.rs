@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::dom::{Doc, NONE, Tag};
+use crate::dom::{Doc, NONE};
+use crate::tags::Tag;
 use crate::text::ends_sentence;
 
 /// Weight a block needs to count as running text on its own.

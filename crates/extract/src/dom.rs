@@ -5,49 +5,12 @@ use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 
 use crate::classify::{self, Signals};
+use crate::tags::Tag;
+use crate::tags::{structural_boiler, tag_of};
 use crate::text::char_weight;
 
 /// Marks "no element".
 pub(crate) const NONE: u32 = u32::MAX;
-
-/// Tags the passes care about; everything else is inline or generic.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Tag {
-    /// `<p>`.
-    P,
-    /// `<h1>`..`<h6>` with the level.
-    H(u8),
-    /// `<li>`, `<dd>`, `<dt>`.
-    Li,
-    /// `<blockquote>`.
-    Quote,
-    /// `<pre>`.
-    Pre,
-    /// `<td>`, `<th>`.
-    Cell,
-    /// `<figure>`.
-    Figure,
-    /// `<figcaption>`.
-    Figcaption,
-    /// `<article>`.
-    Article,
-    /// `<main>`.
-    Main,
-    /// `<a>`.
-    A,
-    /// Any other block-level element.
-    Block,
-    /// Any other element (inline).
-    Inline,
-}
-
-impl Tag {
-    /// Whether the element starts and ends a text block (table cells do not: a row is one
-    /// block).
-    fn is_block(self) -> bool {
-        !matches!(self, Tag::Inline | Tag::A | Tag::Cell)
-    }
-}
 
 /// One element of the pre-order table.
 pub(crate) struct Elem<'a> {
@@ -122,68 +85,36 @@ pub(crate) struct Doc<'a> {
     pub related_headings: Vec<u32>,
 }
 
-fn tag_of(name: &str) -> (Tag, bool) {
-    let tag = match name {
-        "p" => Tag::P,
-        "h1" => Tag::H(1),
-        "h2" => Tag::H(2),
-        "h3" => Tag::H(3),
-        "h4" => Tag::H(4),
-        "h5" => Tag::H(5),
-        "h6" => Tag::H(6),
-        "li" | "dd" | "dt" => Tag::Li,
-        "blockquote" => Tag::Quote,
-        "pre" => Tag::Pre,
-        "td" | "th" => Tag::Cell,
-        "figure" => Tag::Figure,
-        "figcaption" => Tag::Figcaption,
-        "article" => Tag::Article,
-        "main" => Tag::Main,
-        "a" => Tag::A,
-        "div" | "section" | "aside" | "nav" | "header" | "footer" | "ul" | "ol" | "dl"
-        | "table" | "tbody" | "thead" | "tfoot" | "tr" | "form" | "address" | "details"
-        | "summary" | "fieldset" | "hr" | "center" | "dialog" | "menu" | "body" | "html"
-        | "caption" | "legend" | "option" | "label" => Tag::Block,
-        _ => Tag::Inline,
-    };
-    let skip = matches!(
-        name,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "svg"
-            | "math"
-            | "iframe"
-            | "object"
-            | "select"
-            | "textarea"
-            | "button"
-            | "head"
-            | "title"
-            | "canvas"
-            | "video"
-            | "audio"
-            | "input"
-    );
-    (tag, skip)
+/// The attributes the walk reads, gathered in one pass over the element's attributes.
+#[derive(Default)]
+struct Attrs<'a> {
+    class: Option<&'a str>,
+    id: Option<&'a str>,
+    role: Option<&'a str>,
+    itemprop: Option<&'a str>,
+    hidden: bool,
 }
 
-fn structural_boiler(name: &str) -> bool {
-    matches!(
-        name,
-        "nav" | "aside" | "footer" | "form" | "menu" | "dialog"
-    )
-}
-
-fn is_hidden(el: &scraper::node::Element) -> bool {
-    if el.attr("hidden").is_some() {
-        return true;
+fn attrs(e: &scraper::node::Element) -> Attrs<'_> {
+    let mut a = Attrs::default();
+    for (name, value) in e.attrs() {
+        match name {
+            "class" => a.class = Some(value),
+            "id" => a.id = Some(value),
+            "role" => a.role = Some(value),
+            "itemprop" => a.itemprop = Some(value),
+            "hidden" => a.hidden = true,
+            "style" => {
+                let v = value.as_bytes();
+                a.hidden |= memchr::memmem::find(v, b"none").is_some() && {
+                    let s = value.to_ascii_lowercase();
+                    s.contains("display:none") || s.contains("display: none")
+                };
+            }
+            _ => {}
+        }
     }
-    el.attr("style").is_some_and(|s| {
-        let s = s.to_ascii_lowercase();
-        s.contains("display:none") || s.contains("display: none")
-    })
+    a
 }
 
 struct Buf {
@@ -247,10 +178,13 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     let idx = doc.elems.len() as u32;
                     let parent = stack.last().copied().unwrap_or(NONE);
                     // `<body>`/`<html>` classes describe the page, not a region of it.
-                    let mut sig = if matches!(name, "body" | "html") {
+                    let at = attrs(e);
+                    let mut sig = if matches!(name, "body" | "html")
+                        || (at.class.is_none() && at.id.is_none() && at.role.is_none())
+                    {
                         Signals::default()
                     } else {
-                        classify::signals(e.attr("class"), e.id(), e.attr("role"))
+                        classify::signals(at.class, at.id, at.role)
                     };
                     sig.boiler |= structural_boiler(name);
                     let parent_caption = parent != NONE && doc.elems[parent as usize].caption;
@@ -266,7 +200,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     });
                     stack.push(idx);
                     head_element(&mut doc, name, e, el);
-                    let skips = skip_tag || (skip == 0 && is_hidden(e));
+                    let skips = skip_tag || (skip == 0 && at.hidden);
                     skip += u32::from(skips);
                     skip_stack.push(skips);
                     if tag == Tag::Cell {
@@ -301,7 +235,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                             doc.times
                                 .push((idx, e.attr("datetime"), el.text().collect()));
                         }
-                        if let Some(p) = e.attr("itemprop") {
+                        if let Some(p) = at.itemprop {
                             doc.itemprops.push((p, idx));
                         }
                     }

@@ -52,7 +52,7 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
     let has_h1 = doc
         .blocks
         .iter()
-        .any(|b| doc.elems[b.elem as usize].tag == crate::dom::Tag::H(1));
+        .any(|b| doc.elems[b.elem as usize].tag == crate::tags::Tag::H(1));
     if has_h1 && k.good.saturating_mul(2) >= plain {
         score += 1;
     }

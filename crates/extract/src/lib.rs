@@ -4,7 +4,7 @@
 //! Layout:
 //! - [`decode_html`] (`decode.rs`): charset from BOM, HTTP header, `<meta>`, chardetng.
 //! - `strip.rs`: byte-level removal of scripts, styles, comments and SVG before parsing.
-//! - `dom.rs`: one walk over the parsed tree into an element table, text blocks, links, metas.
+//! - `tags.rs`: tag classes; `dom.rs`: one walk over the parsed tree into an element table, text blocks, links, metas.
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
 //! - `body.rs`: container scoring and body assembly; images and captions.
 //! - `metadata/`: JSON-LD, `<meta>`, bylines and dates, reconciled.
@@ -22,6 +22,7 @@ mod links;
 mod metadata;
 mod options;
 mod strip;
+mod tags;
 mod text;
 
 use std::collections::HashSet;
@@ -131,7 +132,7 @@ pub fn extract(
     let doc = dom::walk(&parsed);
     let tz = options
         .default_timezone
-        .or_else(|| url.host_str().and_then(metadata::dates::tz_for_host));
+        .or_else(|| url.host_str().and_then(metadata::zones::tz_for_host));
     let sel = &options.selectors;
 
     let base = doc
@@ -158,7 +159,7 @@ pub fn extract(
     .chain(
         doc.blocks
             .iter()
-            .filter(|b| doc.elems[b.elem as usize].tag == dom::Tag::H(1))
+            .filter(|b| doc.elems[b.elem as usize].tag == tags::Tag::H(1))
             .map(|b| text::key(&b.text)),
     )
     .filter(|k| k.chars().count() >= 10)

@@ -1,17 +1,19 @@
 //! Metadata reconciliation: JSON-LD first, then `<meta>`, microdata and the visible page.
 //!
 //! Layout: [`jsonld`] (schema.org objects), [`meta`] (`<meta>` pairs), [`byline`] (author
-//! names), [`dates`] (date strings).
+//! names), [`dates`] (date strings), [`zones`] (ccTLD time zones).
 
 pub(crate) mod byline;
 pub(crate) mod dates;
 pub(crate) mod jsonld;
 pub(crate) mod meta;
+pub(crate) mod zones;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
-use crate::dom::{Doc, NONE, Tag};
+use crate::dom::{Doc, NONE};
+use crate::tags::Tag;
 use crate::text::{collapse, key};
 
 /// Reconciled metadata of an article page.
