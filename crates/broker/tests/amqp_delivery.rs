@@ -66,3 +66,103 @@ async fn a_retried_fetch_job_returns_to_its_partition() {
     let _ = raw.close(200, "done".into()).await;
     teardown(&q).await;
 }
+
+/// Consumes in a task, acking everything, recording the payloads.
+fn drain(
+    mut consumer: Box<dyn newshound_core::Consumer>,
+    into: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(Ok(d)) = consumer.next().await {
+            let payload = String::from_utf8_lossy(&d.payload).to_string();
+            d.ack().await.expect("ack");
+            into.lock().expect("lock").push(payload);
+        }
+    })
+}
+
+#[tokio::test]
+async fn fetch_partitions_spread_over_consumers() {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    let prefix = unique_prefix();
+    let q = amqp(amqp_config(&prefix)).await;
+    let t = q.topology().clone();
+    // One host per partition.
+    let mut hosts = vec![String::new(); usize::from(t.fetch_partitions)];
+    let mut i = 0;
+    while hosts.iter().any(String::is_empty) {
+        let h = format!("h{i}.example");
+        let p = t.partition_of(h.as_bytes());
+        hosts[p] = h;
+        i += 1;
+    }
+    let publish_round = |round: u32| {
+        let messages = hosts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, h)| (0..3).map(move |k| msg(&format!("{round}/{p}/{k}"), 0, Some(h))))
+            .collect::<Vec<_>>();
+        let q = q.clone();
+        async move { q.publish(Queue::Fetch, messages).await.expect("publish") }
+    };
+    let first = amqp(amqp_config(&prefix)).await;
+    let got_a = Arc::new(Mutex::new(Vec::new()));
+    let a = drain(
+        first.consume(Queue::Fetch, 20).await.expect("consume"),
+        got_a.clone(),
+    );
+    publish_round(1).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while got_a.lock().expect("lock").len() < 12 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        got_a.lock().expect("lock").len(),
+        12,
+        "the only consumer gets everything"
+    );
+
+    let second = amqp(amqp_config(&prefix)).await;
+    let got_b = Arc::new(Mutex::new(Vec::new()));
+    let b = drain(
+        second.consume(Queue::Fetch, 20).await.expect("consume"),
+        got_b.clone(),
+    );
+    // The first consumer checks its share every 5 s.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    publish_round(2).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let round2 = |v: &Vec<String>| -> BTreeSet<String> {
+        v.iter()
+            .filter(|s| s.starts_with("2/"))
+            .map(|s| s.split('/').nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
+    loop {
+        let n = got_a.lock().expect("lock").len() + got_b.lock().expect("lock").len();
+        if n >= 24 || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (pa, pb) = (
+        round2(&got_a.lock().expect("lock")),
+        round2(&got_b.lock().expect("lock")),
+    );
+    assert!(
+        !pa.is_empty() && !pb.is_empty(),
+        "both consumers work: {pa:?} {pb:?}"
+    );
+    assert!(
+        pa.is_disjoint(&pb),
+        "one consumer per partition: {pa:?} {pb:?}"
+    );
+    assert_eq!(pa.len() + pb.len(), hosts.len());
+    first.close().await;
+    second.close().await;
+    let _ = tokio::join!(a, b);
+    let q2 = amqp(amqp_config(&prefix)).await;
+    teardown(&q2).await;
+    q.close().await;
+}

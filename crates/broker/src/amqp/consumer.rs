@@ -1,32 +1,63 @@
 //! [`Consumer`] over one or more work queues (all fetch partitions for
-//! `Queue::Fetch`) on a channel of its own, and [`Settle`] for its deliveries.
+//! `Queue::Fetch`) on a channel of its own.
 //!
 //! The consumer survives reconnections: when its stream fails it re-attaches
 //! to the link's new connection. Deliveries taken from the dead connection
 //! can no longer be settled (RabbitMQ redelivers them, marked redelivered).
+//!
+//! Fetch partitions are single-active-consumer queues, and RabbitMQ makes
+//! the *first* registered consumer of each the active one, so the first
+//! fetcher to start would own every partition. To spread them, a fetch
+//! consumer periodically compares the partitions it is active on (those it
+//! received deliveries from) with its fair share, ⌈N / consumers⌉ (the
+//! consumer count of the partition queues), and hands the excess over: it
+//! cancels its consumer on such a partition, returns (nacks with requeue)
+//! the deliveries still buffered for it, and subscribes again, at the end of
+//! the queue's waiting list, so the next waiting fetcher becomes active.
+//! Deliveries of a handed-over partition already given to the caller are
+//! settled normally; until they are, two fetchers may work on its hosts.
 
-use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::{BoxStream, SelectAll};
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
-use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{Acker, BasicProperties, Channel};
+use lapin::Channel;
+use lapin::options::{
+    BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, QueueDeclareOptions,
+};
+use lapin::types::{FieldTable, ShortString};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
-use super::connection::{Link, Outgoing};
-use super::topology::{ATTEMPT_HEADER, REASON_HEADER, retry_bucket};
+use super::connection::Link;
+use super::settle::{AmqpSettle, header_u32};
+use super::topology::ATTEMPT_HEADER;
 use crate::error::BrokerError;
-use newshound_core::backend::Settle;
 use newshound_core::{BackendError, Consumer, Delivery, Queue};
 
-type Incoming = (Arc<str>, lapin::Result<lapin::message::Delivery>);
+/// A delivery (or failure) with the queue and consumer tag it came from.
+type Incoming = (
+    Arc<str>,
+    ShortString,
+    lapin::Result<lapin::message::Delivery>,
+);
+
+/// How often a fetch consumer checks its share of the partitions.
+const REBALANCE_EVERY: Duration = Duration::from_secs(5);
+
+/// First wait between failed re-attachments (doubling up to 5 s).
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// The channel and basic.consume streams of one connection generation.
 struct Attached {
     generation: u64,
     channel: Channel,
     stream: SelectAll<BoxStream<'static, Incoming>>,
+    /// The current consumer tag per queue; deliveries under any other tag
+    /// belong to a handed-over subscription.
+    tags: HashMap<Arc<str>, ShortString>,
+    /// Queues delivered from under their current tag (where we are active).
+    active: HashSet<Arc<str>>,
 }
 
 /// Consumes a logical queue with at most `prefetch` unacked deliveries
@@ -38,10 +69,9 @@ pub(crate) struct AmqpConsumer {
     attached: Option<Attached>,
     /// Wait before the next attempt to re-attach after a failed one.
     retry_delay: Duration,
+    /// When to check the partition share (`None`: not partitioned).
+    next_rebalance: Option<Instant>,
 }
-
-/// First wait between failed re-attachments (doubling up to 5 s).
-const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 impl AmqpConsumer {
     /// Attaches at once, so that start-up errors surface from `consume`.
@@ -52,55 +82,17 @@ impl AmqpConsumer {
     ) -> Result<AmqpConsumer, BrokerError> {
         let prefetch = prefetch.max(1);
         let attached = attach(&link, queue, prefetch).await?;
+        let partitioned = link.topology.work_queues(queue).len() > 1;
         Ok(AmqpConsumer {
             link,
             queue,
             prefetch,
             attached: Some(attached),
             retry_delay: FIRST_RETRY_DELAY,
+            next_rebalance: partitioned.then(|| Instant::now() + REBALANCE_EVERY),
         })
     }
-}
 
-/// Opens a channel on the live session and consumes every work queue of
-/// `queue` on it.
-async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, BrokerError> {
-    let names = link.topology.work_queues(queue);
-    let names = &names;
-    link.retrying("consume", |session| async move {
-        let channel = session
-            .connection
-            .create_channel()
-            .await
-            .map_err(|e| BrokerError::amqp("open consumer channel", e))?;
-        channel
-            .basic_qos(prefetch, BasicQosOptions { global: true })
-            .await
-            .map_err(|e| BrokerError::amqp("set prefetch", e))?;
-        let mut stream = SelectAll::new();
-        for name in names {
-            let consumer = channel
-                .basic_consume(
-                    name.as_str().into(),
-                    ShortString::from(""),
-                    BasicConsumeOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .map_err(|e| BrokerError::amqp(format!("consume {name}"), e))?;
-            let name: Arc<str> = name.as_str().into();
-            stream.push(consumer.map(move |d| (name.clone(), d)).boxed());
-        }
-        Ok(Attached {
-            generation: session.generation,
-            channel,
-            stream,
-        })
-    })
-    .await
-}
-
-impl AmqpConsumer {
     /// Drops the current attachment; when its connection is dead, makes the
     /// link reconnect.
     async fn detach(&mut self) {
@@ -132,9 +124,120 @@ impl AmqpConsumer {
         };
         Delivery::new(d.data, attempt, d.redelivered, Box::new(settle))
     }
+
+    /// Hands partitions beyond the fair share over to waiting consumers.
+    async fn rebalance(&mut self) -> Result<(), BrokerError> {
+        self.next_rebalance = Some(Instant::now() + REBALANCE_EVERY);
+        let Some(attached) = self.attached.as_mut() else {
+            return Ok(());
+        };
+        if attached.active.len() <= 1 {
+            return Ok(());
+        }
+        let names = self.link.topology.work_queues(self.queue);
+        let consumers = consumer_count(&attached.channel, &names).await?.max(1);
+        let share = names.len().div_ceil(consumers);
+        if attached.active.len() <= share {
+            return Ok(());
+        }
+        let mut excess: Vec<Arc<str>> = attached.active.iter().cloned().collect();
+        excess.sort();
+        excess.truncate(attached.active.len() - share);
+        for name in &excess {
+            if let Some(tag) = attached.tags.get(name) {
+                attached
+                    .channel
+                    .basic_cancel(tag.clone(), BasicCancelOptions::default())
+                    .await
+                    .map_err(|e| BrokerError::amqp(format!("cancel consumer of {name}"), e))?;
+            }
+            attached.active.remove(name);
+            let (tag, stream) = subscribe(&attached.channel, name).await?;
+            attached.tags.insert(name.clone(), tag);
+            attached.stream.push(stream);
+        }
+        tracing::info!(
+            handed_over = excess.len(),
+            consumers,
+            share,
+            "Handed fetch partitions over to other consumers"
+        );
+        Ok(())
+    }
 }
 
-#[async_trait]
+/// The most consumers registered on any of `names` (passive declares).
+async fn consumer_count(channel: &Channel, names: &[String]) -> Result<usize, BrokerError> {
+    let mut most = 0;
+    for name in names {
+        let q = channel
+            .queue_declare(
+                name.as_str().into(),
+                QueueDeclareOptions::durable().passive(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| BrokerError::amqp(format!("inspect queue {name}"), e))?;
+        most = most.max(q.consumer_count() as usize);
+    }
+    Ok(most)
+}
+
+/// basic.consume on `name`; returns the tag and the tagged stream.
+async fn subscribe(
+    channel: &Channel,
+    name: &Arc<str>,
+) -> Result<(ShortString, BoxStream<'static, Incoming>), BrokerError> {
+    let consumer = channel
+        .basic_consume(
+            name.as_ref().into(),
+            ShortString::from(""),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| BrokerError::amqp(format!("consume {name}"), e))?;
+    let tag = consumer.tag();
+    let (n, t) = (name.clone(), tag.clone());
+    let stream = consumer.map(move |d| (n.clone(), t.clone(), d)).boxed();
+    Ok((tag, stream))
+}
+
+/// Opens a channel on the live session and consumes every work queue of
+/// `queue` on it.
+async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, BrokerError> {
+    let names = link.topology.work_queues(queue);
+    let names = &names;
+    link.retrying("consume", |session| async move {
+        let channel = session
+            .connection
+            .create_channel()
+            .await
+            .map_err(|e| BrokerError::amqp("open consumer channel", e))?;
+        channel
+            .basic_qos(prefetch, BasicQosOptions { global: true })
+            .await
+            .map_err(|e| BrokerError::amqp("set prefetch", e))?;
+        let mut stream = SelectAll::new();
+        let mut tags = HashMap::new();
+        for name in names {
+            let name: Arc<str> = name.as_str().into();
+            let (tag, s) = subscribe(&channel, &name).await?;
+            tags.insert(name, tag);
+            stream.push(s);
+        }
+        Ok(Attached {
+            generation: session.generation,
+            channel,
+            stream,
+            tags,
+            active: HashSet::new(),
+        })
+    })
+    .await
+}
+
+#[async_trait::async_trait]
 impl Consumer for AmqpConsumer {
     async fn next(&mut self) -> Option<Result<Delivery, BackendError>> {
         loop {
@@ -157,13 +260,33 @@ impl Consumer for AmqpConsumer {
                     }
                 }
             };
+            let rebalance_at = self.next_rebalance;
             let item = tokio::select! {
                 item = attached.stream.next() => item,
                 _ = self.link.closed() => return None,
+                _ = sleep_until(rebalance_at), if rebalance_at.is_some() => {
+                    if let Err(e) = self.rebalance().await {
+                        tracing::warn!(error = %e, "Fetch partition rebalancing failed; re-attaching");
+                        self.detach().await;
+                    }
+                    continue;
+                }
             };
             match item {
-                Some((name, Ok(d))) => return Some(Ok(self.delivery(name, d))),
-                Some((name, Err(e))) => {
+                Some((name, tag, Ok(d))) => {
+                    if attached.tags.get(&name) != Some(&tag) {
+                        // Buffered for a handed-over subscription: give it back.
+                        let requeue = BasicNackOptions {
+                            multiple: false,
+                            requeue: true,
+                        };
+                        let _ = d.acker.nack(requeue).await;
+                        continue;
+                    }
+                    attached.active.insert(name.clone());
+                    return Some(Ok(self.delivery(name, d)));
+                }
+                Some((name, _, Err(e))) => {
                     tracing::warn!(queue = %name, error = %e, "RabbitMQ consumer failed; re-attaching");
                     self.detach().await;
                 }
@@ -179,117 +302,10 @@ impl Consumer for AmqpConsumer {
     }
 }
 
-/// Settles one delivery on the channel it came from.
-struct AmqpSettle {
-    link: Arc<Link>,
-    queue: Queue,
-    /// The queue (partition) it was consumed from.
-    work_queue: Arc<str>,
-    acker: Acker,
-    payload: Vec<u8>,
-    properties: BasicProperties,
-    attempt: u32,
-}
-
-impl AmqpSettle {
-    fn stale() -> BackendError {
-        BackendError::Unavailable(
-            "the delivery's RabbitMQ channel is closed; it will be redelivered".into(),
-        )
+/// Sleeps until `at` (forever when `None`; the select guard excludes that).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
-
-    /// Publishes a copy (confirmed) with `headers` added, then acks.
-    async fn forward(
-        &self,
-        exchange: String,
-        routing_key: String,
-        headers: &[(&str, AMQPValue)],
-    ) -> Result<(), BackendError> {
-        if !self.acker.usable() {
-            return Err(Self::stale());
-        }
-        let mut table = self.properties.headers().clone().unwrap_or_default();
-        for (k, v) in headers {
-            table.insert((*k).into(), v.clone());
-        }
-        let out = Outgoing {
-            exchange,
-            routing_key,
-            payload: &self.payload,
-            properties: self.properties.clone().with_headers(table),
-        };
-        let session = self.link.session().await.map_err(BackendError::from)?;
-        Link::publish_on(&session, std::slice::from_ref(&out)).await?;
-        self.ack().await
-    }
-}
-
-#[async_trait]
-impl Settle for AmqpSettle {
-    async fn ack(&self) -> Result<(), BackendError> {
-        match self.acker.ack(BasicAckOptions::default()).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Self::stale()),
-            Err(e) => Err(BrokerError::amqp("ack", e).into()),
-        }
-    }
-
-    async fn requeue(&self) -> Result<(), BackendError> {
-        let options = BasicNackOptions {
-            multiple: false,
-            requeue: true,
-        };
-        match self.acker.nack(options).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Self::stale()),
-            Err(e) => Err(BrokerError::amqp("requeue", e).into()),
-        }
-    }
-
-    async fn retry_after(&self, delay: Duration) -> Result<(), BackendError> {
-        let topology = &self.link.topology;
-        let next = i64::from(self.attempt.saturating_add(1));
-        self.forward(
-            topology.retry_exchange(retry_bucket(delay)),
-            self.work_queue.to_string(),
-            &[(ATTEMPT_HEADER, AMQPValue::LongLongInt(next))],
-        )
-        .await
-    }
-
-    async fn dead_letter(&self, reason: &str) -> Result<(), BackendError> {
-        let topology = &self.link.topology;
-        self.forward(
-            topology.dead_exchange(),
-            self.queue.name().to_string(),
-            &[
-                (
-                    REASON_HEADER,
-                    AMQPValue::LongString(LongString::from(reason)),
-                ),
-                (
-                    ATTEMPT_HEADER,
-                    AMQPValue::LongLongInt(i64::from(self.attempt)),
-                ),
-            ],
-        )
-        .await
-    }
-}
-
-/// An integer header as u32 (any AMQP integer type; `None` when absent or
-/// out of range).
-fn header_u32(properties: &BasicProperties, name: &str) -> Option<u32> {
-    let value = properties.headers().as_ref()?.inner().get(name)?;
-    let n: i64 = match value {
-        AMQPValue::ShortShortInt(v) => i64::from(*v),
-        AMQPValue::ShortShortUInt(v) => i64::from(*v),
-        AMQPValue::ShortInt(v) => i64::from(*v),
-        AMQPValue::ShortUInt(v) => i64::from(*v),
-        AMQPValue::LongInt(v) => i64::from(*v),
-        AMQPValue::LongUInt(v) => i64::from(*v),
-        AMQPValue::LongLongInt(v) => *v,
-        _ => return None,
-    };
-    u32::try_from(n).ok()
 }

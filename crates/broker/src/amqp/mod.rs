@@ -6,6 +6,7 @@ mod consumer;
 mod definitions;
 mod management;
 mod queue;
+mod settle;
 pub mod topology;
 
 pub use queue::AmqpQueue;

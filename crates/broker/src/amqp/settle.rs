@@ -1,0 +1,130 @@
+//! [`Settle`] for AMQP deliveries: ack and requeue on the delivery's own
+//! channel; retry and dead-letter publish a copy (confirmed), then ack.
+
+use async_trait::async_trait;
+use lapin::options::{BasicAckOptions, BasicNackOptions};
+use lapin::types::{AMQPValue, LongString};
+use lapin::{Acker, BasicProperties};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::connection::{Link, Outgoing};
+use super::topology::{ATTEMPT_HEADER, REASON_HEADER, retry_bucket};
+use crate::error::BrokerError;
+use newshound_core::backend::Settle;
+use newshound_core::{BackendError, Queue};
+
+/// Settles one delivery on the channel it came from.
+pub(crate) struct AmqpSettle {
+    pub(crate) link: Arc<Link>,
+    pub(crate) queue: Queue,
+    /// The queue (partition) it was consumed from.
+    pub(crate) work_queue: Arc<str>,
+    pub(crate) acker: Acker,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) properties: BasicProperties,
+    pub(crate) attempt: u32,
+}
+
+impl AmqpSettle {
+    fn stale() -> BackendError {
+        BackendError::Unavailable(
+            "the delivery's RabbitMQ channel is closed; it will be redelivered".into(),
+        )
+    }
+
+    /// Publishes a copy (confirmed) with `headers` added, then acks.
+    async fn forward(
+        &self,
+        exchange: String,
+        routing_key: String,
+        headers: &[(&str, AMQPValue)],
+    ) -> Result<(), BackendError> {
+        if !self.acker.usable() {
+            return Err(Self::stale());
+        }
+        let mut table = self.properties.headers().clone().unwrap_or_default();
+        for (k, v) in headers {
+            table.insert((*k).into(), v.clone());
+        }
+        let out = Outgoing {
+            exchange,
+            routing_key,
+            payload: &self.payload,
+            properties: self.properties.clone().with_headers(table),
+        };
+        let session = self.link.session().await.map_err(BackendError::from)?;
+        Link::publish_on(&session, std::slice::from_ref(&out)).await?;
+        self.ack().await
+    }
+}
+
+#[async_trait]
+impl Settle for AmqpSettle {
+    async fn ack(&self) -> Result<(), BackendError> {
+        match self.acker.ack(BasicAckOptions::default()).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Self::stale()),
+            Err(e) => Err(BrokerError::amqp("ack", e).into()),
+        }
+    }
+
+    async fn requeue(&self) -> Result<(), BackendError> {
+        let options = BasicNackOptions {
+            multiple: false,
+            requeue: true,
+        };
+        match self.acker.nack(options).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Self::stale()),
+            Err(e) => Err(BrokerError::amqp("requeue", e).into()),
+        }
+    }
+
+    async fn retry_after(&self, delay: Duration) -> Result<(), BackendError> {
+        let topology = &self.link.topology;
+        let next = i64::from(self.attempt.saturating_add(1));
+        self.forward(
+            topology.retry_exchange(retry_bucket(delay)),
+            self.work_queue.to_string(),
+            &[(ATTEMPT_HEADER, AMQPValue::LongLongInt(next))],
+        )
+        .await
+    }
+
+    async fn dead_letter(&self, reason: &str) -> Result<(), BackendError> {
+        let topology = &self.link.topology;
+        self.forward(
+            topology.dead_exchange(),
+            self.queue.name().to_string(),
+            &[
+                (
+                    REASON_HEADER,
+                    AMQPValue::LongString(LongString::from(reason)),
+                ),
+                (
+                    ATTEMPT_HEADER,
+                    AMQPValue::LongLongInt(i64::from(self.attempt)),
+                ),
+            ],
+        )
+        .await
+    }
+}
+
+/// An integer header as u32 (any AMQP integer type; `None` when absent or
+/// out of range).
+pub(crate) fn header_u32(properties: &BasicProperties, name: &str) -> Option<u32> {
+    let value = properties.headers().as_ref()?.inner().get(name)?;
+    let n: i64 = match value {
+        AMQPValue::ShortShortInt(v) => i64::from(*v),
+        AMQPValue::ShortShortUInt(v) => i64::from(*v),
+        AMQPValue::ShortInt(v) => i64::from(*v),
+        AMQPValue::ShortUInt(v) => i64::from(*v),
+        AMQPValue::LongInt(v) => i64::from(*v),
+        AMQPValue::LongUInt(v) => i64::from(*v),
+        AMQPValue::LongLongInt(v) => *v,
+        _ => return None,
+    };
+    u32::try_from(n).ok()
+}
