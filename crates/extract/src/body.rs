@@ -102,9 +102,14 @@ pub(crate) fn extract(
     }
     body.good = good[container as usize].max(0) as u32;
     body.bad = bad[container as usize].max(0) as u32;
+    let siblings = if forced.is_none() {
+        siblings(doc, container, &good, &bad)
+    } else {
+        Vec::new()
+    };
     let in_scope = |elem: u32| match forced {
         Some(set) if !set.is_empty() => set.iter().any(|&c| doc.contains(c, elem)),
-        _ => doc.contains(container, elem),
+        _ => doc.contains(container, elem) || siblings.iter().any(|&c| doc.contains(c, elem)),
     };
     // The standfirst often sits in the article header between the headline and the text.
     if forced.is_none() {
@@ -159,6 +164,27 @@ pub(crate) fn extract(
     }
     cut_tail(&mut body);
     body
+}
+
+/// Siblings of the container that hold running text of their own (an article split around an
+/// ad or a paywall box), as readability merges them.
+fn siblings(doc: &Doc<'_>, container: u32, good: &[i64], bad: &[i64]) -> Vec<u32> {
+    let parent = doc.elems[container as usize].parent;
+    if parent == NONE {
+        return Vec::new();
+    }
+    let min = (good[container as usize] / 5).max(200);
+    let mut out = Vec::new();
+    let mut i = parent + 1;
+    while i < doc.elems[parent as usize].end {
+        let e = &doc.elems[i as usize];
+        let (g, b) = (good[i as usize], bad[i as usize]);
+        if i != container && !e.sig.boiler && !e.sig.related && g >= min && g > 2 * b {
+            out.push(i);
+        }
+        i = e.end;
+    }
+    out
 }
 
 /// Headings that open the furniture after an article (contact boxes, sources, tags, author

@@ -144,6 +144,9 @@ fn clean_name(raw: &str) -> Option<String> {
         return None;
     }
     let lower = name.to_lowercase();
+    if PREFIXES.contains(&lower.as_str()) {
+        return None;
+    }
     if lower.split_whitespace().all(|w| ROLES.contains(&w)) || ROLES.contains(&lower.as_str()) {
         return None;
     }
