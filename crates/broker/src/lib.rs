@@ -43,9 +43,9 @@
 //!
 //! `depth()`: `waiting` sums the ready counts (passive declares) of the work
 //! and delay queues, `dead` is the dead queue's count. `in_flight` (unacked)
-//! is not available over AMQP: it comes from the management HTTP API when
-//! [`AmqpConfig::management_url`] is set (plugin `rabbitmq_management`), and
-//! is 0 otherwise. The API samples its counts every 5 s
+//! is not available over AMQP: it comes from the management HTTP API
+//! ([`AmqpConfig::management_url`], by default port 15672 of the AMQP host;
+//! plugin `rabbitmq_management`), and is 0 when that does not answer. The API samples its counts every 5 s
 //! (`collect_statistics_interval`), so a `--once` idle check must see idle
 //! for longer than that.
 //!

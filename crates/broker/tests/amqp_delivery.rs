@@ -166,3 +166,26 @@ async fn fetch_partitions_spread_over_consumers() {
     teardown(&q2).await;
     q.close().await;
 }
+
+#[tokio::test]
+async fn depth_falls_back_when_the_management_api_does_not_answer() {
+    let prefix = unique_prefix();
+    let mut config = amqp_config(&prefix);
+    config.management_url = Some("http://127.0.0.1:1".into());
+    let q = amqp(config).await;
+    q.publish(Queue::Links, vec![msg("a", 0, None), msg("b", 0, None)])
+        .await
+        .expect("publish");
+    let mut consumer = q.consume(Queue::Links, 1).await.expect("consume");
+    let held = next_within(&mut consumer, Duration::from_secs(5))
+        .await
+        .expect("delivery");
+    let depth = q
+        .depth(Queue::Links)
+        .await
+        .expect("depth without management");
+    assert_eq!((depth.waiting, depth.in_flight, depth.dead), (1, 0, 0));
+    held.ack().await.expect("ack");
+    drop(consumer);
+    teardown(&q).await;
+}

@@ -28,12 +28,15 @@ pub(crate) struct Management {
 }
 
 impl Management {
-    /// From the management base URL and the AMQP URL (credentials, vhost).
-    pub(crate) fn new(base_url: &str, amqp_url: &str) -> Result<Management, BrokerError> {
+    /// From the management base URL (by default `http://<AMQP host>:15672`)
+    /// and the AMQP URL (credentials, vhost).
+    pub(crate) fn new(base_url: Option<&str>, amqp_url: &str) -> Result<Management, BrokerError> {
         let uri: AMQPUri = amqp_url
             .parse()
             .map_err(|e| BrokerError::Config(format!("cannot parse the AMQP url: {e}")))?;
+        let derived = format!("http://{}:15672", uri.authority.host);
         let rest = base_url
+            .unwrap_or(&derived)
             .strip_prefix("http://")
             .ok_or_else(|| BrokerError::Config("management_url must start with http://".into()))?;
         let authority = rest.split('/').next().unwrap_or_default().to_string();
@@ -145,10 +148,17 @@ mod tests {
 
     #[test]
     fn takes_credentials_and_vhost_from_the_amqp_url() {
-        let m = Management::new("http://127.0.0.1:15672/", "amqp://u:p@127.0.0.1:5672/%2f")
-            .expect("valid");
-        assert_eq!(m.authority, "127.0.0.1:15672");
+        let m = Management::new(
+            Some("http://127.0.0.1:15673/"),
+            "amqp://u:p@127.0.0.1:5672/%2f",
+        )
+        .expect("valid");
+        assert_eq!(m.authority, "127.0.0.1:15673");
         assert_eq!(m.vhost, "%2F");
         assert_eq!(m.authorization, format!("Basic {}", base64(b"u:p")));
+        let m = Management::new(None, "amqp://rabbit.internal/crawl").expect("valid");
+        assert_eq!(m.authority, "rabbit.internal:15672");
+        assert_eq!(m.vhost, "crawl");
+        assert_eq!(m.authorization, format!("Basic {}", base64(b"guest:guest")));
     }
 }

@@ -46,9 +46,10 @@ pub struct AmqpConfig {
     /// crawl must use the same value.
     #[serde(default = "default_partitions")]
     pub fetch_partitions: u16,
-    /// Base URL of the management HTTP API (`http://127.0.0.1:15672`), used
-    /// by `depth()` for the unacked (in-flight) count; credentials and vhost
-    /// come from `url`. Without it `in_flight` is always 0.
+    /// Base URL of the management HTTP API, used by `depth()` for the
+    /// unacked (in-flight) count; default `http://<host of url>:15672`.
+    /// Credentials and vhost come from `url`. When the API does not answer
+    /// (plugin `rabbitmq_management` not enabled), `in_flight` is 0.
     #[serde(default)]
     pub management_url: Option<String>,
     /// Timeout of one connection attempt, in milliseconds.
@@ -76,8 +77,8 @@ impl std::fmt::Debug for AmqpConfig {
 }
 
 impl AmqpConfig {
-    /// The defaults (prefix `newshound`, 16 fetch partitions, no management
-    /// API) for `url`.
+    /// The defaults (prefix `newshound`, 16 fetch partitions, management API
+    /// on the AMQP host's port 15672) for `url`.
     pub fn new(url: impl Into<String>) -> AmqpConfig {
         AmqpConfig {
             url: url.into(),

@@ -23,7 +23,7 @@ use newshound_core::{BackendError, Consumer, JobQueue, Message, Queue};
 #[derive(Clone)]
 pub struct AmqpQueue {
     link: Arc<Link>,
-    management: Option<Arc<Management>>,
+    management: Arc<Management>,
     /// Whether the management API failure was already logged.
     warned: Arc<AtomicBool>,
 }
@@ -37,10 +37,10 @@ impl AmqpQueue {
     /// when the topology cannot be declared (for example an existing queue
     /// with different arguments).
     pub async fn connect(config: AmqpConfig) -> Result<AmqpQueue, BrokerError> {
-        let management = match &config.management_url {
-            Some(url) => Some(Arc::new(Management::new(url, &config.url)?)),
-            None => None,
-        };
+        let management = Arc::new(Management::new(
+            config.management_url.as_deref(),
+            &config.url,
+        )?);
         let link = Link::connect(config).await?;
         Ok(AmqpQueue {
             link,
@@ -133,19 +133,20 @@ impl AmqpQueue {
             .await
     }
 
-    /// Unacked count of `names`, 0 without (or failing) management API.
+    /// Unacked count of `names`; 0 (with a warning per outage) when the
+    /// management API does not answer.
     async fn unacked(&self, names: &[String]) -> u64 {
-        let Some(management) = &self.management else {
-            return 0;
-        };
-        match management.unacked(names).await {
+        match self.management.unacked(names).await {
             Ok(n) => {
                 self.warned.store(false, Ordering::Relaxed);
                 n
             }
             Err(e) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(error = %e, "RabbitMQ management API unavailable; reporting 0 in flight");
+                    tracing::warn!(
+                        error = %e,
+                        "RabbitMQ management API unavailable (is rabbitmq_management enabled?); reporting 0 in flight"
+                    );
                 }
                 0
             }
