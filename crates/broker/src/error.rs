@@ -67,6 +67,23 @@ impl BrokerError {
         }
     }
 
+    /// An AMQP failure that means the connection (or a channel with it) is
+    /// gone: I/O errors, a closed connection or channel, a missed heartbeat,
+    /// a connection-level (hard) protocol error such as `CONNECTION_FORCED`.
+    pub(crate) fn lost_connection(&self) -> bool {
+        let BrokerError::Amqp { source, .. } = self else {
+            return false;
+        };
+        source.is_io_error()
+            || source.is_amqp_hard_error()
+            || matches!(
+                source.kind(),
+                lapin::ErrorKind::InvalidConnectionState(_)
+                    | lapin::ErrorKind::InvalidChannelState(..)
+                    | lapin::ErrorKind::MissingHeartbeatError
+            )
+    }
+
     /// Wraps a redis error with context.
     pub(crate) fn redis(context: impl Into<String>, source: redis::RedisError) -> Self {
         BrokerError::Redis {

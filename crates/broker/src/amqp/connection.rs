@@ -200,6 +200,8 @@ impl Link {
     /// Runs `op` against the live session; when it fails because the
     /// connection (or the publisher channel) died, reconnects and runs it
     /// again, until it succeeds, fails otherwise, or the link is closed.
+    /// The session is judged by its state and by the error, since lapin may
+    /// report the failure before it updates the connection state.
     pub(crate) async fn retrying<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, BrokerError>
     where
         F: FnMut(Arc<Session>) -> Fut,
@@ -210,7 +212,11 @@ impl Link {
             let session = self.session().await?;
             match op(session.clone()).await {
                 Ok(v) => return Ok(v),
-                Err(e @ BrokerError::Amqp { .. }) if !session.alive() && !self.is_closed() => {
+                Err(e)
+                    if matches!(e, BrokerError::Amqp { .. })
+                        && (!session.alive() || e.lost_connection())
+                        && !self.is_closed() =>
+                {
                     let delay = delays.next().unwrap_or(self.config.reconnect_max_delay());
                     tracing::warn!(error = %e, ?delay, "RabbitMQ {what} interrupted; reconnecting");
                     self.invalidate(session.generation).await;
