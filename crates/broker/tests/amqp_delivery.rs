@@ -189,3 +189,71 @@ async fn depth_falls_back_when_the_management_api_does_not_answer() {
     drop(consumer);
     teardown(&q).await;
 }
+
+#[tokio::test]
+async fn a_nacked_publish_is_an_error() {
+    let prefix = unique_prefix();
+    let q = amqp(amqp_config(&prefix)).await;
+    let policy = format!("{prefix}-reject");
+    let ctl = |args: &[&str]| {
+        std::process::Command::new("rabbitmqctl")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    // A full queue with `reject-publish` overflow nacks publishes.
+    let pattern = format!(
+        "^{}$",
+        regex_escape(&q.topology().work_queues(Queue::Links)[0])
+    );
+    if !ctl(&[
+        "set_policy",
+        "--apply-to",
+        "queues",
+        &policy,
+        &pattern,
+        r#"{"max-length":0,"overflow":"reject-publish"}"#,
+    ]) {
+        eprintln!("\n!!! SKIPPED a_nacked_publish_is_an_error: rabbitmqctl is not available\n");
+        teardown(&q).await;
+        return;
+    }
+    let mut result = Ok(());
+    for _ in 0..50 {
+        result = q.publish(Queue::Links, vec![msg("x", 0, None)]).await;
+        if result.is_err() {
+            break;
+        }
+        // The policy takes a moment to apply.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ctl(&["clear_policy", &policy]);
+    let err = result.expect_err("publishing into a rejecting queue must fail");
+    assert!(err.to_string().contains("nack"), "{err}");
+    // The queue is usable again once the policy is gone.
+    let mut ok = false;
+    for _ in 0..50 {
+        if q.publish(Queue::Links, vec![msg("y", 0, None)])
+            .await
+            .is_ok()
+        {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ok, "publishing works again without the policy");
+    teardown(&q).await;
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = ".+*?()|[]{}^$\\-".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}

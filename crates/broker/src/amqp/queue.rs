@@ -37,6 +37,7 @@ impl AmqpQueue {
     /// when the topology cannot be declared (for example an existing queue
     /// with different arguments).
     pub async fn connect(config: AmqpConfig) -> Result<AmqpQueue, BrokerError> {
+        config.validate()?;
         let management = Arc::new(Management::new(
             config.management_url.as_deref(),
             &config.url,
