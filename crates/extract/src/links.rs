@@ -98,8 +98,10 @@ pub(crate) fn looks_like_article(url: &Url, anchor: &str) -> bool {
     let Some(last) = segs.last() else {
         return url.query().is_some_and(id_query);
     };
-    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
-    if lower.iter().any(|s| HUB_SEGMENTS.contains(&s.as_str())) && digit_run(last) < 5 {
+    let hub_segment = segs
+        .iter()
+        .any(|s| HUB_SEGMENTS.iter().any(|h| h.eq_ignore_ascii_case(s)));
+    if hub_segment && digit_run(last) < 5 {
         return false;
     }
     let dated = segs.windows(2).any(|w| {
@@ -134,7 +136,9 @@ pub(crate) fn looks_like_hub(url: &Url) -> bool {
     let Some(last) = segs.last() else {
         return !url.query().is_some_and(id_query);
     };
-    segs.iter().any(|s| HUB_SEGMENTS.contains(&s.as_str())) && digit_run(last) < 5
+    segs.iter()
+        .any(|s| HUB_SEGMENTS.iter().any(|h| h.eq_ignore_ascii_case(s)))
+        && digit_run(last) < 5
 }
 
 fn id_query(q: &str) -> bool {

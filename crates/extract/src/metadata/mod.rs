@@ -9,6 +9,9 @@ pub(crate) mod jsonld;
 pub(crate) mod meta;
 pub(crate) mod zones;
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
@@ -213,23 +216,31 @@ fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block) -> Option<Vec<String>> 
     None
 }
 
-fn visible_date(doc: &Doc<'_>, words: &[&str], tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
-    for b in doc.blocks.iter().take(3000) {
-        if b.text.len() > 300 {
-            continue;
-        }
-        let lower = b.text.to_lowercase();
-        for w in words {
-            if let Some(pos) = lower.find(w) {
-                let rest = lower.get(pos + w.len()..).unwrap_or("");
-                if let Some((d, _)) = dates::parse(rest, tz) {
-                    return Some(d);
-                }
-            }
-        }
-    }
-    None
+fn visible_date(
+    doc: &Doc<'_>,
+    words: &AhoCorasick,
+    tz: Option<Tz>,
+) -> Option<DateTime<FixedOffset>> {
+    doc.blocks
+        .iter()
+        .take(3000)
+        .filter(|b| b.text.len() <= 300)
+        .find_map(|b| {
+            words
+                .find_iter(&b.text)
+                .find_map(|m| dates::parse(b.text.get(m.end()..)?, tz).map(|(d, _)| d))
+        })
 }
+
+fn automaton(words: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .unwrap_or_else(|_| unreachable!("static patterns"))
+}
+
+static POSTED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(POSTED));
+static UPDATED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(UPDATED));
 
 /// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News").
 fn dateline(doc: &Doc<'_>, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
@@ -344,14 +355,14 @@ pub(crate) fn reconcile(
     let published = parse(&ld.published)
         .or_else(|| parse(&m.published))
         .or_else(|| parse(&itemprop_value(doc, "datePublished")))
-        .or_else(|| visible_date(doc, POSTED, tz))
+        .or_else(|| visible_date(doc, &POSTED_AC, tz))
         .or(time_attr)
         .or_else(|| url_date(url, tz))
         .or_else(|| dateline(doc, tz));
     let updated = parse(&ld.modified)
         .or_else(|| parse(&m.modified))
         .or_else(|| parse(&itemprop_value(doc, "dateModified")))
-        .or_else(|| visible_date(doc, UPDATED, tz));
+        .or_else(|| visible_date(doc, &UPDATED_AC, tz));
     let mut tags: Vec<String> = if ld.keywords.is_empty() {
         m.tags.clone()
     } else {
