@@ -21,13 +21,13 @@ fn page() -> String {
         ));
     }
     html.push_str("</ul></nav></header><main><article><h1>Council approves budget</h1><div class=\"byline\">By Jane Doe</div><div class=\"article-body\">");
-    for i in 0..60 {
+    for i in 0..270 {
         html.push_str(&format!(
             "<p>Paragraph {i}: the city council voted on Tuesday to approve a budget that raises spending on \
              <a href=\"/topics/schools\">schools</a> and transport, after a debate that lasted well into the night and \
              drew hundreds of residents to the chamber.</p>"
         ));
-        if i % 10 == 5 {
+        if i % 30 == 5 {
             html.push_str("<figure><img src=\"/img/photo.jpg\"><figcaption>The council chamber.</figcaption></figure><div class=\"ad-slot\">Advertisement</div>");
         }
     }
