@@ -114,6 +114,11 @@ fn attrs(e: &scraper::node::Element) -> Attrs<'_> {
             _ => {}
         }
     }
+    // React streaming puts server-rendered content in `<div hidden id="S:n">` until scripts
+    // move it into place: that content is the page.
+    if a.id.is_some_and(|id| id.starts_with("S:")) {
+        a.hidden = false;
+    }
     a
 }
 
