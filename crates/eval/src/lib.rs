@@ -4,8 +4,9 @@
 //!
 //! Layout:
 //! - [`EvalArgs`] (clap arguments) and [`run`], which returns an [`EvalReport`] (`Display`).
-//! - `metrics.rs`: the metric definitions of `score.py`.
+//! - `metrics.rs`: the metric definitions of `score.py`; `clock.rs`: the thread CPU clock.
 //! - `--out DIR` writes one prediction JSON per page for cross-checking with `score.py`.
+//! - Examples: `eval` (command-line run of [`run`]), `inspect` (one page's extraction).
 #![deny(missing_docs)]
 
 mod clock;

@@ -3,11 +3,13 @@
 //!
 //! Layout:
 //! - [`decode_html`] (`decode.rs`): charset from BOM, HTTP header, `<meta>`, chardetng.
-//! - `strip.rs`: byte-level removal of scripts, styles, comments and SVG before parsing.
-//! - `tags.rs`: tag classes; `dom.rs`: one walk over the parsed tree into an element table, text blocks, links, metas.
+//! - `strip.rs`: byte-level removal of scripts, styles, comments, SVG, templates before parsing.
+//! - `tags.rs`: tag classes; `dom.rs`: one walk over the parsed tree into an element table,
+//!   text blocks, links, metas, JSON-LD scripts.
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
-//! - `body.rs`: container scoring and body assembly; images and captions.
-//! - `metadata/`: JSON-LD, `<meta>`, bylines and dates, reconciled.
+//! - `body.rs`: one bottom-up container scoring pass, body assembly; images and captions.
+//! - `metadata/`: JSON-LD, `<meta>`, bylines, dates and ccTLD time zones, reconciled.
+//! - `text.rs`: whitespace, weights and keys.
 //! - `links.rs`: link classification; `kind.rs`: article vs hub; `lang.rs`: language.
 //! - `options.rs`: [`ExtractOptions`] and per-site [`SiteSelectors`].
 #![deny(missing_docs)]
