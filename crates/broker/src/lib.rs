@@ -11,8 +11,9 @@
 //!   declaration; [`Topology`] renders the deploy definitions);
 //!   `amqp::definitions` (the topology as a RabbitMQ definitions document);
 //!   `amqp::connection` (the reconnecting supervisor, confirmed publishing);
-//!   `amqp::queue` ([`AmqpQueue`]); `amqp::consumer` (consumers and
-//!   settlement); `amqp::management` (unacked counts over HTTP);
+//!   `amqp::queue` ([`AmqpQueue`]); `amqp::consumer` (consumers, spreading
+//!   fetch partitions); `amqp::settle` (ack, requeue, retry, dead-letter);
+//!   `amqp::management` (unacked counts over HTTP);
 //! - `articles`: [`AmqpArticlePublisher`];
 //! - `redis_seen`: [`RedisConfig`], [`RedisSeenSet`].
 //!
@@ -23,9 +24,14 @@
 //! `x-max-priority` 9. The fetch queue is `N` partition queues
 //! `<prefix>.fetch.<i>` (`i = xxh3(partition_key) % N`; a message without a
 //! key is placed by the hash of its payload), each with
-//! `x-single-active-consumer`, so one fetcher owns a host at a time.
+//! `x-single-active-consumer`, so one fetcher owns a host at a time. As
+//! RabbitMQ makes the first subscriber of such a queue its active consumer,
+//! a fetch consumer active on more than ⌈N / consumers⌉ partitions hands the
+//! excess over (cancel, return its buffered deliveries, subscribe again at
+//! the back of the line), so partitions spread over the fetchers.
 //! [`Topology::definitions`] renders the same topology as a RabbitMQ
 //! definitions document.
+//!
 //! Publishing waits for every publisher confirm (a Nack or an unroutable
 //! message is an error). Consumers ack manually under a channel-wide
 //! `basic.qos(prefetch)`. `retry_after` publishes a copy (attempt header
