@@ -327,7 +327,13 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
     {
         return true;
     }
-    words <= 8 && crate::metadata::dates::parse(text, None).is_some()
+    // Gallery counters: "Image 1 of 5", "Foto 2/7".
+    let counter = words <= 5
+        && ["image", "photo", "foto", "bild", "slide"]
+            .iter()
+            .any(|w| lower.starts_with(w))
+        && lower.chars().any(|c| c.is_ascii_digit());
+    counter || words <= 8 && crate::metadata::dates::parse(text, None).is_some()
 }
 
 /// The element whose images belong to the article: the nearest `<article>`/`<main>` above

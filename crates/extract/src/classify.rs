@@ -137,7 +137,6 @@ const BOILER_SUBSTR: &[&str] = &[
     "author-box",
     "about-author",
     "consent",
-    "twitter-tweet",
     "instagram-media",
     "tiktok",
 ];
