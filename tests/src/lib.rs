@@ -5,9 +5,11 @@
 //! Layout:
 //! - [`FixtureSite`]: the fixture news site on a loopback port;
 //! - [`Crawl`]: a `newshound run` child process and its output directory;
-//! - [`score`]: output records against the truth.
+//! - [`score`]: output records against the truth;
+//! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis.
 #![deny(missing_docs)]
 
+pub mod cluster;
 pub mod score;
 
 use anyhow::{Context, bail};

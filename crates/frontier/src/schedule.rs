@@ -21,10 +21,11 @@ impl Scheduler {
     /// Schedules the new URLs of one batch, then acks it.
     ///
     /// The seen-set is updated before the jobs are published, so a crash in
-    /// between would leave URLs marked seen but never fetched. To close that
-    /// gap a redelivered batch (its first handling died before the ack)
-    /// publishes every in-scope URL again, seen or not; the duplicates this
-    /// may cause are absorbed by the sink's dedup.
+    /// between (or a seen-set reply lost with its connection after the insert
+    /// was applied) would leave URLs marked seen but never fetched. To close
+    /// that gap a batch handled before (redelivered after a crash, or retried
+    /// after a failure) publishes every in-scope URL again, seen or not; the
+    /// duplicates this may cause are absorbed by the sink's dedup.
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let batch: LinkBatch = match codec::decode(&delivery.payload) {
             Ok(b) => b,
@@ -44,11 +45,11 @@ impl Scheduler {
                 return;
             }
         };
-        let redelivered = delivery.redelivered;
+        let handled_before = delivery.redelivered || delivery.attempt > 1;
         let messages: Vec<Message> = jobs
             .into_iter()
             .zip(fresh)
-            .filter(|(_, fresh)| *fresh || redelivered)
+            .filter(|(_, fresh)| *fresh || handled_before)
             .filter_map(|(job, _)| {
                 let payload = codec::encode(&job).ok()?;
                 Some(Message {
@@ -61,9 +62,8 @@ impl Scheduler {
         let scheduled = messages.len() as u64;
         if let Err(e) = self.backends.queue.publish(Queue::Fetch, messages).await {
             tracing::warn!(error = %e, "Fetch jobs not published; batch will be retried");
-            // Redelivery is not flagged by a retry, so requeue instead: the
-            // batch comes back marked redelivered and republishes everything.
-            log_settle(delivery.requeue().await);
+            // Comes back with attempt + 1, and then republishes everything.
+            log_settle(delivery.retry_after(BACKEND_RETRY).await);
             return;
         }
         CrawlStats::add(&self.backends.stats.urls_scheduled, scheduled);

@@ -17,8 +17,11 @@ use newshound_sink::JsonlSink;
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
-/// Consecutive idle ticks before `--once` ends the crawl.
-const IDLE_TICKS: u32 = 3;
+/// Consecutive idle ticks before `--once` ends the crawl: the embedded
+/// counters are exact; RabbitMQ's management API refreshes its unacked
+/// counts every 5 s by default, so the distributed mode waits longer.
+const IDLE_TICKS_EMBEDDED: u32 = 3;
+const IDLE_TICKS_DISTRIBUTED: u32 = 40;
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
@@ -97,6 +100,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut budget_spent = false;
     let mut fetcher_done = false;
     let mut idle_ticks = 0;
+    let idle_ticks_needed = if config.backend.is_some() {
+        IDLE_TICKS_DISTRIBUTED
+    } else {
+        IDLE_TICKS_EMBEDDED
+    };
     let mut ticker = tokio::time::interval(TICK);
     while !shutdown.is_triggered() {
         tokio::select! {
@@ -121,7 +129,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             && articles.is_idle()
             && (fetch.is_idle() || budget_spent);
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
-        if idle_ticks >= IDLE_TICKS && (args.once || budget_spent) {
+        if idle_ticks >= idle_ticks_needed && (args.once || budget_spent) {
             shutdown.trigger();
         }
     }
