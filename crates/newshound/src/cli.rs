@@ -30,6 +30,9 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Validate a config file.
     Check(CheckArgs),
+    /// Print the RabbitMQ topology of a config as a definitions document
+    /// (`rabbitmqctl import_definitions`).
+    Definitions(DefinitionsArgs),
     /// Measure extraction against a folder of pages with ground truth.
     Eval(newshound_eval::EvalArgs),
 }
@@ -85,6 +88,33 @@ pub struct ExtractArgs {
     /// The page's Content-Type header, if known (charset).
     #[arg(long)]
     pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DefinitionsArgs {
+    /// The site config (TOML); its `[backend]` prefix and partitions are used.
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// The RabbitMQ virtual host.
+    #[arg(long, default_value = "/")]
+    pub vhost: String,
+}
+
+/// `newshound definitions`: the topology every role declares, for operators.
+pub fn definitions(args: &DefinitionsArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)?;
+    let (prefix, partitions) = config
+        .backend
+        .as_ref()
+        .map_or(("newshound".to_string(), 16), |b| {
+            (b.prefix.clone(), b.fetch_partitions)
+        });
+    let topology = newshound_broker::Topology::new(&prefix, partitions);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&topology.definitions(&args.vhost))?
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Sink(args) => tokio_main(roles::run_role(RoleCommand::Sink, args)),
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Check(args) => cli::check(&args),
+        Command::Definitions(args) => cli::definitions(&args),
         Command::Eval(args) => newshound_eval::run(&args)
             .map(|report| println!("{report}"))
             .map_err(anyhow::Error::from),
