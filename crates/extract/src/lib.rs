@@ -8,6 +8,7 @@
 //!   text blocks, links, metas, JSON-LD scripts.
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
 //! - `body.rs`: one bottom-up container scoring pass, body assembly; images and captions.
+//! - `standfirst.rs`: the sub-headline and the related-stories list.
 //! - `metadata/`: JSON-LD, `<meta>`, bylines, dates and ccTLD time zones, reconciled.
 //! - `text.rs`: whitespace, weights and keys.
 //! - `links.rs`: link classification; `kind.rs`: article vs hub; `lang.rs`: language.
@@ -23,6 +24,7 @@ mod lang;
 mod links;
 mod metadata;
 mod options;
+mod standfirst;
 mod strip;
 mod tags;
 mod text;
@@ -183,6 +185,16 @@ pub fn extract(
             .collect::<Vec<_>>()
             .join("\n\n");
     }
+    fields.subtitle =
+        standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
+    if let Some(rest) = fields
+        .subtitle
+        .as_deref()
+        .and_then(|sub| body_text.strip_prefix(sub))
+        .and_then(|rest| rest.strip_prefix("\n\n"))
+    {
+        body_text = rest.to_string();
+    }
     let links = links::collect(&doc, url, &base);
     let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
     let kind = kind::decide(
@@ -220,11 +232,11 @@ pub fn extract(
                 caption: None,
             });
         }
-        let related = links
-            .iter()
-            .filter(|l| l.related && l.kind == LinkKind::Article)
-            .map(|l| l.url.to_string())
-            .collect();
+        let related = standfirst::related_stories(&doc, &base, |u| {
+            links
+                .iter()
+                .any(|l| l.url == *u && l.kind == LinkKind::Article)
+        });
         ArticleFields {
             title: fields.title,
             subtitle: fields.subtitle,
