@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::newshound_binary;
+use crate::score::score;
+use crate::{FixtureSite, newshound_binary};
 use newshound_broker::{AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
 
 /// Local RabbitMQ (guest/guest) as the tests and CI run it.
@@ -195,4 +196,35 @@ impl Drop for Cluster {
             );
         }
     }
+}
+
+/// Articles of the fixture site the distributed tests crawl.
+pub const ARTICLES: usize = 1000;
+/// Longest a distributed test crawl may take.
+pub const LIMIT: Duration = Duration::from_secs(900);
+
+/// Starts one frontier, three fetchers, two parsers and a sink.
+pub fn start_cluster(site: &FixtureSite, rate: f64, name: &str) -> anyhow::Result<Cluster> {
+    let mut cluster = Cluster::new(&site.config(rate), name)?;
+    for role in [
+        "sink", "frontier", "fetcher", "fetcher", "fetcher", "parser", "parser",
+    ] {
+        cluster.start(role)?;
+    }
+    Ok(cluster)
+}
+
+/// Stops the cluster and checks every article is in the output exactly once.
+pub fn finish(mut cluster: Cluster, site: &FixtureSite) -> anyhow::Result<()> {
+    cluster.wait_for_records(ARTICLES, LIMIT)?;
+    // Let in-flight duplicates (if any) reach the sink before judging.
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.stop()?;
+    let s = score(&cluster.records()?, &site.truth());
+    println!("{s}");
+    assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
+    assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
+    assert!(s.unexpected.is_empty(), "unexpected: {:?}", s.unexpected);
+    assert_eq!(s.found_once, ARTICLES);
+    Ok(())
 }
