@@ -91,15 +91,12 @@ impl Cluster {
 
     /// Lines in the sink's `articles.jsonl`.
     pub fn records_written(&self) -> usize {
-        std::fs::read_to_string(self.out.join("articles.jsonl"))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
+        crate::records_written(&self.out)
     }
 
     /// The records written, parsed.
     pub fn records(&self) -> anyhow::Result<Vec<serde_json::Value>> {
-        let text = std::fs::read_to_string(self.out.join("articles.jsonl"))?;
-        text.lines().map(|l| Ok(serde_json::from_str(l)?)).collect()
+        crate::records(&self.out)
     }
 
     /// Waits until `records_written() >= n`, failing if a live process exits

@@ -186,18 +186,28 @@ impl Crawl {
 
     /// Lines in `articles.jsonl` so far.
     pub fn records_written(&self) -> usize {
-        std::fs::read_to_string(self.out.join("articles.jsonl"))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
+        records_written(&self.out)
     }
 
     /// The records written, parsed.
     pub fn records(&self) -> anyhow::Result<Vec<serde_json::Value>> {
-        let text = std::fs::read_to_string(self.out.join("articles.jsonl"))?;
-        text.lines()
-            .map(|l| serde_json::from_str(l).with_context(|| format!("bad record line: {l}")))
-            .collect()
+        records(&self.out)
     }
+}
+
+/// Lines in `OUT/articles.jsonl` so far (0 before it exists).
+pub fn records_written(out: &Path) -> usize {
+    std::fs::read_to_string(out.join("articles.jsonl"))
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+/// The records in `OUT/articles.jsonl`, parsed.
+pub fn records(out: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
+    let text = std::fs::read_to_string(out.join("articles.jsonl"))?;
+    text.lines()
+        .map(|l| serde_json::from_str(l).with_context(|| format!("bad record line: {l}")))
+        .collect()
 }
 
 /// Sends SIGKILL to a child process and reaps it.
