@@ -2,22 +2,27 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use std::time::Instant;
 
 use newshound_core::CrawlStats;
 use newshound_sink::JsonlSink;
 
+/// How often a plain progress line is logged when stderr is not a terminal.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
+
 /// Shows crawl progress on stderr.
 pub struct Progress {
     stats: Arc<CrawlStats>,
+    last_line: Mutex<Instant>,
     output: JsonlSink,
     started: Instant,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
-    /// A spinner when stderr is a terminal, nothing otherwise.
+    /// A spinner when stderr is a terminal, periodic log lines otherwise.
     pub fn new(stats: Arc<CrawlStats>, output: JsonlSink, started: Instant) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -29,24 +34,45 @@ impl Progress {
         });
         Progress {
             stats,
+            last_line: Mutex::new(started),
             output,
             started,
             bar,
         }
     }
 
-    /// Redraws the line with the current counters and queue sizes.
+    /// Redraws the line with the current counters and queue sizes; without a
+    /// terminal, logs the same as a plain line every [`PLAIN_EVERY`].
     pub fn update(&self, queued: u64, in_flight: u64) {
-        if let Some(bar) = &self.bar {
-            let s = &self.stats;
-            let pages = CrawlStats::get(&s.pages_fetched);
-            let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-            bar.set_message(format!(
-                "pages {pages} ({rate:.1}/s) · articles {} · queued {queued} · in flight {in_flight} · errors {}",
-                self.output.written_since_open(),
-                s.errors()
-            ));
-            bar.tick();
+        let s = &self.stats;
+        let pages = CrawlStats::get(&s.pages_fetched);
+        let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let articles = self.output.written_since_open();
+        let errors = s.errors();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(format!(
+                    "pages {pages} ({rate:.1}/s) · articles {articles} · queued {queued} · in flight {in_flight} · errors {errors}"
+                ));
+                bar.tick();
+            }
+            None => {
+                let Ok(mut last) = self.last_line.lock() else {
+                    return;
+                };
+                if last.elapsed() >= PLAIN_EVERY {
+                    *last = Instant::now();
+                    tracing::info!(
+                        pages,
+                        rate = format!("{rate:.1}"),
+                        articles,
+                        queued,
+                        in_flight,
+                        errors,
+                        "Crawl progress"
+                    );
+                }
+            }
         }
     }
 
