@@ -20,9 +20,7 @@
 use futures::StreamExt;
 use futures::stream::{BoxStream, SelectAll};
 use lapin::Channel;
-use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::{FieldTable, ShortString};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -31,7 +29,7 @@ use tokio::time::Instant;
 
 use super::connection::Link;
 use super::settle::{AmqpSettle, header_u32};
-use super::topology::ATTEMPT_HEADER;
+use super::topology::{ATTEMPT_HEADER, inspect};
 use crate::error::BrokerError;
 use newshound_core::{BackendError, Consumer, Delivery, Queue};
 
@@ -170,14 +168,7 @@ impl AmqpConsumer {
 async fn consumer_count(channel: &Channel, names: &[String]) -> Result<usize, BrokerError> {
     let mut most = 0;
     for name in names {
-        let q = channel
-            .queue_declare(
-                name.as_str().into(),
-                QueueDeclareOptions::durable().passive(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| BrokerError::amqp(format!("inspect queue {name}"), e))?;
+        let q = inspect(channel, name).await?;
         most = most.max(q.consumer_count() as usize);
     }
     Ok(most)

@@ -1,8 +1,6 @@
 //! [`JobQueue`] on RabbitMQ.
 
 use async_trait::async_trait;
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +9,7 @@ use super::AmqpConfig;
 use super::connection::{Link, Outgoing};
 use super::consumer::AmqpConsumer;
 use super::management::Management;
-use super::topology::{MAX_PRIORITY, Topology};
+use super::topology::{MAX_PRIORITY, Topology, inspect};
 use crate::error::BrokerError;
 use newshound_core::backend::QueueDepth;
 use newshound_core::{BackendError, Consumer, JobQueue, Message, Queue};
@@ -118,14 +116,7 @@ impl AmqpQueue {
                 let channel = open_channel(&session.connection).await?;
                 let mut total = 0u64;
                 for name in names {
-                    let q = channel
-                        .queue_declare(
-                            name.as_str().into(),
-                            QueueDeclareOptions::durable().passive(),
-                            FieldTable::default(),
-                        )
-                        .await
-                        .map_err(|e| BrokerError::amqp(format!("inspect queue {name}"), e))?;
+                    let q = inspect(&channel, name).await?;
                     total += u64::from(q.message_count());
                 }
                 let _ = channel.close(200, "done".into()).await;

@@ -325,6 +325,22 @@ fn field_table(args: &BTreeMap<String, ArgValue>) -> FieldTable {
     table
 }
 
+/// The current state of an existing queue (a passive declare): ready
+/// messages and consumers.
+pub(crate) async fn inspect(
+    channel: &lapin::Channel,
+    name: &str,
+) -> Result<lapin::Queue, crate::error::BrokerError> {
+    channel
+        .queue_declare(
+            name.into(),
+            QueueDeclareOptions::durable().passive(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| crate::error::BrokerError::amqp(format!("inspect queue {name}"), e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
