@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::assets;
 use super::{BASE, Esc, SITE_NAME};
-use crate::model::{Article, SECTIONS};
+use crate::model::{Article, SECTIONS, Section};
 
 /// The pre-built parts every HTML page shares ([`BASE`] marks where the base URL goes).
 pub struct Chrome {
@@ -57,6 +57,18 @@ fn headline_html(article: &Article) -> String {
     }
 }
 
+/// `<li>` links to each sub-section of `section`.
+pub fn sub_section_links(out: &mut String, section: &Section) {
+    for (slug, name) in section.subs {
+        let _ = write!(
+            out,
+            "<li><a href=\"/section/{}/{slug}\">{}</a></li>",
+            section.slug,
+            Esc(name)
+        );
+    }
+}
+
 fn menu(out: &mut String, class: &str, with_icons: bool) {
     let _ = writeln!(out, "<ul class=\"{class}\">");
     for section in SECTIONS {
@@ -73,14 +85,7 @@ fn menu(out: &mut String, class: &str, with_icons: bool) {
         );
         if !section.subs.is_empty() {
             let _ = write!(out, "<ul class=\"{class}-sub\">");
-            for (slug, name) in section.subs {
-                let _ = write!(
-                    out,
-                    "<li><a href=\"/section/{}/{slug}\">{}</a></li>",
-                    section.slug,
-                    Esc(name)
-                );
-            }
+            sub_section_links(out, section);
             out.push_str("</ul>");
         }
         out.push_str("</li>\n");

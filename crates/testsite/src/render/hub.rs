@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::chrome::article_href;
+use super::chrome::{article_href, sub_section_links};
 use super::{Esc, Head, SITE_NAME, close_page, open_page, sidebar};
 use crate::Site;
 use crate::model::{Article, SECTIONS};
@@ -144,14 +144,7 @@ pub fn listing(
         "<h2 class=\"list-title\">{}</h2>\n<ul class=\"list-wrap\">",
         Esc(name)
     );
-    for (slug, sub_name) in sec.subs {
-        let _ = write!(
-            main,
-            "<li><a href=\"/section/{}/{slug}\">{}</a></li>",
-            sec.slug,
-            Esc(sub_name)
-        );
-    }
+    sub_section_links(&mut main, sec);
     main.push_str("</ul>\n<section class=\"list\">\n");
     let start = (page - 1) * PER_PAGE;
     for (n, &i) in items.iter().skip(start).take(PER_PAGE).enumerate() {
