@@ -3,6 +3,11 @@
 //! The article is written (durably, deduplicated) and the links published
 //! before the page is acked, so a crash at any point redelivers the page and
 //! loses nothing; the sink absorbs the repeat.
+//!
+//! Feeds and sitemaps (XML content types, or generic ones on `.xml`/`.xml.gz`
+//! URLs) are read with `newshound-feeds` and only yield links: listed pages
+//! as articles, newest first, and child sitemaps and feeds as discovery
+//! sources. A body that turns out to be HTML is read as a web page instead.
 
 use std::time::Duration;
 
@@ -10,9 +15,26 @@ use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{DiscoveredLink, FetchedPage, LinkBatch, LinkKind};
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 use newshound_extract::{Extraction, LinkKind as ExtractedKind};
+use newshound_feeds::{EntryKind, FeedError};
 
 /// Delay before a page whose outputs could not be stored is tried again.
 const BACKEND_RETRY: Duration = Duration::from_secs(2);
+
+/// Links per published batch (a sitemap lists up to 50 000).
+const LINKS_PER_BATCH: usize = 1000;
+
+/// What a page was read as.
+enum Reading {
+    /// A web page; `html` when it may hold an article.
+    Page {
+        extraction: Box<Extraction>,
+        html: bool,
+    },
+    /// The URLs a feed or sitemap lists.
+    Feed(Vec<DiscoveredLink>),
+    /// A feed or sitemap that could not be read.
+    Unreadable(FeedError),
+}
 
 pub(crate) struct Parser {
     pub config: ParserConfig,
@@ -45,12 +67,19 @@ impl Parser {
         let options = self.config.extract.clone();
         let url = page.final_url.clone();
         let content_type = page.content_type.clone();
-        let extracted = tokio::task::spawn_blocking(move || {
-            newshound_extract::extract(&body, content_type.as_deref(), &url, &options)
+        let read = tokio::task::spawn_blocking(move || {
+            read(&body, content_type.as_deref(), &url, &options)
         })
         .await;
-        let extraction = match extracted {
-            Ok(x) => x,
+        let stored = match read {
+            Ok(Reading::Page { extraction, html }) => self.store(&page, &extraction, html).await,
+            Ok(Reading::Feed(links)) => self.publish_links(&page, links).await,
+            Ok(Reading::Unreadable(e)) => {
+                // The content is bad, not the delivery: nothing to retry.
+                tracing::debug!(error = %e, url = %page.final_url, "Feed or sitemap not read");
+                CrawlStats::add(&stats.parse_errors, 1);
+                Ok(())
+            }
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
@@ -63,7 +92,7 @@ impl Parser {
                 return;
             }
         };
-        match self.store(&page, &extraction).await {
+        match stored {
             Ok(()) => settled(delivery.ack().await),
             Err(e) => {
                 tracing::warn!(error = %e, url = %page.final_url, "Page outputs not stored; will retry");
@@ -73,8 +102,13 @@ impl Parser {
     }
 
     /// Writes the article (if any) and publishes the links.
-    async fn store(&self, page: &FetchedPage, extraction: &Extraction) -> Result<(), BackendError> {
-        let article = is_html(page.content_type.as_deref())
+    async fn store(
+        &self,
+        page: &FetchedPage,
+        extraction: &Extraction,
+        html: bool,
+    ) -> Result<(), BackendError> {
+        let article = html
             .then(|| {
                 to_article(
                     extraction,
@@ -105,19 +139,71 @@ impl Parser {
                 })
             })
             .collect();
+        self.publish_links(page, links).await
+    }
+
+    /// Sends a page's links to the frontier, in batches.
+    async fn publish_links(
+        &self,
+        page: &FetchedPage,
+        links: Vec<DiscoveredLink>,
+    ) -> Result<(), BackendError> {
         if links.is_empty() {
             return Ok(());
         }
-        let batch = LinkBatch {
-            depth: page.job.depth.saturating_add(1),
-            links,
-        };
-        let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
-        self.backends
-            .queue
-            .publish(Queue::Links, vec![Message::new(payload)])
-            .await
+        let depth = page.job.depth.saturating_add(1);
+        let mut messages = Vec::with_capacity(links.len().div_ceil(LINKS_PER_BATCH));
+        for chunk in links.chunks(LINKS_PER_BATCH) {
+            let batch = LinkBatch {
+                depth,
+                links: chunk.to_vec(),
+            };
+            let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
+            messages.push(Message::new(payload));
+        }
+        self.backends.queue.publish(Queue::Links, messages).await
     }
+}
+
+/// Reads a page: as a feed or sitemap when its type or URL says so (and its
+/// body is not HTML after all), else as a web page.
+fn read(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &url::Url,
+    options: &newshound_extract::ExtractOptions,
+) -> Reading {
+    let candidate = newshound_feeds::is_candidate(content_type, url);
+    if candidate {
+        match newshound_feeds::parse(body, content_type, url) {
+            Ok(doc) => return Reading::Feed(feed_links(doc.entries)),
+            // Served as XML, written as HTML: a web page after all.
+            Err(FeedError::Html) => {}
+            Err(e) => return Reading::Unreadable(e),
+        }
+    }
+    Reading::Page {
+        extraction: Box::new(newshound_extract::extract(body, content_type, url, options)),
+        html: candidate || is_html(content_type),
+    }
+}
+
+/// The links of a feed or sitemap: the newest entries first (undated ones
+/// last, in document order), listed pages as articles, listed feeds and
+/// sitemaps as discovery sources.
+fn feed_links(mut entries: Vec<newshound_feeds::Entry>) -> Vec<DiscoveredLink> {
+    entries.sort_by_key(|e| std::cmp::Reverse(e.published));
+    entries
+        .into_iter()
+        .map(|e| DiscoveredLink {
+            url: e.url.into(),
+            kind: match e.kind {
+                EntryKind::Article => LinkKind::Article,
+                EntryKind::Feed | EntryKind::Sitemap => LinkKind::Feed,
+            },
+            related: false,
+        })
+        .collect()
 }
 
 /// Whether a page can hold an article: HTML, or no type given. Feeds and
@@ -133,5 +219,116 @@ fn settled(result: Result<(), BackendError>) {
     if let Err(e) = result {
         // Unsettled deliveries come back: nothing is lost.
         tracing::warn!(error = %e, "Could not settle page");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newshound_extract::ExtractOptions;
+    use url::Url;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test URL")
+    }
+
+    fn links(reading: Reading) -> Vec<(String, LinkKind)> {
+        match reading {
+            Reading::Feed(links) => links.into_iter().map(|l| (l.url, l.kind)).collect(),
+            Reading::Page { .. } => panic!("read as a web page"),
+            Reading::Unreadable(e) => panic!("unreadable: {e}"),
+        }
+    }
+
+    #[test]
+    fn rss_items_are_articles_newest_first() {
+        let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://127.0.0.1:1/</link><description>d</description>
+<item><title>old</title><link>/news/old-story-1</link><pubDate>Mon, 23 Nov 2026 10:00:00 +0900</pubDate></item>
+<item><title>undated</title><link>/news/undated-story-2</link></item>
+<item><title>new</title><link>/news/new-story-3</link><pubDate>Fri, 27 Nov 2026 10:00:00 +0900</pubDate></item>
+</channel></rss>"#;
+        let got = links(read(
+            rss,
+            Some("application/rss+xml"),
+            &url("http://127.0.0.1:1/rss.xml"),
+            &ExtractOptions::default(),
+        ));
+        assert_eq!(
+            got,
+            [
+                (
+                    "http://127.0.0.1:1/news/new-story-3".to_string(),
+                    LinkKind::Article
+                ),
+                (
+                    "http://127.0.0.1:1/news/old-story-1".to_string(),
+                    LinkKind::Article
+                ),
+                (
+                    "http://127.0.0.1:1/news/undated-story-2".to_string(),
+                    LinkKind::Article
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn sitemap_index_children_are_feeds() {
+        let xml = br#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://127.0.0.1:1/sitemap-news.xml</loc></sitemap></sitemapindex>"#;
+        // A generic type on a .xml URL is read as a sitemap too.
+        let got = links(read(
+            xml,
+            Some("application/octet-stream"),
+            &url("http://127.0.0.1:1/sitemap_index.xml"),
+            &ExtractOptions::default(),
+        ));
+        assert_eq!(
+            got,
+            [(
+                "http://127.0.0.1:1/sitemap-news.xml".to_string(),
+                LinkKind::Feed
+            )]
+        );
+    }
+
+    #[test]
+    fn html_served_as_xml_is_read_as_a_page() {
+        let html = b"<!DOCTYPE html><html><head><title>Home</title></head><body><a href=\"/news/2026/11/27/some-long-story-slug-here\">Story</a></body></html>";
+        match read(
+            html,
+            Some("application/xml"),
+            &url("http://127.0.0.1:1/feed.xml"),
+            &ExtractOptions::default(),
+        ) {
+            Reading::Page { extraction, html } => {
+                assert!(html, "may hold an article");
+                assert!(!extraction.links.is_empty());
+            }
+            _ => panic!("not read as a page"),
+        }
+    }
+
+    #[test]
+    fn broken_feeds_are_unreadable_and_html_stays_html() {
+        let broken = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><link>";
+        assert!(matches!(
+            read(
+                broken,
+                Some("text/xml"),
+                &url("http://127.0.0.1:1/rss.xml"),
+                &ExtractOptions::default()
+            ),
+            Reading::Unreadable(FeedError::Malformed(_))
+        ));
+        // An HTML type is never read as a feed.
+        assert!(matches!(
+            read(
+                broken,
+                Some("text/html"),
+                &url("http://127.0.0.1:1/rss.xml"),
+                &ExtractOptions::default()
+            ),
+            Reading::Page { html: true, .. }
+        ));
     }
 }
