@@ -7,19 +7,29 @@
 //! | robots.txt disallows                  | acked (counted)               |
 //! | 4xx other than 408/429                | acked (counted)               |
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
+//! | robots.txt 5xx or unreachable         | held: retried, at least after the hold, up to [`MAX_HOLD_ATTEMPTS`] times |
 //! | retries used up, body too large, loop | dead-lettered with the reason |
+//!
+//! The first job of a host loads its robots.txt; its `Sitemap:` URLs go to
+//! the frontier as feed links, once per load.
 
 use reqwest::Client;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::hosts::Hosts;
-use crate::http::{self, FetchError};
+use crate::http::{self, FetchError, Oversize};
 use crate::robots::{RobotsCache, RobotsVerdict};
 use crate::{FetcherBackends, FetcherConfig};
 use newshound_core::canon::host_key;
-use newshound_core::message::{FetchJob, FetchedPage, compress};
+use newshound_core::message::{
+    DiscoveredLink, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
+};
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
+
+/// Attempts of a job whose host is held by a failing robots.txt before it is
+/// dead-lettered: with the backoff capped at an hour, more than a day.
+pub(crate) const MAX_HOLD_ATTEMPTS: u32 = 40;
 
 /// Shared state of one fetch worker.
 pub(crate) struct Worker {
@@ -37,6 +47,9 @@ pub(crate) struct Worker {
 enum Verdict {
     Done,
     Retry(Duration, String),
+    /// robots.txt unavailable: retried later, without counting against
+    /// `max_attempts`.
+    Hold(Duration, String),
     Dead(String),
     Requeue,
 }
@@ -56,7 +69,11 @@ impl Worker {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Fetch will be retried");
                 delivery.retry_after(delay).await
             }
-            Verdict::Retry(_, reason) | Verdict::Dead(reason) => {
+            Verdict::Hold(delay, reason) if delivery.attempt < MAX_HOLD_ATTEMPTS => {
+                tracing::debug!(%reason, attempt = delivery.attempt, "Host held by robots.txt");
+                delivery.retry_after(delay).await
+            }
+            Verdict::Retry(_, reason) | Verdict::Hold(_, reason) | Verdict::Dead(reason) => {
                 tracing::warn!(%reason, "Fetch job dead-lettered");
                 CrawlStats::add(&stats.dead_letters, 1);
                 delivery.dead_letter(&reason).await
@@ -88,13 +105,25 @@ impl Worker {
             .verdict(&job.url, &host, |robots_url| async move {
                 let _slot = self.hosts.enter(host_ref, None).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
-                http::get(&self.client, &robots_url, self.robots.max_bytes()).await
+                let max = self.robots.max_bytes();
+                http::get(&self.client, &robots_url, max, Oversize::Truncate).await
             })
             .await;
         let rules = match rules {
-            RobotsVerdict::Rules(rules) => rules,
+            RobotsVerdict::Rules {
+                robots,
+                new_sitemaps,
+            } => {
+                if let Err(reason) = self.announce_sitemaps(new_sitemaps).await {
+                    // Loaded again (and announced) by the retried job.
+                    self.robots.forget(&host).await;
+                    return Verdict::Retry(self.backoff(1), reason);
+                }
+                robots
+            }
             RobotsVerdict::Unavailable(reason) => {
-                return Verdict::Retry(self.backoff(attempt), reason);
+                let delay = self.backoff(attempt).max(self.robots.hold());
+                return Verdict::Hold(delay, reason);
             }
         };
         if !rules.is_url_allowed(&job.url) {
@@ -108,7 +137,7 @@ impl Worker {
         }
         let _slot = self.hosts.enter(&host, rules.crawl_delay()).await;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = match http::get(&self.client, &job.url, max_body).await {
+        let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail).await {
             Ok(r) => r,
             Err(e @ FetchError::Transport(_)) => {
                 CrawlStats::add(&stats.fetch_errors, 1);
@@ -134,6 +163,31 @@ impl Worker {
         }
         tracing::debug!(%reason, "Page not fetched");
         Verdict::Done
+    }
+
+    /// Sends robots.txt `Sitemap:` URLs to the frontier as discovery sources
+    /// (depth 1: one step from the site, like a link on its home page).
+    async fn announce_sitemaps(&self, sitemaps: Vec<url::Url>) -> Result<(), String> {
+        if sitemaps.is_empty() {
+            return Ok(());
+        }
+        let batch = LinkBatch {
+            depth: 1,
+            links: sitemaps
+                .into_iter()
+                .map(|url| DiscoveredLink {
+                    url: url.into(),
+                    kind: LinkKind::Feed,
+                    related: false,
+                })
+                .collect(),
+        };
+        let payload = codec::encode(&batch).map_err(|e| e.to_string())?;
+        self.backends
+            .queue
+            .publish(Queue::Links, vec![Message::new(payload)])
+            .await
+            .map_err(|e| format!("publish robots.txt sitemaps: {e}"))
     }
 
     async fn publish(&self, job: &FetchJob, response: http::Response) -> Verdict {

@@ -39,11 +39,11 @@ impl Hosts {
         }
     }
 
-    fn gate(&self, period: Duration) -> Arc<HostGate> {
+    fn gate(&self, period: Duration, burst: NonZeroU32) -> Arc<HostGate> {
         // `period` is at least 1 µs, so `with_period` always gives a quota.
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(self.burst);
+            .allow_burst(burst);
         Arc::new(HostGate {
             period,
             limiter: RateLimiter::direct(quota),
@@ -52,25 +52,86 @@ impl Hosts {
     }
 
     /// Waits for a free slot and a rate-limit cell for `host`. A robots.txt
-    /// `Crawl-delay` can only make the rate slower than configured, never faster.
+    /// `Crawl-delay` can only make the rate slower than configured, never
+    /// faster; when it does, it is the time between two requests (no burst).
     /// The returned permit holds the slot until dropped.
     pub(crate) async fn enter(
         &self,
         host: &str,
         crawl_delay: Option<Duration>,
     ) -> Option<OwnedSemaphorePermit> {
-        let period = crawl_delay.map_or(self.period, |d| d.max(self.period));
+        let (period, burst) = match crawl_delay {
+            Some(delay) if delay > self.period => (delay, NonZeroU32::MIN),
+            _ => (self.period, self.burst),
+        };
         let mut gate = self
             .gates
-            .get_with(host.to_string(), async { self.gate(period) })
+            .get_with(host.to_string(), async { self.gate(period, burst) })
             .await;
         if gate.period < period {
-            gate = self.gate(period);
+            gate = self.gate(period, burst);
             self.gates.insert(host.to_string(), gate.clone()).await;
         }
         // The semaphore is never closed; `None` would only mean no slot limit.
         let permit = gate.slots.clone().acquire_owned().await.ok();
         gate.limiter.until_ready().await;
         permit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn hosts(requests_per_second: f64, burst: u32) -> Hosts {
+        Hosts::new(&Politeness {
+            user_agent: "newshound/0.1".into(),
+            requests_per_second,
+            burst,
+            max_concurrent_per_host: 8,
+            obey_robots: true,
+        })
+    }
+
+    /// Time taken by `n` requests to one host.
+    async fn time(hosts: &Hosts, n: usize, crawl_delay: Option<Duration>) -> Duration {
+        let started = Instant::now();
+        for _ in 0..n {
+            drop(hosts.enter("127.0.0.1:1", crawl_delay).await);
+        }
+        started.elapsed()
+    }
+
+    #[tokio::test]
+    async fn crawl_delay_tightens_the_rate_and_drops_the_burst() {
+        // Configured: 100/s with a burst of 5, so 5 requests go at once.
+        let h = hosts(100.0, 5);
+        assert!(time(&h, 5, None).await < Duration::from_millis(100));
+        // Crawl-delay 0.3 s: one request per 0.3 s, no burst.
+        let h = hosts(100.0, 5);
+        let took = time(&h, 3, Some(Duration::from_millis(300))).await;
+        assert!(took >= Duration::from_millis(550), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn crawl_delay_never_loosens_the_rate() {
+        // Configured: 4/s, no burst. A Crawl-delay of 10 ms changes nothing.
+        let h = hosts(4.0, 1);
+        let took = time(&h, 3, Some(Duration::from_millis(10))).await;
+        assert!(took >= Duration::from_millis(450), "{took:?}");
+        // Nor does it after the host was first seen without one.
+        let h = hosts(4.0, 1);
+        drop(h.enter("127.0.0.1:1", None).await);
+        let took = time(&h, 2, Some(Duration::from_millis(10))).await;
+        assert!(took >= Duration::from_millis(450), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_crawl_delay_learnt_later_slows_a_known_host() {
+        let h = hosts(100.0, 5);
+        drop(h.enter("127.0.0.1:1", None).await);
+        let took = time(&h, 3, Some(Duration::from_millis(300))).await;
+        assert!(took >= Duration::from_millis(550), "{took:?}");
     }
 }

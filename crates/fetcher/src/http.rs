@@ -40,8 +40,24 @@ pub(crate) enum FetchError {
     TooLarge(u64),
 }
 
-/// GETs `url`, reading at most `max_body` bytes of body.
-pub(crate) async fn get(client: &Client, url: &Url, max_body: u64) -> Result<Response, FetchError> {
+/// What to do with a body longer than allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Oversize {
+    /// Fail with [`FetchError::TooLarge`] (pages).
+    Fail,
+    /// Keep the first `max_body` bytes and drop the rest (robots.txt, which
+    /// RFC 9309 has parsed up to a limit).
+    Truncate,
+}
+
+/// GETs `url`, reading at most `max_body` bytes of body; what happens past
+/// that is `oversize`'s call.
+pub(crate) async fn get(
+    client: &Client,
+    url: &Url,
+    max_body: u64,
+    oversize: Oversize,
+) -> Result<Response, FetchError> {
     let classify = |e: reqwest::Error| {
         if e.is_redirect() {
             FetchError::Redirect(e.to_string())
@@ -63,15 +79,23 @@ pub(crate) async fn get(client: &Client, url: &Url, max_body: u64) -> Result<Res
     let retry_after = header(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(std::time::Duration::from_secs);
-    if response.content_length().is_some_and(|len| len > max_body) {
+    if oversize == Oversize::Fail && response.content_length().is_some_and(|len| len > max_body) {
         return Err(FetchError::TooLarge(max_body));
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(classify)?;
-        if body.len() as u64 + chunk.len() as u64 > max_body {
-            return Err(FetchError::TooLarge(max_body));
+        let room = usize::try_from(max_body)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(body.len());
+        if chunk.len() > room {
+            if oversize == Oversize::Fail {
+                return Err(FetchError::TooLarge(max_body));
+            }
+            // The rest of the body is not read: the connection is dropped.
+            body.extend_from_slice(&chunk[..room]);
+            break;
         }
         body.extend_from_slice(&chunk);
     }

@@ -76,7 +76,7 @@ pub async fn run(
     let worker = Arc::new(handle::Worker {
         client,
         hosts: hosts::Hosts::new(&config.politeness),
-        robots: robots::RobotsCache::new(&config.politeness),
+        robots: robots::RobotsCache::new(&config.politeness, config.fetch.retry_base_delay * 10),
         budget: config.max_pages.map(AtomicU64::new),
         requests: AtomicU64::new(0),
         stop: stop.clone(),
