@@ -230,6 +230,21 @@ impl Scope {
         })
     }
 
+    /// The host names (or domains, for `*.` patterns) the site covers, without ports.
+    pub fn host_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::with_capacity(self.hosts.len());
+        for p in &self.hosts {
+            let name = match p {
+                HostPattern::Exact { host, .. } => host,
+                HostPattern::Subdomains(domain) => domain,
+            };
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
     /// Whether the site covers this URL's host.
     pub fn allows_host(&self, url: &Url) -> bool {
         let Some(host) = url.host_str() else {
@@ -328,6 +343,22 @@ mod tests {
             let once = canon(s);
             assert_eq!(canon(&once), once, "{s}");
         }
+    }
+
+    #[test]
+    fn scope_host_names_drop_ports_and_wildcards() {
+        let hosts = [
+            "127.0.0.11:8311",
+            "127.0.0.11:8312",
+            "*.example.com",
+            "news.example.org",
+        ]
+        .map(String::from);
+        let scope = Scope::new(&hosts, 5, 2000, 10).expect("valid patterns");
+        assert_eq!(
+            scope.host_names(),
+            ["127.0.0.11", "example.com", "news.example.org"]
+        );
     }
 
     #[test]

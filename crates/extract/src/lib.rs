@@ -195,7 +195,7 @@ pub fn extract(
     {
         body_text = rest.to_string();
     }
-    let links = links::collect(&doc, url, &base);
+    let links = links::collect(&doc, url, &base, &options.site_hosts);
     let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
     let kind = kind::decide(
         &doc,

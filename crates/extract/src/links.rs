@@ -151,17 +151,26 @@ fn id_query(q: &str) -> bool {
     })
 }
 
-/// Classifies one absolute URL relative to the page.
-pub(crate) fn kind_of(url: &Url, page_domain: &str, anchor: &str) -> LinkKind {
+/// Whether `host` is `domain` or one of its subdomains.
+fn within(host: &str, domain: &str) -> bool {
+    host == domain || host.strip_suffix(domain).is_some_and(|h| h.ends_with('.'))
+}
+
+/// Classifies one absolute URL relative to the page: `page_domain` is the page's registrable domain,
+/// `site_hosts` the site's other hosts.
+pub(crate) fn kind_of(
+    url: &Url,
+    page_domain: &str,
+    site_hosts: &[String],
+    anchor: &str,
+) -> LinkKind {
     if extension(url.path()).is_some_and(|e| ASSET_EXT.contains(&e.as_str())) {
         return LinkKind::Asset;
     }
     let host = url.host_str().unwrap_or("");
-    let same = host == page_domain
-        || host
-            .strip_suffix(page_domain)
-            .is_some_and(|h| h.ends_with('.'))
-        || registrable(host) == page_domain;
+    let same = within(host, page_domain)
+        || registrable(host) == page_domain
+        || site_hosts.iter().any(|h| within(host, h));
     if !same {
         return LinkKind::OffSite;
     }
@@ -176,7 +185,7 @@ pub(crate) fn kind_of(url: &Url, page_domain: &str, anchor: &str) -> LinkKind {
 }
 
 /// Resolves and classifies every link of the page (deduplicated, first occurrence kept).
-pub(crate) fn collect(doc: &Doc<'_>, page: &Url, base: &Url) -> Vec<Link> {
+pub(crate) fn collect(doc: &Doc<'_>, page: &Url, base: &Url, site_hosts: &[String]) -> Vec<Link> {
     let page_domain = registrable(page.host_str().unwrap_or("")).to_string();
     let mut out: Vec<Link> = Vec::new();
     let mut seen = std::collections::HashMap::new();
@@ -196,7 +205,7 @@ pub(crate) fn collect(doc: &Doc<'_>, page: &Url, base: &Url) -> Vec<Link> {
             Some(l) => {
                 let related =
                     crate::body::ancestors(doc, l.elem).any(|a| doc.elems[a as usize].sig.related);
-                (kind_of(&url, &page_domain, &l.text), related)
+                (kind_of(&url, &page_domain, site_hosts, &l.text), related)
             }
         };
         if let Some(&i) = seen.get(url.as_str()) {
@@ -215,7 +224,13 @@ mod tests {
     use super::*;
 
     fn k(u: &str, anchor: &str) -> LinkKind {
-        kind_of(&Url::parse(u).expect("test url"), "example.co.uk", anchor)
+        let site_hosts = ["example-news.com".to_string()];
+        kind_of(
+            &Url::parse(u).expect("test url"),
+            "example.co.uk",
+            &site_hosts,
+            anchor,
+        )
     }
 
     #[test]
@@ -245,6 +260,13 @@ mod tests {
         );
         assert_eq!(k("https://example.co.uk/feed/", ""), LinkKind::Feed);
         assert_eq!(k("https://other.com/a-b-c-d-e-f-g", ""), LinkKind::OffSite);
+        assert_eq!(
+            k(
+                "https://www.example-news.com/world/2024/05/01/a-b-c-d-e",
+                ""
+            ),
+            LinkKind::Article
+        );
         assert_eq!(
             k("https://example.co.uk/files/report.pdf", ""),
             LinkKind::Asset

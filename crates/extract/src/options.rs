@@ -10,6 +10,9 @@ pub struct ExtractOptions {
     pub default_timezone: Option<chrono_tz::Tz>,
     /// Per-site CSS overrides (all optional; the generic path does not need them).
     pub selectors: SiteSelectors,
+    /// Other hosts of the same site (a site spread over several domains): links to them, or to their
+    /// subdomains, are the site's own links rather than off-site ones.
+    pub site_hosts: Vec<String>,
 }
 
 /// Per-site CSS selectors as written in the site config.

@@ -39,6 +39,7 @@ pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
         extract: ExtractOptions {
             default_timezone: Some(config.timezone),
             selectors: config.selectors.clone(),
+            site_hosts: config.scope.host_names(),
         },
         canon: config.canon.clone(),
         max_body_bytes: config.fetch.max_body_bytes,
