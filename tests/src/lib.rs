@@ -13,18 +13,22 @@ pub mod cluster;
 pub mod score;
 
 use anyhow::{Context, bail};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use newshound_testsite::{ServeOptions, Site, SiteOptions, TruthArticle};
+use newshound_testsite::{Origin, ServeOptions, Site, SiteOptions, TruthArticle};
 
-/// The fixture news site, served on `127.0.0.1:<ephemeral port>` until dropped.
+/// The fixture news site, served on loopback ephemeral ports until dropped: on `127.0.0.1`, or spread over
+/// several hosts `127.0.0.11`, `127.0.0.12`, ...
 pub struct FixtureSite {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (the first host's base URL on a site spread over several hosts).
     pub base: String,
-    /// The access log file.
+    /// Every host's base URL, in host order.
+    pub bases: Vec<String>,
+    /// The access log file (all hosts).
     pub access_log: PathBuf,
     site: Arc<Site>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -33,23 +37,44 @@ pub struct FixtureSite {
 }
 
 impl FixtureSite {
-    /// Generates a site of `articles` articles and serves it.
+    /// Generates a site of `articles` articles and serves it on `127.0.0.1`.
     pub fn start(articles: usize) -> anyhow::Result<FixtureSite> {
+        FixtureSite::start_on_hosts(articles, 1)
+    }
+
+    /// Generates a site of `articles` articles spread over `hosts` hosts and serves it: on `127.0.0.1` for
+    /// one host, else on `127.0.0.11` upwards.
+    pub fn start_on_hosts(articles: usize, hosts: u8) -> anyhow::Result<FixtureSite> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()?;
         let dir = tempfile::tempdir()?;
         let access_log = dir.path().join("access.log");
-        let site = Arc::new(Site::generate(SiteOptions { articles, seed: 1 }));
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-        let base = format!("http://{}", listener.local_addr()?);
+        let site = Arc::new(Site::generate(SiteOptions {
+            articles,
+            seed: 1,
+            hosts: usize::from(hosts),
+        }));
+        let addresses: Vec<Ipv4Addr> = match hosts {
+            0 | 1 => vec![Ipv4Addr::LOCALHOST],
+            n => (0..n).map(|k| Ipv4Addr::new(127, 0, 0, 11 + k)).collect(),
+        };
+        let mut listeners = Vec::new();
+        let mut bases = Vec::new();
+        for address in addresses {
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind((address, 0)))
+                .with_context(|| format!("binding {address}"))?;
+            bases.push(format!("http://{}", listener.local_addr()?));
+            listeners.push(listener);
+        }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let options = ServeOptions {
             access_log: Some(access_log.clone()),
         };
         runtime.spawn(newshound_testsite::serve(
-            listener,
+            listeners,
             site.clone(),
             options,
             async {
@@ -57,7 +82,8 @@ impl FixtureSite {
             },
         ));
         Ok(FixtureSite {
-            base,
+            base: bases[0].clone(),
+            bases,
             access_log,
             site,
             stop: Some(stop),
@@ -66,19 +92,25 @@ impl FixtureSite {
         })
     }
 
-    /// The ground truth, with URLs under this server's address.
+    /// The ground truth, with URLs under this server's addresses.
     pub fn truth(&self) -> Vec<TruthArticle> {
-        self.site.truth(&self.base)
+        self.site.truth_from(&Origin::host(&self.bases, 0))
     }
 
-    /// A site config for this server, with the given politeness rate.
+    /// A site config for this server, with the given politeness rate: seeded with the first host's home page,
+    /// every host in scope.
     pub fn config(&self, requests_per_second: f64) -> String {
-        let host = self.base.trim_start_matches("http://");
+        let hosts: Vec<String> = self
+            .bases
+            .iter()
+            .map(|b| format!("\"{}\"", b.trim_start_matches("http://")))
+            .collect();
         format!(
-            "[site]\nname = \"fixture\"\nseeds = [\"{base}/\"]\nallowed_hosts = [\"{host}\"]\ntimezone = \"Asia/Seoul\"\nmax_depth = 20\n\n\
+            "[site]\nname = \"fixture\"\nseeds = [\"{base}/\"]\nallowed_hosts = [{hosts}]\ntimezone = \"Asia/Seoul\"\nmax_depth = 20\n\n\
              [politeness]\nrequests_per_second = {requests_per_second:.1}\nburst = 10\nmax_concurrent_per_host = 16\n\n\
              [fetch]\nconcurrency = 32\ntimeout_secs = 10\nmax_attempts = 3\nretry_base_delay_ms = 200\n",
-            base = self.base
+            base = self.base,
+            hosts = hosts.join(", ")
         )
     }
 

@@ -41,6 +41,7 @@ fn fixture_articles_match_truth() -> anyhow::Result<()> {
     let site = Site::generate(SiteOptions {
         articles: 300,
         seed: 7,
+        hosts: 1,
     });
     let truth = site.truth(BASE);
     let mut records = Vec::new();
@@ -67,6 +68,7 @@ fn hub_pages_give_no_article() -> anyhow::Result<()> {
     let site = Site::generate(SiteOptions {
         articles: 400,
         seed: 7,
+        hosts: 1,
     });
     for path in [
         "/",
@@ -99,6 +101,7 @@ fn seed_based_article_matches_truth() -> anyhow::Result<()> {
     let site = Site::generate(SiteOptions {
         articles: 20,
         seed: 1,
+        hosts: 1,
     });
     let truth = site
         .truth(BASE)

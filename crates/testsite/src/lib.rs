@@ -9,6 +9,10 @@
 //! `/robots.txt`, `/sitemap.xml`, `/rss.xml`, `/__truth.jsonl`; `/search` and `/member/...` exist but
 //! robots.txt disallows them; `/static/...` and `/images/...` are assets.
 //!
+//! A site may be spread over several hosts ([`SiteOptions::hosts`], served on one listener per host): each
+//! article then lives on one host, every host serves the home and section pages, and pages link across hosts
+//! with absolute URLs.
+//!
 //! Layout:
 //! - `site.rs`: [`Site`], [`SiteOptions`], generation of listings and picks, request routing;
 //! - `model.rs`: sections and the article data;
@@ -28,7 +32,7 @@ mod truth;
 mod vocab;
 mod words;
 
-pub use render::Response;
+pub use render::{Origin, Response};
 pub use server::{ServeOptions, serve};
 pub use site::{Site, SiteOptions};
 pub use truth::TruthArticle;

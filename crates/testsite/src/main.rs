@@ -1,7 +1,7 @@
 //! `newshound-testsite`: serves the synthetic news site until interrupted.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,9 +12,13 @@ use newshound_testsite::{ServeOptions, Site, SiteOptions, serve};
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
+    /// Address to listen on (port 0 picks a free port); repeat it to spread the site over several hosts.
     #[arg(long, default_value = "127.0.0.1:8311")]
-    addr: SocketAddr,
+    addr: Vec<SocketAddr>,
+    /// Spread the site over N loopback hosts, 127.0.0.11 upwards, on the port of the first `--addr`
+    /// (`--hosts 8` serves 127.0.0.11 to 127.0.0.18).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=200), conflicts_with = "dump")]
+    hosts: Option<u8>,
     /// Number of articles.
     #[arg(long, default_value_t = 1000)]
     articles: usize,
@@ -57,19 +61,40 @@ fn dump(site: &Site, dir: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The addresses to serve on: `--hosts N` loopback hosts, or every `--addr`.
+fn listen_addresses(args: &Args) -> Vec<SocketAddr> {
+    match args.hosts {
+        Some(hosts) => {
+            let port = args.addr.first().map_or(8311, SocketAddr::port);
+            (0..hosts)
+                .map(|k| SocketAddr::from((Ipv4Addr::new(127, 0, 0, 11 + k), port)))
+                .collect()
+        }
+        None => args.addr.clone(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    let addresses = listen_addresses(&args);
     let site = Arc::new(Site::generate(SiteOptions {
         articles: args.articles,
         seed: args.seed,
+        hosts: addresses.len(),
     }));
     if let Some(dir) = &args.dump {
         return dump(&site, dir);
     }
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let mut listeners = Vec::with_capacity(addresses.len());
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening on http://{}", listener.local_addr()?)?;
+    for address in addresses {
+        let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {address}: {e}"))
+        })?;
+        writeln!(stdout, "listening on http://{}", listener.local_addr()?)?;
+        listeners.push(listener);
+    }
     stdout.flush()?;
     let shutdown = async {
         // If the signal handler cannot be installed, serve until killed.
@@ -78,7 +103,7 @@ async fn main() -> std::io::Result<()> {
         }
     };
     serve(
-        listener,
+        listeners,
         site,
         ServeOptions {
             access_log: args.access_log,

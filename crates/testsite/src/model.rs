@@ -190,6 +190,11 @@ impl Article {
         )
     }
 
+    /// Which of `hosts` hosts serves the article (0 on a single-host site).
+    pub fn host(&self, hosts: usize) -> usize {
+        usize::try_from(self.id).unwrap_or(0) % hosts.max(1)
+    }
+
     /// Body text paragraphs: paragraphs, quotes and list items, in page order (captions excluded).
     pub fn body_paragraphs(&self) -> impl Iterator<Item = &str> {
         self.blocks.iter().flat_map(|block| {

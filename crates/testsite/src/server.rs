@@ -16,7 +16,10 @@ use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use tokio::net::TcpListener;
 
+use futures::FutureExt as _;
+
 use crate::Site;
+use crate::render::Origin;
 
 /// How to serve.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,6 +72,8 @@ struct AppState {
     site: Arc<Site>,
     log: Option<mpsc::Sender<String>>,
     local: SocketAddr,
+    /// On a site spread over several hosts: every host's base URL, and which one this listener is.
+    hosts: Option<(Arc<[String]>, usize)>,
 }
 
 /// The `host[:port]` the request was addressed to, if it is a plain host name or address.
@@ -87,9 +92,20 @@ async fn handle(
     uri: Uri,
 ) -> axum::response::Response {
     let local = state.local.to_string();
-    let host = request_host(&headers).unwrap_or(&local);
     let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let rendered = state.site.render(&format!("http://{host}"), path_and_query);
+    let (host, rendered) = match &state.hosts {
+        Some((bases, current)) => (
+            local.as_str(),
+            state
+                .site
+                .render_from(&Origin::host(bases, *current), path_and_query),
+        ),
+        None => {
+            let host = request_host(&headers).unwrap_or(&local);
+            let base = format!("http://{host}");
+            (host, state.site.render(&base, path_and_query))
+        }
+    };
     if let Some(log) = &state.log {
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -119,28 +135,55 @@ async fn handle(
     response
 }
 
-/// Serves the site on `listener` until `shutdown` completes.
+/// Serves the site until `shutdown` completes: a single-host site on one listener (its pages use the
+/// request's `Host`), a site spread over N hosts on N listeners, one per host in host order (all writing to
+/// the one access log).
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     site: Arc<Site>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let local = listener.local_addr()?;
+    let spread = site.hosts() > 1;
+    if listeners.len() != site.hosts() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the site spans {} hosts but {} listeners were given",
+                site.hosts(),
+                listeners.len()
+            ),
+        ));
+    }
+    let locals = listeners
+        .iter()
+        .map(TcpListener::local_addr)
+        .collect::<io::Result<Vec<_>>>()?;
+    let bases: Arc<[String]> = locals.iter().map(|a| format!("http://{a}")).collect();
     let log = options
         .access_log
         .as_ref()
         .map(AccessLog::open)
         .transpose()?;
-    let state = AppState {
-        site,
-        log: log.as_ref().map(|l| l.lines.clone()),
-        local,
-    };
-    let app = Router::new().fallback(handle).with_state(state);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let shutdown = shutdown.shared();
+    let servers =
+        listeners
+            .into_iter()
+            .zip(locals)
+            .enumerate()
+            .map(|(current, (listener, local))| {
+                let state = AppState {
+                    site: site.clone(),
+                    log: log.as_ref().map(|l| l.lines.clone()),
+                    local,
+                    hosts: spread.then(|| (bases.clone(), current)),
+                };
+                let app = Router::new().fallback(handle).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown.clone())
+                    .into_future()
+            });
+    let result = futures::future::try_join_all(servers).await.map(|_| ());
     if let Some(log) = log {
         log.close().await;
     }

@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 
 use crate::model::{Article, ENTERTAINMENT, SECTIONS};
 use crate::render::chrome::{self, Chrome, Picks};
-use crate::render::{Response, article, assets, feeds, hub};
+use crate::render::{Origin, Response, article, assets, feeds, hub};
 use crate::truth::{KST, TruthArticle};
 use crate::{content, seed};
 
@@ -20,6 +20,9 @@ pub struct SiteOptions {
     pub articles: usize,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Number of hosts the articles are spread over (1: a single-host site). Every host serves the home and
+    /// section pages, `robots.txt` and the feed; each article lives on one host, and pages link across hosts.
+    pub hosts: usize,
 }
 
 impl Default for SiteOptions {
@@ -27,6 +30,7 @@ impl Default for SiteOptions {
         SiteOptions {
             articles: 1000,
             seed: 1,
+            hosts: 1,
         }
     }
 }
@@ -45,6 +49,8 @@ pub struct Site {
     pub(crate) by_sub: Vec<Vec<Vec<usize>>>,
     /// Shared page parts.
     pub(crate) chrome: Chrome,
+    /// Number of hosts the articles are spread over.
+    hosts: usize,
 }
 
 /// The site's "now": publication times reach back two years from here.
@@ -132,7 +138,8 @@ impl Site {
             entertainment: pick(&mut rng, &by_section[ENTERTAINMENT], 5, None),
             darkroom: pick(&mut rng, &with_photo, 5, None),
         };
-        let chrome = chrome::build(&articles, &picks, options.seed);
+        let hosts = options.hosts.max(1);
+        let chrome = chrome::build(&articles, &picks, options.seed, hosts);
         let by_path = articles
             .iter()
             .enumerate()
@@ -145,7 +152,18 @@ impl Site {
             by_section,
             by_sub,
             chrome,
+            hosts,
         }
+    }
+
+    /// Number of hosts the articles are spread over.
+    pub fn hosts(&self) -> usize {
+        self.hosts
+    }
+
+    /// Which host serves `article`.
+    pub(crate) fn host_of(&self, article: &Article) -> usize {
+        article.host(self.hosts)
     }
 
     /// Number of articles.
@@ -153,48 +171,63 @@ impl Site {
         self.articles.len()
     }
 
-    /// The truth for every article (generation order; the first is the seed page's) as served under `base`.
+    /// The truth for every article (generation order; the first is the seed page's) of a single-host site
+    /// served under `base`.
     pub fn truth(&self, base: &str) -> Vec<TruthArticle> {
+        self.truth_from(&Origin::single(base))
+    }
+
+    /// The truth for every article as served from `origin` (on any of its hosts: the URLs are the same).
+    pub fn truth_from(&self, origin: &Origin<'_>) -> Vec<TruthArticle> {
         self.articles
             .iter()
-            .map(|a| TruthArticle::of(a, &self.articles, base))
+            .map(|a| TruthArticle::of(self, a, origin))
             .collect()
     }
 
-    /// Renders the response for a request path (with query) as served under `base` (e.g. "http://127.0.0.1:8311").
+    /// Renders the response for a request path (with query) on a single-host site served under `base`
+    /// (e.g. "http://127.0.0.1:8311").
     pub fn render(&self, base: &str, path_and_query: &str) -> Response {
+        self.render_from(&Origin::single(base), path_and_query)
+    }
+
+    /// Renders the response for a request path (with query) that reached the host `origin` names.
+    pub fn render_from(&self, origin: &Origin<'_>, path_and_query: &str) -> Response {
+        let base = origin.base();
         let without_fragment = path_and_query.split('#').next().unwrap_or("");
         let (path, query) = without_fragment
             .split_once('?')
             .unwrap_or((without_fragment, ""));
         match path {
-            "/" => Response::html(200, hub::home(self, base)),
+            "/" => Response::html(200, hub::home(self, origin)),
             "/robots.txt" => Response::new(200, "text/plain; charset=utf-8", feeds::robots(base)),
             "/sitemap.xml" => Response::new(
                 200,
                 "application/xml; charset=utf-8",
-                feeds::sitemap(self, base),
+                feeds::sitemap(self, origin),
             ),
             "/rss.xml" => Response::new(
                 200,
                 "application/rss+xml; charset=utf-8",
-                feeds::rss(self, base),
+                feeds::rss(self, origin),
             ),
-            "/__truth.jsonl" => {
-                Response::new(200, "application/x-ndjson", feeds::truth_jsonl(self, base))
-            }
+            "/__truth.jsonl" => Response::new(
+                200,
+                "application/x-ndjson",
+                feeds::truth_jsonl(self, origin),
+            ),
             "/search" => Response::html(
                 200,
                 hub::plain("Search", "Search results are available to subscribers."),
             ),
-            _ => self.render_other(base, path, query),
+            _ => self.render_other(origin, path, query),
         }
     }
 
-    fn render_other(&self, base: &str, path: &str, query: &str) -> Response {
+    fn render_other(&self, origin: &Origin<'_>, path: &str, query: &str) -> Response {
         if let Some(rest) = path.strip_prefix("/section/") {
             return self
-                .render_listing(base, rest, query)
+                .render_listing(origin, rest, query)
                 .unwrap_or_else(not_found);
         }
         if path.starts_with("/member/") {
@@ -212,17 +245,17 @@ impl Site {
                 .with_header("Cache-Control", "public, max-age=86400");
         }
         match self.by_path.get(path) {
-            Some(&index) => {
+            Some(&index) if origin.serves(self, &self.articles[index]) => {
                 let a = &self.articles[index];
                 let modified = http_date(a.updated.unwrap_or(a.published));
-                Response::html(200, article::page(self, index, base))
+                Response::html(200, article::page(self, index, origin))
                     .with_header("Last-Modified", modified)
             }
-            None => not_found(),
+            _ => not_found(),
         }
     }
 
-    fn render_listing(&self, base: &str, rest: &str, query: &str) -> Option<Response> {
+    fn render_listing(&self, origin: &Origin<'_>, rest: &str, query: &str) -> Option<Response> {
         let (slug, sub_slug) = match rest.split_once('/') {
             Some((slug, sub)) => (slug, Some(sub)),
             None => (rest, None),
@@ -241,7 +274,7 @@ impl Site {
             Some(value) => value.parse().ok()?,
             None => 1,
         };
-        hub::listing(self, base, section, sub, page).map(|html| Response::html(200, html))
+        hub::listing(self, origin, section, sub, page).map(|html| Response::html(200, html))
     }
 }
 

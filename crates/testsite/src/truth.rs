@@ -3,7 +3,9 @@
 use chrono::{FixedOffset, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
+use crate::Site;
 use crate::model::{Article, SECTIONS};
+use crate::render::Origin;
 
 /// What an article page says, as a perfect extractor would report it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -44,9 +46,9 @@ pub fn rfc3339(local: NaiveDateTime) -> String {
 
 impl TruthArticle {
     /// The truth for `article` as served under `base`; `all` resolves related indexes.
-    pub(crate) fn of(article: &Article, all: &[Article], base: &str) -> TruthArticle {
+    pub(crate) fn of(site: &Site, article: &Article, origin: &Origin<'_>) -> TruthArticle {
         TruthArticle {
-            url: format!("{base}{}", article.path()),
+            url: format!("{}{}", origin.home_of(site, article), article.path()),
             title: article.title.clone(),
             subtitle: article.subtitle.clone(),
             authors: article.authors.clone(),
@@ -57,7 +59,10 @@ impl TruthArticle {
             related: article
                 .related
                 .iter()
-                .map(|&i| format!("{base}{}", all[i].path()))
+                .map(|&i| {
+                    let r = &site.articles[i];
+                    format!("{}{}", origin.home_of(site, r), r.path())
+                })
                 .collect(),
         }
     }

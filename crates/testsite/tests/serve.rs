@@ -38,12 +38,13 @@ async fn serves_pages_truth_and_access_log() {
     let site = Arc::new(Site::generate(SiteOptions {
         articles: 120,
         seed: 3,
+        hosts: 1,
     }));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let options = ServeOptions {
         access_log: Some(log_path.clone()),
     };
-    let server = tokio::spawn(serve(listener, site, options, async {
+    let server = tokio::spawn(serve(vec![listener], site, options, async {
         let _ = stopped.await;
     }));
 

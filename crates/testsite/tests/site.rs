@@ -2,7 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use newshound_testsite::{Site, SiteOptions, TruthArticle};
+use newshound_testsite::{Origin, Site, SiteOptions, TruthArticle};
 
 const BASE: &str = "http://127.0.0.1:8311";
 
@@ -10,6 +10,7 @@ fn small_site() -> Site {
     Site::generate(SiteOptions {
         articles: 300,
         seed: 7,
+        hosts: 1,
     })
 }
 
@@ -48,6 +49,7 @@ fn generation_is_deterministic() {
     let options = SiteOptions {
         articles: 200,
         seed: 42,
+        hosts: 1,
     };
     let (a, b) = (Site::generate(options), Site::generate(options));
     assert_eq!(a.truth(BASE), b.truth(BASE));
@@ -65,6 +67,7 @@ fn generation_is_deterministic() {
     let other = Site::generate(SiteOptions {
         articles: 200,
         seed: 43,
+        hosts: 1,
     });
     assert_ne!(a.truth(BASE)[1..], other.truth(BASE)[1..]);
 }
@@ -274,5 +277,86 @@ fn robots_and_feeds() {
         "/section/politics?page=x",
     ] {
         assert_eq!(site.render(BASE, missing).status, 404, "{missing}");
+    }
+}
+
+/// A site spread over three hosts: each article is served by its own host only, pages link across hosts,
+/// every article is reachable from the first host's home page, and each host's sitemap lists its own articles.
+#[test]
+fn a_site_spread_over_hosts_links_across_them() {
+    let bases: Vec<String> = (11..14)
+        .map(|n| format!("http://127.0.0.{n}:8311"))
+        .collect();
+    let site = Site::generate(SiteOptions {
+        articles: 300,
+        seed: 7,
+        hosts: 3,
+    });
+    let truth = site.truth_from(&Origin::host(&bases, 0));
+    let host_of = |url: &str| bases.iter().position(|b| url.starts_with(&format!("{b}/")));
+    let mut per_host = [0_usize; 3];
+    for t in &truth {
+        let home = host_of(&t.url).expect("truth URL on one of the hosts");
+        per_host[home] += 1;
+        for (k, _) in bases.iter().enumerate() {
+            let path = &t.url[bases[home].len()..];
+            let status = site.render_from(&Origin::host(&bases, k), path).status;
+            assert_eq!(
+                status,
+                if k == home { 200 } else { 404 },
+                "{} on host {k}",
+                t.url
+            );
+        }
+        assert!(t.related.iter().all(|r| host_of(r).is_some()));
+    }
+    assert!(per_host.iter().all(|&n| n > 60), "{per_host:?}");
+
+    // Crawl from host 0's home page, following absolute links to the other hosts.
+    let articles: HashSet<&str> = truth.iter().map(|t| t.url.as_str()).collect();
+    let start = format!("{}/", bases[0]);
+    let mut seen = HashSet::from([start.clone()]);
+    let mut queue = VecDeque::from([start]);
+    let mut reached = HashSet::new();
+    while let Some(url) = queue.pop_front() {
+        let Some(host) = host_of(&url) else { continue };
+        let response = site.render_from(&Origin::host(&bases, host), &url[bases[host].len()..]);
+        if response.status != 200 || !response.content_type.starts_with("text/html") {
+            continue;
+        }
+        let page = String::from_utf8(response.body).unwrap_or_default();
+        for href in hrefs(&page) {
+            let href = href.split(['?', '#']).next().unwrap_or("");
+            let absolute = if href.starts_with('/') {
+                format!("{}{href}", bases[host])
+            } else {
+                href.to_string()
+            };
+            if host_of(&absolute).is_none()
+                || ["/search", "/member/", "/static/", "/images/"]
+                    .iter()
+                    .any(|p| absolute.contains(p))
+            {
+                continue;
+            }
+            if articles.contains(absolute.as_str()) {
+                reached.insert(absolute.clone());
+            }
+            if seen.insert(absolute.clone()) {
+                queue.push_back(absolute);
+            }
+        }
+    }
+    assert_eq!(reached.len(), truth.len());
+
+    for (k, base) in bases.iter().enumerate() {
+        let origin = Origin::host(&bases, k);
+        let sitemap =
+            String::from_utf8(site.render_from(&origin, "/sitemap.xml").body).unwrap_or_default();
+        assert_eq!(sitemap.matches("<lastmod>").count(), per_host[k]);
+        assert!(!sitemap.contains(&bases[(k + 1) % 3]));
+        let robots =
+            String::from_utf8(site.render_from(&origin, "/robots.txt").body).unwrap_or_default();
+        assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use url::form_urlencoded;
 
 use super::chrome::article_href;
-use super::{Esc, Head, SITE_NAME, close_page, open_page, sidebar};
+use super::{Esc, Head, Origin, SITE_NAME, close_page, open_page, sidebar};
 use crate::Site;
 use crate::model::{Article, Block, Photo, SECTIONS};
 use crate::truth::rfc3339;
@@ -91,14 +91,14 @@ fn share(out: &mut String, url: &str, title: &str) {
     );
 }
 
-fn related(out: &mut String, site: &Site, a: &Article, base: &str) {
+fn related(out: &mut String, site: &Site, a: &Article, origin: &Origin<'_>) {
     out.push_str("<section class=\"related\" aria-label=\"Related stories\"><h3 class=\"related-title\">Related stories</h3><ul class=\"related-wrap\">\n");
     for (n, &i) in a.related.iter().enumerate() {
         let r = &site.articles[i];
         let _ = writeln!(
             out,
             "<li class=\"related-item\"><a href=\"{}\"><span class=\"related-meta\">{}</span>{}</a></li>",
-            article_href(r, "related", n, base),
+            article_href(r, "related", n, origin.base(), origin.elsewhere(site, r)),
             Esc(SECTIONS[r.section].name),
             Esc(&r.title)
         );
@@ -106,8 +106,9 @@ fn related(out: &mut String, site: &Site, a: &Article, base: &str) {
     out.push_str("</ul></section>\n");
 }
 
-/// Renders article `index`'s page under `base`.
-pub fn page(site: &Site, index: usize, base: &str) -> String {
+/// Renders article `index`'s page as served from `origin`.
+pub fn page(site: &Site, index: usize, origin: &Origin<'_>) -> String {
+    let base = origin.base();
     let a = &site.articles[index];
     let path = a.path();
     let section = &SECTIONS[a.section];
@@ -128,7 +129,7 @@ pub fn page(site: &Site, index: usize, base: &str) -> String {
         extra: &extra,
         body_class: "page-article",
     };
-    open_page(&mut out, site, base, &head);
+    open_page(&mut out, site, origin, &head);
     let _ = write!(
         out,
         "<main id=\"content\" class=\"article-wrap\">\n<article class=\"article\">\n<div class=\"article-meta\"><a href=\"/section/{}\" class=\"section-name\">{}</a>",
@@ -203,16 +204,16 @@ pub fn page(site: &Site, index: usize, base: &str) -> String {
          <a href=\"/search?writer={handle}\" class=\"byline-link\">Article List</a><a href=\"/search?writer={handle}\">More articles by this reporter</a></div>\n",
         email = a.email
     );
-    related(&mut out, site, a, base);
+    related(&mut out, site, a, origin);
     let _ = write!(
         out,
         "<section id=\"comments\" class=\"comments\"><h3 class=\"comments-title\">Comments ({})</h3>\
          <p><a href=\"/member/login?returnUrl={path}\">Log in</a> to leave a comment.</p></section>\n</article>\n",
         a.comments
     );
-    sidebar(&mut out, site, base);
+    sidebar(&mut out, site, origin);
     out.push_str("</main>\n");
-    close_page(&mut out, site, base);
+    close_page(&mut out, site, origin);
     out
 }
 

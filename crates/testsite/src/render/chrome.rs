@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::assets;
-use super::{BASE, Esc, SITE_NAME};
+use super::{BASE, Esc, SITE_NAME, host_mark};
 use crate::model::{Article, SECTIONS, Section};
 
 /// The pre-built parts every HTML page shares ([`BASE`] marks where the base URL goes).
@@ -40,13 +40,58 @@ const SOCIAL: &[(&str, &str)] = &[
     ("instagram", "https://www.instagram.com/seoulcourier/"),
 ];
 
-/// An article link as boxes write it (HTML-escaped; `base` is the base URL or [`BASE`]): mostly relative, some absolute, some with tracking parameters.
-pub fn article_href(article: &Article, box_name: &str, position: usize, base: &str) -> String {
+/// An article link as boxes write it (HTML-escaped; `base` is the base URL or [`BASE`]): mostly relative, some
+/// absolute, some with tracking parameters. `elsewhere` is the base URL of the article's host when that is not
+/// the page's host: such links are always absolute.
+pub fn article_href(
+    article: &Article,
+    box_name: &str,
+    position: usize,
+    base: &str,
+    elsewhere: Option<&str>,
+) -> String {
     let path = article.path();
-    match position % 5 {
-        1 => format!("{base}{path}"),
-        3 => format!("{path}?utm_source={box_name}&amp;utm_medium=web&amp;utm_campaign=box"),
+    let tracking = "utm_medium=web&amp;utm_campaign=box";
+    match (position % 5, elsewhere) {
+        (3, Some(home)) => format!("{home}{path}?utm_source={box_name}&amp;{tracking}"),
+        (_, Some(home)) => format!("{home}{path}"),
+        (1, None) => format!("{base}{path}"),
+        (3, None) => format!("{path}?utm_source={box_name}&amp;{tracking}"),
         _ => path,
+    }
+}
+
+/// How site-wide boxes, built once for every host, write links to articles.
+#[derive(Clone, Copy)]
+struct BoxLinks {
+    /// Number of hosts the articles are spread over.
+    hosts: usize,
+}
+
+impl BoxLinks {
+    /// The article's host as a [`host_mark`], when the site spans several hosts.
+    fn home(self, article: &Article) -> Option<String> {
+        (self.hosts > 1).then(|| host_mark(article.host(self.hosts)))
+    }
+
+    /// A box link in the mixed style of [`article_href`].
+    fn href(self, article: &Article, box_name: &str, position: usize) -> String {
+        article_href(
+            article,
+            box_name,
+            position,
+            BASE,
+            self.home(article).as_deref(),
+        )
+    }
+
+    /// A plain link: the site-relative path on a single host.
+    fn path(self, article: &Article) -> String {
+        format!(
+            "{}{}",
+            self.home(article).unwrap_or_default(),
+            article.path()
+        )
     }
 }
 
@@ -113,7 +158,7 @@ fn ad(out: &mut String, slot: usize, class: &str) {
     );
 }
 
-fn header(articles: &[Article], picks: &Picks, seed: u64) -> String {
+fn header(articles: &[Article], picks: &Picks, seed: u64, links: BoxLinks) -> String {
     let mut out = String::with_capacity(40 * 1024);
     out.push_str(&assets::sprite(seed));
     out.push_str("<a class=\"skip\" href=\"#content\">Skip to content</a>\n<div id=\"all-menu\" class=\"amn\" aria-hidden=\"true\">\n");
@@ -156,7 +201,7 @@ fn header(articles: &[Article], picks: &Picks, seed: u64) -> String {
             out,
             "<li class=\"ticker-item\"><span class=\"rank\">{}</span><a href=\"{}\">{}</a></li>",
             rank + 1,
-            article_href(a, "ticker", rank, BASE),
+            links.href(a, "ticker", rank),
             headline_html(a)
         );
     }
@@ -167,7 +212,7 @@ fn header(articles: &[Article], picks: &Picks, seed: u64) -> String {
     out
 }
 
-fn sidebar(articles: &[Article], picks: &Picks) -> String {
+fn sidebar(articles: &[Article], picks: &Picks, links: BoxLinks) -> String {
     let mut out = String::with_capacity(16 * 1024);
     out.push_str("<aside class=\"sidebar\">\n");
     ad(&mut out, 1, "ad-side");
@@ -181,7 +226,7 @@ fn sidebar(articles: &[Article], picks: &Picks) -> String {
         let _ = writeln!(
             out,
             "<li class=\"top10-item\"><a href=\"{}\"><span class=\"num\">{}</span><img data-src=\"{thumb}\" alt=\"{}\" width=\"90\" height=\"60\"><span class=\"top10-title\">{}</span></a></li>",
-            article_href(a, "top10", rank, BASE),
+            links.href(a, "top10", rank),
             rank + 1,
             Esc(&a.title),
             Esc(&a.title)
@@ -194,7 +239,7 @@ fn sidebar(articles: &[Article], picks: &Picks) -> String {
             out,
             "<li class=\"ent-item\"><span class=\"num\">{}</span><a href=\"{}\">{}</a></li>",
             rank + 1,
-            article_href(a, "ent5", rank + 2, BASE),
+            links.href(a, "ent5", rank + 2),
             Esc(&a.title)
         );
     }
@@ -205,7 +250,7 @@ fn sidebar(articles: &[Article], picks: &Picks) -> String {
             out,
             "<li class=\"list-item\"><em>{}</em><a href=\"{}\">{}</a></li>",
             rank + 1,
-            a.path(),
+            links.path(a),
             headline_html(a)
         );
     }
@@ -221,7 +266,7 @@ fn sidebar(articles: &[Article], picks: &Picks) -> String {
         let _ = writeln!(
             out,
             "<li class=\"darkroom-item\"><a href=\"{}#photo\"><img data-src=\"{src}\" alt=\"\"><p>{}</p></a></li>",
-            a.path(),
+            links.path(a),
             Esc(&a.title)
         );
     }
@@ -270,7 +315,8 @@ fn footer() -> String {
 }
 
 /// Builds the shared parts for a site's articles and picks.
-pub fn build(articles: &[Article], picks: &Picks, seed: u64) -> Chrome {
+pub fn build(articles: &[Article], picks: &Picks, seed: u64, hosts: usize) -> Chrome {
+    let links = BoxLinks { hosts };
     let css = assets::stylesheet(seed);
     let mut head = String::with_capacity(48 * 1024);
     head.push_str(
@@ -284,8 +330,8 @@ pub fn build(articles: &[Article], picks: &Picks, seed: u64) -> Chrome {
     head.push_str(&assets::head_scripts());
     Chrome {
         head,
-        header: header(articles, picks, seed),
-        sidebar: sidebar(articles, picks),
+        header: header(articles, picks, seed, links),
+        sidebar: sidebar(articles, picks, links),
         footer: footer(),
         css,
     }

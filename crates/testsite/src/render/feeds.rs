@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::TimeZone;
 
-use super::{Esc, SITE_NAME};
+use super::{Esc, Origin, SITE_NAME};
 use crate::Site;
 use crate::model::SECTIONS;
 use crate::truth::{KST, TruthArticle, rfc3339};
@@ -28,8 +28,9 @@ pub fn robots(base: &str) -> String {
     out
 }
 
-/// `sitemap.xml`: every article, newest first, with its last modification time.
-pub fn sitemap(site: &Site, base: &str) -> String {
+/// `sitemap.xml`: every article this host serves, newest first, with its last modification time.
+pub fn sitemap(site: &Site, origin: &Origin<'_>) -> String {
+    let base = origin.base();
     let mut out = String::with_capacity(160 * site.articles.len() + 256);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let _ = writeln!(
@@ -38,6 +39,9 @@ pub fn sitemap(site: &Site, base: &str) -> String {
     );
     for &i in &site.latest {
         let a = &site.articles[i];
+        if !origin.serves(site, a) {
+            continue;
+        }
         let _ = writeln!(
             out,
             "<url><loc>{base}{}</loc><lastmod>{}</lastmod></url>",
@@ -49,8 +53,9 @@ pub fn sitemap(site: &Site, base: &str) -> String {
     out
 }
 
-/// RSS 2.0 feed of the latest [`FEED_ITEMS`] articles.
-pub fn rss(site: &Site, base: &str) -> String {
+/// RSS 2.0 feed of the latest [`FEED_ITEMS`] articles (of every host).
+pub fn rss(site: &Site, origin: &Origin<'_>) -> String {
+    let base = origin.base();
     let mut out = String::with_capacity(FEED_ITEMS * 600 + 512);
     let _ = write!(
         out,
@@ -59,7 +64,7 @@ pub fn rss(site: &Site, base: &str) -> String {
     );
     for &i in site.latest.iter().take(FEED_ITEMS) {
         let a = &site.articles[i];
-        let url = format!("{base}{}", a.path());
+        let url = format!("{}{}", origin.home_of(site, a), a.path());
         let date = KST
             .from_local_datetime(&a.published)
             .single()
@@ -80,10 +85,10 @@ pub fn rss(site: &Site, base: &str) -> String {
 }
 
 /// `/__truth.jsonl`: one [`TruthArticle`] JSON object per line.
-pub fn truth_jsonl(site: &Site, base: &str) -> String {
+pub fn truth_jsonl(site: &Site, origin: &Origin<'_>) -> String {
     let mut out = String::with_capacity(site.articles.len() * 6 * 1024);
     for article in &site.articles {
-        let truth = TruthArticle::of(article, &site.articles, base);
+        let truth = TruthArticle::of(site, article, origin);
         if let Ok(line) = serde_json::to_string(&truth) {
             out.push_str(&line);
             out.push('\n');

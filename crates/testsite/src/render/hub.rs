@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::chrome::{article_href, sub_section_links};
-use super::{Esc, Head, SITE_NAME, close_page, open_page, sidebar};
+use super::{Esc, Head, Origin, SITE_NAME, close_page, open_page, sidebar};
 use crate::Site;
 use crate::model::{Article, SECTIONS};
 
@@ -42,19 +42,21 @@ fn card(out: &mut String, a: &Article, href: &str, class: &str) {
     );
 }
 
-fn page_html(site: &Site, base: &str, head: &Head<'_>, main: &str) -> String {
+fn page_html(site: &Site, origin: &Origin<'_>, head: &Head<'_>, main: &str) -> String {
     let mut out = String::with_capacity(main.len() + 80 * 1024);
-    open_page(&mut out, site, base, head);
+    open_page(&mut out, site, origin, head);
     out.push_str("<main id=\"content\" class=\"list-wrap\">\n");
     out.push_str(main);
-    sidebar(&mut out, site, base);
+    sidebar(&mut out, site, origin);
     out.push_str("</main>\n");
-    close_page(&mut out, site, base);
+    close_page(&mut out, site, origin);
     out
 }
 
 /// The home page: top stories, then the latest of each section, then the latest overall.
-pub fn home(site: &Site, base: &str) -> String {
+pub fn home(site: &Site, origin: &Origin<'_>) -> String {
+    let href =
+        |a, box_name, n| article_href(a, box_name, n, origin.base(), origin.elsewhere(site, a));
     let mut main = String::with_capacity(32 * 1024);
     main.push_str("<section class=\"top-stories\"><h2 class=\"list-title\">Top Stories</h2>\n");
     for (n, &i) in site.latest.iter().take(5).enumerate() {
@@ -62,7 +64,7 @@ pub fn home(site: &Site, base: &str) -> String {
         card(
             &mut main,
             a,
-            &article_href(a, "home", n, base),
+            &href(a, "home", n),
             if n == 0 { "card-lead" } else { "card-sub" },
         );
     }
@@ -79,7 +81,7 @@ pub fn home(site: &Site, base: &str) -> String {
             let _ = writeln!(
                 main,
                 "<li class=\"list-item\"><a href=\"{}\">{}</a></li>",
-                article_href(a, section.slug, n, base),
+                href(a, section.slug, n),
                 Esc(&a.title)
             );
         }
@@ -93,7 +95,11 @@ pub fn home(site: &Site, base: &str) -> String {
     main.push_str("<section class=\"latest\"><h2 class=\"list-title\">Latest News</h2>\n");
     for &i in site.latest.iter().skip(5).take(15) {
         let a = &site.articles[i];
-        card(&mut main, a, &a.path(), "card-latest");
+        let link = match origin.elsewhere(site, a) {
+            Some(home) => format!("{home}{}", a.path()),
+            None => a.path(),
+        };
+        card(&mut main, a, &link, "card-latest");
     }
     main.push_str("</section>\n");
     let description = format!("{SITE_NAME}: news from Korea and the world.");
@@ -107,13 +113,13 @@ pub fn home(site: &Site, base: &str) -> String {
         extra: "",
         body_class: "page-home",
     };
-    page_html(site, base, &head, &main)
+    page_html(site, origin, &head, &main)
 }
 
 /// A section (`sub: None`) or sub-section listing page, or `None` when `page` is out of range.
 pub fn listing(
     site: &Site,
-    base: &str,
+    origin: &Origin<'_>,
     section: usize,
     sub: Option<usize>,
     page: usize,
@@ -152,7 +158,7 @@ pub fn listing(
         card(
             &mut main,
             a,
-            &article_href(a, sec.slug, n + 1, base),
+            &article_href(a, sec.slug, n + 1, origin.base(), origin.elsewhere(site, a)),
             "card-list",
         );
     }
@@ -207,7 +213,7 @@ pub fn listing(
         extra: "",
         body_class: "page-section",
     };
-    Some(page_html(site, base, &head, &main))
+    Some(page_html(site, origin, &head, &main))
 }
 
 /// A light page (search, member area, not found): masthead links and a message, no site chrome.

@@ -2,7 +2,8 @@
 //!
 //! Site-wide parts (menus, boxes, inline CSS and scripts) are built once by [`chrome`]; a page is those parts
 //! around its own content. Fragments built ahead of time mark the spots where the request's base URL goes
-//! with [`BASE`], filled in by [`push_based`].
+//! with [`BASE`] (and, on a site spread over several hosts, where another host's base URL goes with
+//! [`host_mark`]), filled in by [`push_based`].
 
 pub mod article;
 pub mod assets;
@@ -13,9 +14,67 @@ pub mod hub;
 use std::fmt::{self, Display, Write as _};
 
 use crate::Site;
+use crate::model::Article;
 
 /// Stands for the request's base URL (`http://host:port`) in pre-built fragments.
 pub const BASE: &str = "\u{1}";
+
+/// Starts a host mark: followed by one character that encodes the host's index.
+const HOST_MARK: char = '\u{2}';
+
+/// Stands for the base URL of host `host` in pre-built fragments.
+pub fn host_mark(host: usize) -> String {
+    let index = u32::try_from(host).unwrap_or(0);
+    let code = char::from_u32(0x100 + index).unwrap_or('\u{100}');
+    format!("{HOST_MARK}{code}")
+}
+
+/// Where a page is served: its own base URL and, on a site spread over several hosts, each host's base URL.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    base: &'a str,
+    hosts: &'a [String],
+}
+
+impl<'a> Origin<'a> {
+    /// A single-host site served under `base` (`http://127.0.0.1:8311`).
+    pub fn single(base: &'a str) -> Origin<'a> {
+        Origin { base, hosts: &[] }
+    }
+
+    /// Host `current` of a site spread over `hosts` (their base URLs, in host order).
+    pub fn host(hosts: &'a [String], current: usize) -> Origin<'a> {
+        let base = hosts.get(current).map_or("", String::as_str);
+        Origin { base, hosts }
+    }
+
+    /// This page's own base URL.
+    pub fn base(&self) -> &'a str {
+        self.base
+    }
+
+    /// The base URL of the host `article` is served from.
+    pub fn home_of(&self, site: &Site, article: &Article) -> &'a str {
+        self.hosts
+            .get(site.host_of(article))
+            .map_or(self.base, String::as_str)
+    }
+
+    /// The base URL of `article`'s host when that is not this page's host.
+    pub fn elsewhere(&self, site: &Site, article: &Article) -> Option<&'a str> {
+        let home = self.home_of(site, article);
+        (home != self.base).then_some(home)
+    }
+
+    /// Whether this page's host serves `article`.
+    pub fn serves(&self, site: &Site, article: &Article) -> bool {
+        self.elsewhere(site, article).is_none()
+    }
+
+    fn host_base(&self, host: usize) -> &'a str {
+        self.hosts.get(host).map_or(self.base, String::as_str)
+    }
+}
 
 /// The site's name, as in `<title>` suffixes and the masthead.
 pub const SITE_NAME: &str = "The Seoul Courier";
@@ -57,15 +116,31 @@ impl Response {
     }
 }
 
-/// Appends `fragment` with every [`BASE`] replaced by `base`.
-pub fn push_based(out: &mut String, fragment: &str, base: &str) {
+/// Appends `fragment` with every [`BASE`] replaced by the page's base URL and every [`host_mark`] by that
+/// host's base URL.
+pub fn push_based(out: &mut String, fragment: &str, origin: &Origin<'_>) {
     let mut parts = fragment.split(BASE);
+    if let Some(first) = parts.next() {
+        push_hosts(out, first, origin);
+    }
+    for part in parts {
+        out.push_str(origin.base);
+        push_hosts(out, part, origin);
+    }
+}
+
+fn push_hosts(out: &mut String, fragment: &str, origin: &Origin<'_>) {
+    let mut parts = fragment.split(HOST_MARK);
     if let Some(first) = parts.next() {
         out.push_str(first);
     }
     for part in parts {
-        out.push_str(base);
-        out.push_str(part);
+        let mut chars = part.chars();
+        let host = chars
+            .next()
+            .map_or(0, |c| u32::from(c).saturating_sub(0x100));
+        out.push_str(origin.host_base(usize::try_from(host).unwrap_or(0)));
+        out.push_str(chars.as_str());
     }
 }
 
@@ -111,7 +186,8 @@ pub struct Head<'a> {
 }
 
 /// Writes everything from the doctype to the end of the site header and ticker.
-pub fn open_page(out: &mut String, site: &Site, base: &str, head: &Head<'_>) {
+pub fn open_page(out: &mut String, site: &Site, origin: &Origin<'_>, head: &Head<'_>) {
+    let base = origin.base;
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\" prefix=\"og: https://ogp.me/ns#\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -130,18 +206,18 @@ pub fn open_page(out: &mut String, site: &Site, base: &str, head: &Head<'_>) {
         image = head.image,
     );
     out.push_str(head.extra);
-    push_based(out, &site.chrome.head, base);
+    push_based(out, &site.chrome.head, origin);
     let _ = write!(out, "</head>\n<body class=\"{}\">\n", head.body_class);
-    push_based(out, &site.chrome.header, base);
+    push_based(out, &site.chrome.header, origin);
 }
 
 /// Writes the sidebar boxes.
-pub fn sidebar(out: &mut String, site: &Site, base: &str) {
-    push_based(out, &site.chrome.sidebar, base);
+pub fn sidebar(out: &mut String, site: &Site, origin: &Origin<'_>) {
+    push_based(out, &site.chrome.sidebar, origin);
 }
 
 /// Writes the footer, the trailing scripts and closes the document.
-pub fn close_page(out: &mut String, site: &Site, base: &str) {
-    push_based(out, &site.chrome.footer, base);
+pub fn close_page(out: &mut String, site: &Site, origin: &Origin<'_>) {
+    push_based(out, &site.chrome.footer, origin);
     out.push_str("</body>\n</html>\n");
 }
