@@ -70,16 +70,29 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
     {
         return (first, good, bad);
     }
+    // Text inside a footer, sidebar or other boilerplate region (a copyright notice) is the
+    // container only when nothing outside one has running text.
     let mut best = NONE;
     let mut best_score = i64::MIN;
-    for i in 0..n {
-        let score = good[i] - bad[i];
-        if good[i] > 0 && score >= best_score {
-            best = i as u32;
-            best_score = score;
+    for pass in [false, true] {
+        for i in 0..n {
+            let score = good[i] - bad[i];
+            if good[i] > 0 && score >= best_score && (pass || !in_structural_boiler(doc, i)) {
+                best = i as u32;
+                best_score = score;
+            }
+        }
+        if best != NONE {
+            break;
         }
     }
     (best, good, bad)
+}
+
+/// Whether element `i` lies in a `<footer>`, `<nav>`, `<aside>` or similar region.
+fn in_structural_boiler(doc: &Doc<'_>, i: usize) -> bool {
+    let b = doc.elems[i].boiler_anc;
+    b != NONE && crate::tags::structural_boiler(doc.elems[b as usize].el.value().name())
 }
 
 /// Extracts the body paragraphs.

@@ -358,6 +358,32 @@ fn finish(doc: &mut Doc<'_>) {
             doc.elems[cur as usize].sig.related = true;
         }
     }
+    // A boilerplate-looking class on an element that holds the page's `<main>` or its
+    // `articleBody` ("l-wrapper gate-ad") names a page-wide wrapper, not a box.
+    let anchors: Vec<u32> = doc
+        .elems
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.tag == Tag::Main)
+        .map(|(i, _)| i as u32)
+        .chain(
+            doc.itemprops
+                .iter()
+                .filter(|(p, _)| p.eq_ignore_ascii_case("articlebody"))
+                .map(|&(_, i)| i),
+        )
+        .collect();
+    for a in anchors {
+        let mut cur = doc.elems[a as usize].parent;
+        while cur != NONE {
+            let e = &mut doc.elems[cur as usize];
+            if !structural_boiler(e.el.value().name()) {
+                e.sig.boiler = false;
+                e.sig.related = false;
+            }
+            cur = e.parent;
+        }
+    }
     for i in 0..doc.elems.len() {
         let e = &doc.elems[i];
         let own = e.sig.boiler || e.sig.related;

@@ -28,10 +28,10 @@ pub(crate) struct KindInput<'a> {
 pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
     let link_weight: u32 = doc.blocks.iter().map(|b| b.link_weight).sum();
     let mut score = 0i32;
-    if k.ld_article
+    let declared = k.ld_article
         || k.og_type
-            .is_some_and(|t| t == "article" || t.starts_with("article"))
-    {
+            .is_some_and(|t| t == "article" || t.starts_with("article"));
+    if declared {
         score += 2;
     }
     if k.ld_hub || k.og_type.is_some_and(|t| t == "website") {
@@ -40,13 +40,24 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
     if k.dated {
         score += 1;
     }
+    // A page that declares itself a dated article at an article URL is one even when its
+    // text is a paywalled teaser.
+    let thin = if declared && k.dated && k.url_article {
+        -1
+    } else {
+        -4
+    };
     score += match k.good {
         g if g >= 1500 => 3,
         g if g >= 600 => 2,
         g if g >= 300 => 1,
         g if g >= 150 => 0,
-        _ => -4,
+        _ => thin,
     };
+    // Running text with hardly any links in it: a story, whatever the rest of the page is.
+    if k.good >= 400 && k.bad.saturating_mul(8) <= k.good {
+        score += 1;
+    }
     // A dominant block of running text (most of the page's non-link text) with a headline.
     let plain: u32 = doc.blocks.iter().map(|b| b.weight - b.link_weight).sum();
     let has_h1 = doc

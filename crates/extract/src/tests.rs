@@ -226,3 +226,65 @@ fn site_selectors_override() {
     assert_eq!(a.title, "Real title");
     assert_eq!(a.body, [PARA; 3].join("\n\n"));
 }
+
+#[test]
+fn paywalled_teaser_declared_as_dated_article_is_an_article() {
+    let head = "<meta property=\"og:type\" content=\"article\">\
+                <meta property=\"article:published_time\" content=\"2022-05-04T10:00:00Z\">";
+    let art = "<h1>Prison official says anyone could escape</h1>\
+               <p>A senior official said so in a sworn affidavit.</p><div class=\"paywall\">Subscribe</div>";
+    let x = run(
+        &page(head, art),
+        "https://example.com/2022/05/04/prison-official-anyone-could-escape/",
+        None,
+    );
+    assert_eq!(x.kind, PageKind::Article);
+}
+
+#[test]
+fn undeclared_page_of_plain_running_text_is_an_article() {
+    let html = format!(
+        "<html><body><div class=\"menu\">{}</div><div class=\"text\"><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div></body></html>",
+        (0..60)
+            .map(|i| format!("<a href=\"/blog/{i}\">Older letter number {i}</a> "))
+            .collect::<String>()
+    );
+    let x = run(
+        &html,
+        "https://example.com/blog/letters/2010-10-26-18",
+        None,
+    );
+    assert_eq!(x.kind, PageKind::Article);
+}
+
+#[test]
+fn ad_named_page_wrapper_around_main_is_no_boilerplate() {
+    let html = format!(
+        "<html><body><div class=\"l-wrapper gate-ad\"><main><h1>Quake shakes the coast tonight</h1>{}</main></div></body></html>",
+        article_body(3)
+    );
+    let x = run(
+        &html,
+        "https://example.com/articles/AST1F4445T1FUTIL02SM.html",
+        None,
+    );
+    assert!(x.article.is_some_and(|a| a.body.contains("Paragraph 2.")));
+}
+
+#[test]
+fn footer_text_is_no_container_when_the_article_is_link_heavy() {
+    let linked: String = (0..6)
+        .map(|i| format!("<p>Town list {i}: <a href=\"/t/{i}a\">Northtown</a>, <a href=\"/t/{i}b\">Southtown</a>, <a href=\"/t/{i}c\">Westtown</a>, <a href=\"/t/{i}d\">Easttown</a>.</p>"))
+        .collect();
+    let html = format!(
+        "<html><body><main><h1>Quake shakes the coast tonight</h1><p>The agency said a strong quake hit the coast at night.</p>{linked}</main>\
+         <footer><p>All articles and photos on this site are protected by copyright law and international treaties; no reproduction without written permission of the publisher.</p></footer></body></html>"
+    );
+    let x = run(
+        &html,
+        "https://example.com/articles/AST1F4445T1FUTIL02SM.html",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(!body.contains("reproduction"), "{body}");
+}
