@@ -309,6 +309,32 @@ mod tests {
     }
 
     #[test]
+    fn feeds_named_in_the_html_head_are_feed_links() {
+        let html = br#"<!DOCTYPE html><html><head><title>Home</title>
+<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">
+<link rel="alternate" type="application/atom+xml" href="https://127.0.0.1:1/atom">
+<link rel="alternate" hreflang="de" href="/de/"></head><body><p>Hi</p></body></html>"#;
+        let Reading::Page { extraction, .. } = read(
+            html,
+            Some("text/html"),
+            &url("http://127.0.0.1:1/"),
+            &ExtractOptions::default(),
+        ) else {
+            panic!("not read as a page");
+        };
+        let feeds: Vec<&str> = extraction
+            .links
+            .iter()
+            .filter(|l| l.kind == ExtractedKind::Feed)
+            .map(|l| l.url.as_str())
+            .collect();
+        assert_eq!(
+            feeds,
+            ["http://127.0.0.1:1/rss.xml", "https://127.0.0.1:1/atom"]
+        );
+    }
+
+    #[test]
     fn broken_feeds_are_unreadable_and_html_stays_html() {
         let broken = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><link>";
         assert!(matches!(
