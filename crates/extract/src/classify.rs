@@ -165,6 +165,8 @@ const RELATED_SUBSTR: &[&str] = &[
     "hot-news",
     "ranking",
     "rank",
+    "similar",
+    "teaser",
 ];
 
 const CAPTION_SUBSTR: &[&str] = &["caption", "credit", "photo-desc", "img-desc", "image-desc"];
@@ -192,6 +194,7 @@ const SAFE_SUBSTR: &[&str] = &[
     "post-content",
     "body-text",
     "content-body",
+    "teaser-text",
 ];
 
 #[derive(Clone, Copy)]
@@ -360,6 +363,9 @@ mod tests {
         assert!(!signals(Some("header-title"), None, None).boiler);
         assert!(!signals(Some("article-body has-comments"), None, None).boiler);
         assert!(signals(None, Some("related-articles"), None).related);
+        assert!(signals(Some("listing tab-pane fade"), Some("similars"), None).related);
+        assert!(signals(Some("teaser"), None, None).related);
+        assert!(!signals(Some("teaser-text"), None, None).related);
     }
 
     #[test]

@@ -114,6 +114,12 @@ fn attrs(e: &scraper::node::Element) -> Attrs<'_> {
             _ => {}
         }
     }
+    // Utility classes that hide an element (Bootstrap, Tailwind, Bulma): script-toggled
+    // prompts and duplicates a reader never sees.
+    a.hidden |= a.class.is_some_and(|c| {
+        c.split_ascii_whitespace()
+            .any(|t| matches!(t, "hidden" | "d-none" | "is-hidden" | "hide"))
+    });
     // React streaming puts server-rendered content in `<div hidden id="S:n">` until scripts
     // move it into place: that content is the page.
     if a.id.is_some_and(|id| id.starts_with("S:")) {

@@ -288,3 +288,21 @@ fn footer_text_is_no_container_when_the_article_is_link_heavy() {
     let body = x.article.map(|a| a.body).unwrap_or_default();
     assert!(!body.contains("reproduction"), "{body}");
 }
+
+#[test]
+fn elements_hidden_by_utility_classes_are_skipped() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<div class=\"intro hidden\"><p>This content is reserved for subscribers only, subscribe now to read it all.</p></div>",
+        article_body(3)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 2.") && !body.contains("subscribers"),
+        "{body}"
+    );
+}
