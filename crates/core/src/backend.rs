@@ -127,6 +127,11 @@ pub trait Settle: Send + Sync {
     async fn retry_after(&self, delay: Duration) -> Result<(), BackendError>;
     /// Parks the message in the dead-letter store with the reason.
     async fn dead_letter(&self, reason: &str) -> Result<(), BackendError>;
+    /// Whether the queue the message came from has since been handed to
+    /// another consumer (work not yet started should go back to it).
+    fn handed_over(&self) -> bool {
+        false
+    }
 }
 
 /// One message taken from a queue, to be settled exactly once.
@@ -179,6 +184,13 @@ impl Delivery {
     /// Failed for good: park it with a reason.
     pub async fn dead_letter(self, reason: &str) -> Result<(), BackendError> {
         self.settle.dead_letter(reason).await
+    }
+
+    /// Whether its queue was handed to another consumer after it was taken
+    /// (a rebalanced fetch partition, or a lost connection): work not yet
+    /// started on it should be requeued for the new owner.
+    pub fn handed_over(&self) -> bool {
+        self.settle.handed_over()
     }
 }
 

@@ -8,6 +8,7 @@
 //! | 4xx other than 408/429                | acked (counted)               |
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
 //! | robots.txt 5xx or unreachable         | held: retried, at least after the hold, up to [`MAX_HOLD_ATTEMPTS`] times |
+//! | partition handed to another fetcher   | requeued, unfetched           |
 //! | retries used up, body too large, loop | dead-lettered with the reason |
 //!
 //! The first job of a host loads its robots.txt; its `Sitemap:` URLs go to
@@ -58,7 +59,7 @@ impl Worker {
     /// Handles one delivery and settles it.
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let verdict = match codec::decode::<FetchJob>(&delivery.payload) {
-            Ok(job) => self.fetch_job(&job, delivery.attempt).await,
+            Ok(job) => self.fetch_job(&job, &delivery).await,
             Err(e) => Verdict::Dead(e.to_string()),
         };
         let stats = &self.backends.stats;
@@ -95,7 +96,15 @@ impl Worker {
         }
     }
 
-    async fn fetch_job(&self, job: &FetchJob, attempt: u32) -> Verdict {
+    /// Returns a page taken from the budget but not fetched.
+    fn give_back_budget(&self) {
+        if let Some(left) = &self.budget {
+            left.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    async fn fetch_job(&self, job: &FetchJob, delivery: &Delivery) -> Verdict {
+        let attempt = delivery.attempt;
         let stats = &self.backends.stats;
         let host = host_key(&job.url);
         let max_body = self.config.fetch.max_body_bytes;
@@ -136,6 +145,12 @@ impl Worker {
             return Verdict::Requeue;
         }
         let _slot = self.hosts.enter(&host, rules.crawl_delay()).await;
+        if delivery.handed_over() {
+            // Its fetch partition now belongs to another fetcher, which
+            // paces the host: leave the request to it.
+            self.give_back_budget();
+            return Verdict::Requeue;
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail).await {
             Ok(r) => r,

@@ -1,5 +1,9 @@
 //! Per-host politeness: a governor rate limiter and a concurrency limit for
 //! each host, created on first use and evicted when idle.
+//!
+//! A new limiter starts with its burst spent: a host that another fetcher
+//! paced until a moment ago (a handed-over fetch partition) gets no second
+//! burst, so the rate plus one burst holds in any window across fetchers.
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use moka::future::Cache;
@@ -44,9 +48,12 @@ impl Hosts {
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
+        let limiter = RateLimiter::direct(quota);
+        // Spend the burst: always possible on a fresh limiter of this quota.
+        let _ = limiter.check_n(burst);
         Arc::new(HostGate {
             period,
-            limiter: RateLimiter::direct(quota),
+            limiter,
             slots: Arc::new(Semaphore::new(self.per_host)),
         })
     }
@@ -104,8 +111,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_new_host_starts_with_its_burst_spent() {
+        // 10/s with a burst of 5: a new host still waits 0.1 s per request.
+        let h = hosts(10.0, 5);
+        let took = time(&h, 3, None).await;
+        assert!(took >= Duration::from_millis(250), "{took:?}");
+        // Once idle, the burst builds up again.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let took = time(&h, 4, None).await;
+        assert!(took < Duration::from_millis(150), "{took:?}");
+    }
+
+    #[tokio::test]
     async fn crawl_delay_tightens_the_rate_and_drops_the_burst() {
-        // Configured: 100/s with a burst of 5, so 5 requests go at once.
+        // Configured: 100/s with a burst of 5: 5 requests take about 50 ms.
         let h = hosts(100.0, 5);
         assert!(time(&h, 5, None).await < Duration::from_millis(100));
         // Crawl-delay 0.3 s: one request per 0.3 s, no burst.

@@ -14,8 +14,9 @@
 //! cancels its consumer on such a partition, returns (nacks with requeue)
 //! the deliveries still buffered for it, and subscribes again, at the end of
 //! the queue's waiting list, so the next waiting fetcher becomes active.
-//! Deliveries of a handed-over partition already given to the caller are
-//! settled normally; until they are, two fetchers may work on its hosts.
+//! Deliveries of a handed-over partition already given to the caller report
+//! [`Delivery::handed_over`], so that the fetcher requeues those it has not
+//! started on instead of fetching them beside the partition's new owner.
 
 use futures::StreamExt;
 use futures::stream::{BoxStream, SelectAll};
@@ -24,6 +25,7 @@ use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, 
 use lapin::types::{FieldTable, ShortString};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -56,6 +58,29 @@ struct Attached {
     tags: HashMap<Arc<str>, ShortString>,
     /// Queues delivered from under their current tag (where we are active).
     active: HashSet<Arc<str>>,
+    /// Per queue, the flag its deliveries carry: cleared when the current
+    /// subscription is handed over or the attachment dropped.
+    assigned: HashMap<Arc<str>, Arc<AtomicBool>>,
+}
+
+impl Attached {
+    /// Marks the deliveries taken so far from `name` as handed over, and
+    /// gives its next subscription a fresh flag.
+    fn reassign(&mut self, name: &Arc<str>) {
+        let fresh = Arc::new(AtomicBool::new(true));
+        if let Some(old) = self.assigned.insert(name.clone(), fresh) {
+            old.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        // Deliveries of a dropped attachment come back from RabbitMQ anyway.
+        for flag in self.assigned.values() {
+            flag.store(false, Ordering::Release);
+        }
+    }
 }
 
 /// Consumes a logical queue with at most `prefetch` unacked deliveries
@@ -107,13 +132,20 @@ impl AmqpConsumer {
         }
     }
 
-    fn delivery(&self, work_queue: Arc<str>, d: lapin::message::Delivery) -> Delivery {
+    fn delivery(
+        work_queue: Arc<str>,
+        d: lapin::message::Delivery,
+        link: Arc<Link>,
+        queue: Queue,
+        assigned: Arc<AtomicBool>,
+    ) -> Delivery {
         let attempt = header_u32(&d.properties, ATTEMPT_HEADER)
             .unwrap_or(1)
             .max(1);
         let settle = AmqpSettle {
-            link: self.link.clone(),
-            queue: self.queue,
+            link,
+            queue,
+            assigned,
             work_queue,
             acker: d.acker,
             payload: d.data.clone(),
@@ -150,6 +182,7 @@ impl AmqpConsumer {
                     .map_err(|e| BrokerError::amqp(format!("cancel consumer of {name}"), e))?;
             }
             attached.active.remove(name);
+            attached.reassign(name);
             let (tag, stream) = subscribe(&attached.channel, name).await?;
             attached.tags.insert(name.clone(), tag);
             attached.stream.push(stream);
@@ -211,9 +244,11 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
             .map_err(|e| BrokerError::amqp("set prefetch", e))?;
         let mut stream = SelectAll::new();
         let mut tags = HashMap::new();
+        let mut assigned = HashMap::new();
         for name in names {
             let name: Arc<str> = name.as_str().into();
             let (tag, s) = subscribe(&channel, &name).await?;
+            assigned.insert(name.clone(), Arc::new(AtomicBool::new(true)));
             tags.insert(name, tag);
             stream.push(s);
         }
@@ -223,6 +258,7 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
             stream,
             tags,
             active: HashSet::new(),
+            assigned,
         })
     })
     .await
@@ -275,7 +311,18 @@ impl Consumer for AmqpConsumer {
                         continue;
                     }
                     attached.active.insert(name.clone());
-                    return Some(Ok(self.delivery(name, d)));
+                    let assigned = attached
+                        .assigned
+                        .entry(name.clone())
+                        .or_insert_with(|| Arc::new(AtomicBool::new(true)))
+                        .clone();
+                    return Some(Ok(Self::delivery(
+                        name,
+                        d,
+                        self.link.clone(),
+                        self.queue,
+                        assigned,
+                    )));
                 }
                 Some((name, _, Err(e))) => {
                     tracing::warn!(queue = %name, error = %e, "RabbitMQ consumer failed; re-attaching");

@@ -6,6 +6,7 @@ use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::types::{AMQPValue, LongString};
 use lapin::{Acker, BasicProperties};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::connection::{Link, Outgoing};
@@ -24,6 +25,8 @@ pub(crate) struct AmqpSettle {
     pub(crate) payload: Vec<u8>,
     pub(crate) properties: BasicProperties,
     pub(crate) attempt: u32,
+    /// Cleared when this consumer stops being the work queue's consumer.
+    pub(crate) assigned: Arc<AtomicBool>,
 }
 
 impl AmqpSettle {
@@ -61,6 +64,10 @@ impl AmqpSettle {
 
 #[async_trait]
 impl Settle for AmqpSettle {
+    fn handed_over(&self) -> bool {
+        !self.assigned.load(Ordering::Acquire)
+    }
+
     async fn ack(&self) -> Result<(), BackendError> {
         match self.acker.ack(BasicAckOptions::default()).await {
             Ok(true) => Ok(()),
