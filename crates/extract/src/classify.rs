@@ -80,6 +80,11 @@ const BOILER_TOKENS: &[&str] = &[
     "banners",
     "feedback",
     "survey",
+    "cta",
+    "flyout",
+    "ratings",
+    "disclaimer",
+    "disclosure",
 ];
 
 /// Substrings of a class or id that mark boilerplate (long enough to be unambiguous).
@@ -139,6 +144,9 @@ const BOILER_SUBSTR: &[&str] = &[
     "consent",
     "instagram-media",
     "tiktok",
+    "code-block",
+    "disclaimer",
+    "disclosure",
 ];
 
 /// Substrings that mark a related-stories box.
@@ -167,6 +175,12 @@ const RELATED_SUBSTR: &[&str] = &[
     "rank",
     "similar",
     "teaser",
+    "next-post",
+    "nextstory",
+    "listposts",
+    "list-posts",
+    "post-list",
+    "posts-list",
 ];
 
 const CAPTION_SUBSTR: &[&str] = &["caption", "credit", "photo-desc", "img-desc", "image-desc"];
@@ -366,6 +380,10 @@ mod tests {
         assert!(signals(Some("listing tab-pane fade"), Some("similars"), None).related);
         assert!(signals(Some("teaser"), None, None).related);
         assert!(!signals(Some("teaser-text"), None, None).related);
+        assert!(signals(Some("c-letters-cta"), None, None).boiler);
+        assert!(signals(Some("editorial-disclosure"), None, None).boiler);
+        assert!(signals(Some("code-block code-block-3"), None, None).boiler);
+        assert!(signals(Some("nextstory"), None, None).related);
     }
 
     #[test]

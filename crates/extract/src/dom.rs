@@ -211,7 +211,11 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     });
                     stack.push(idx);
                     head_element(&mut doc, name, e, el);
-                    let skips = skip_tag || (skip == 0 && at.hidden);
+                    // An inline boilerplate or caption element (a credit `<span>` inside a
+                    // paragraph, tag links in a meta line) has no block of its own to drop.
+                    let inline_noise = matches!(name, "span" | "small" | "em" | "i" | "font")
+                        && (sig.boiler || sig.caption);
+                    let skips = skip_tag || (skip == 0 && (at.hidden || inline_noise));
                     skip += u32::from(skips);
                     skip_stack.push(skips);
                     if tag == Tag::Cell {

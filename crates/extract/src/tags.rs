@@ -63,6 +63,8 @@ pub(crate) fn tag_of(name: &str) -> (Tag, bool) {
         | "table" | "tbody" | "thead" | "tfoot" | "tr" | "form" | "address" | "details"
         | "summary" | "fieldset" | "hr" | "center" | "dialog" | "menu" | "body" | "html"
         | "caption" | "legend" | "option" | "label" => Tag::Block,
+        // Custom elements (`<storefront-section>`) are the containers of component sites.
+        _ if name.contains('-') => Tag::Block,
         _ => Tag::Inline,
     };
     let skip = matches!(
@@ -94,4 +96,15 @@ pub(crate) fn structural_boiler(name: &str) -> bool {
         name,
         "nav" | "aside" | "footer" | "form" | "menu" | "dialog"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_elements_are_blocks() {
+        assert_eq!(tag_of("storefront-section").0, Tag::Block);
+        assert_eq!(tag_of("span").0, Tag::Inline);
+    }
 }

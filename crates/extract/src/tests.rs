@@ -306,3 +306,23 @@ fn elements_hidden_by_utility_classes_are_skipped() {
         "{body}"
     );
 }
+
+#[test]
+fn inline_credits_and_custom_element_paywall_wrappers() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><storefront-body class=\"content-full-body paywall\"><article>{}\
+         <p>The mayor spoke. <span class=\"image-credit\">Photo: Agency</span></p></article></storefront-body>",
+        article_body(3)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 2.") && body.contains("The mayor spoke."),
+        "{body}"
+    );
+    assert!(!body.contains("Agency"), "{body}");
+}
