@@ -72,11 +72,16 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
     }
     // Text inside a footer, sidebar or other boilerplate region (a copyright notice) is the
     // container only when nothing outside one has running text.
+    // Inside a comment thread, sidebar widget or other boilerplate box, text counts for a
+    // third: the article wins over a long comment unless it is much shorter.
     let mut best = NONE;
     let mut best_score = i64::MIN;
     for pass in [false, true] {
         for i in 0..n {
-            let score = good[i] - bad[i];
+            let mut score = good[i] - bad[i];
+            if doc.elems[i].boiler_anc != NONE && score > 0 {
+                score /= 3;
+            }
             if good[i] > 0 && score >= best_score && (pass || !in_structural_boiler(doc, i)) {
                 best = i as u32;
                 best_score = score;

@@ -326,3 +326,23 @@ fn inline_credits_and_custom_element_paywall_wrappers() {
     );
     assert!(!body.contains("Agency"), "{body}");
 }
+
+#[test]
+fn a_long_comment_does_not_beat_a_shorter_article() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"entry-content\">{}</div>\
+         <div class=\"comments-area\"><div class=\"comment-body\">{}</div></div>",
+        article_body(2),
+        format!("<p>{PARA} I think the council got this badly wrong.</p>").repeat(4)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 1.") && !body.contains("badly wrong"),
+        "{body}"
+    );
+}
