@@ -82,12 +82,20 @@
 //!   answers stay exact.
 //!
 //! Each `SADD` is atomic (its reply says whether the fingerprint was new).
-//! A batch is one pipeline (keys spread over Redis Cluster slots, no hash
-//! tag), followed by `INCRBY <prefix>:seen:count` of the number new, which
-//! `count()` reads. A pipeline interrupted by a lost connection is sent
-//! again; if the lost attempt had been applied, its fingerprints then read as
-//! already seen (and the counter can lag after a crash between the two
-//! commands).
+//! A batch (duplicates within it sent once) goes in chunks of 5000, each one
+//! pipeline (keys spread over Redis Cluster slots, no hash tag), followed by
+//! `INCRBY <prefix>:seen:count` of the number reported new, which `count()`
+//! reads.
+//!
+//! At least once: a chunk whose replies were lost (dropped connection,
+//! timeout) is sent again, and as the lost attempt may have been applied, a
+//! 0 ("present") on a retry is ambiguous and reported as new: a harmless
+//! duplicate fetch (the sink deduplicates), never a dropped URL. Only a 1, or
+//! a 0 on a chunk's first, clean attempt, is certain. The counter is rough:
+//! it counts what was reported new (so ambiguous fingerprints that were in
+//! fact seen before count twice), and an `INCRBY` whose reply was lost is not
+//! sent again (it could count twice), so it can also lag, as after a crash
+//! between the two commands.
 #![deny(missing_docs)]
 
 pub mod amqp;

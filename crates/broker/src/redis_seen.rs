@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -198,28 +199,126 @@ impl RedisSeenSet {
         Ok(())
     }
 
-    /// One pipeline of SADDs (each atomic: 1 = new), then INCRBY of the
-    /// counter by the number new.
-    async fn insert_chunk(&self, fingerprints: &[u64]) -> Result<Vec<bool>, BrokerError> {
+    /// The SADDs of `fingerprints` (distinct), each atomic (1 = added), in
+    /// one pipeline; every reply is the pipeline's error when it failed.
+    async fn sadd(&self, fingerprints: &[u64]) -> Vec<Result<i64, redis::RedisError>> {
         let mut pipe = redis::pipe();
         for &fp in fingerprints {
             // Redis stores a member that parses as an i64 in the intset.
             pipe.cmd("SADD").arg(self.bucket_key(fp)).arg(fp as i64);
         }
         let mut con = self.connection.clone();
-        let added: Vec<i64> = pipe
-            .query_async(&mut con)
-            .await
-            .map_err(|e| BrokerError::redis("SADD fingerprints", e))?;
-        let fresh: Vec<bool> = added.iter().map(|&n| n == 1).collect();
+        match pipe.query_async::<Vec<i64>>(&mut con).await {
+            Ok(added) => added.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e); fingerprints.len()],
+        }
+    }
+
+    /// Inserts distinct `fingerprints`, sending again those whose reply was
+    /// lost until every one is answered (see [`ChunkAnswers::record`]), then
+    /// adds the number reported new to the counter.
+    async fn insert_chunk(&self, fingerprints: &[u64]) -> Result<Vec<bool>, BrokerError> {
+        let mut answers = ChunkAnswers::new(fingerprints.len());
+        let mut delay = Duration::from_millis(50);
+        loop {
+            let pending = answers.pending();
+            if pending.is_empty() {
+                break;
+            }
+            let batch: Vec<u64> = pending.iter().map(|&i| fingerprints[i]).collect();
+            let replies = self.sadd(&batch).await;
+            match answers.record(&pending, replies) {
+                Ok(None) => {}
+                Ok(Some(e)) => {
+                    tracing::warn!(error = %e, ?delay, "Redis seen-set insert interrupted; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(BrokerError::redis("SADD fingerprints", e)),
+            }
+        }
+        let fresh = answers.into_answers();
         let new = fresh.iter().filter(|&&b| b).count();
         if new > 0 {
-            let _: i64 = con
-                .incr(self.count_key(), new)
-                .await
-                .map_err(|e| BrokerError::redis("INCRBY seen count", e))?;
+            // Sent once: an INCRBY whose reply was lost may have been
+            // applied, and sending it again could count the chunk twice.
+            let mut con = self.connection.clone();
+            let counted: Result<i64, _> = con.incr(self.count_key(), new).await;
+            if let Err(e) = counted {
+                tracing::warn!(error = %e, new, "Seen-set counter not updated; count() lags");
+            }
         }
         Ok(fresh)
+    }
+}
+
+/// What is known of one chunk's fingerprints across its attempts.
+///
+/// A SADD reply of 1 means "added": new. A 0 means "already present", which
+/// is certain only if this SADD was never sent before: after an attempt
+/// failed with a lost connection or a timeout, its SADDs may have been
+/// applied with the replies lost, and the retry then finds them present. So
+/// on a retry a 0 is ambiguous and counts as new: at least once, a duplicate
+/// fetch at worst (the sink deduplicates), never a lost URL.
+struct ChunkAnswers {
+    /// `Some(new)` once answered.
+    answers: Vec<Option<bool>>,
+    /// Attempts recorded so far.
+    attempts: u32,
+}
+
+impl ChunkAnswers {
+    fn new(len: usize) -> ChunkAnswers {
+        ChunkAnswers {
+            answers: vec![None; len],
+            attempts: 0,
+        }
+    }
+
+    /// The indexes not answered yet.
+    fn pending(&self) -> Vec<usize> {
+        (0..self.answers.len())
+            .filter(|&i| self.answers[i].is_none())
+            .collect()
+    }
+
+    /// Records one attempt: `replies[k]` answers the fingerprint at index
+    /// `pending[k]`. A transient error (lost connection, timeout) leaves
+    /// that fingerprint pending and is returned, to retry; any other error
+    /// is `Err`.
+    fn record(
+        &mut self,
+        pending: &[usize],
+        replies: Vec<Result<i64, redis::RedisError>>,
+    ) -> Result<Option<redis::RedisError>, redis::RedisError> {
+        if replies.len() != pending.len() {
+            return Err(redis::RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "SADD replies do not match the commands sent",
+            )));
+        }
+        let retry = self.attempts > 0;
+        self.attempts += 1;
+        let mut lost = None;
+        for (&i, reply) in pending.iter().zip(replies) {
+            match reply {
+                Ok(added) => self.answers[i] = Some(added == 1 || retry),
+                Err(e) if transient_redis(&e) => {
+                    lost.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(lost)
+    }
+
+    /// The answers; one never answered (not reached when every index was
+    /// recorded) reads as new, the safe side.
+    fn into_answers(self) -> Vec<bool> {
+        self.answers
+            .into_iter()
+            .map(|a| a.unwrap_or(true))
+            .collect()
     }
 }
 
@@ -245,9 +344,13 @@ where
 
 /// Connection-level Redis failures worth retrying.
 fn transient(e: &BrokerError) -> bool {
-    matches!(e, BrokerError::Redis { source, .. }
-        if source.is_io_error() || source.is_connection_dropped()
-            || source.is_connection_refusal() || source.is_timeout())
+    matches!(e, BrokerError::Redis { source, .. } if transient_redis(source))
+}
+
+/// A lost connection, a refused one or a timeout: the command may or may
+/// not have been applied.
+fn transient_redis(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout()
 }
 
 fn glob_escape(s: &str) -> String {
@@ -264,11 +367,23 @@ fn glob_escape(s: &str) -> String {
 #[async_trait]
 impl SeenSet for RedisSeenSet {
     async fn insert_new(&self, fingerprints: &[u64]) -> Result<Vec<bool>, BackendError> {
-        let mut result = Vec::with_capacity(fingerprints.len());
-        for chunk in fingerprints.chunks(CHUNK) {
-            result.extend(retry("seen-set insert", || self.insert_chunk(chunk)).await?);
+        // Only the first of duplicates goes to Redis (and may be new).
+        let mut first = HashSet::with_capacity(fingerprints.len());
+        let distinct: Vec<u64> = fingerprints
+            .iter()
+            .copied()
+            .filter(|&fp| first.insert(fp))
+            .collect();
+        let mut answers = HashMap::with_capacity(distinct.len());
+        for chunk in distinct.chunks(CHUNK) {
+            let fresh = self.insert_chunk(chunk).await?;
+            answers.extend(chunk.iter().copied().zip(fresh));
         }
-        Ok(result)
+        // The first occurrence takes the answer; later ones are not new.
+        Ok(fingerprints
+            .iter()
+            .map(|fp| answers.remove(fp).unwrap_or(false))
+            .collect())
     }
 
     async fn count(&self) -> Result<u64, BackendError> {
@@ -295,6 +410,64 @@ mod tests {
         assert_eq!(c.buckets(), 31_250);
         c.expected_urls = 0;
         assert_eq!(c.buckets(), 1);
+    }
+
+    fn lost() -> redis::RedisError {
+        std::io::Error::from(std::io::ErrorKind::ConnectionReset).into()
+    }
+
+    #[test]
+    fn a_clean_first_attempt_is_certain() {
+        let mut a = ChunkAnswers::new(3);
+        let pending = a.pending();
+        let lost_one = a.record(&pending, vec![Ok(1), Ok(0), Ok(1)]);
+        assert!(matches!(lost_one, Ok(None)));
+        assert!(a.pending().is_empty());
+        assert_eq!(a.into_answers(), [true, false, true]);
+    }
+
+    #[test]
+    fn a_retried_zero_is_ambiguous_and_new() {
+        let mut a = ChunkAnswers::new(4);
+        // First attempt: the pipeline's reply was lost.
+        let pending = a.pending();
+        let first = a.record(&pending, vec![Err(lost()); 4]);
+        assert!(matches!(first, Ok(Some(ref e)) if e.is_connection_dropped()));
+        assert_eq!(a.pending(), [0, 1, 2, 3]);
+        // The retry finds 0 and 2 present (applied by the lost attempt, or
+        // seen before: indistinguishable), so they are new; 1 was added.
+        // 3's reply is lost again.
+        let pending = a.pending();
+        let second = a.record(&pending, vec![Ok(0), Ok(1), Ok(0), Err(lost())]);
+        assert!(matches!(second, Ok(Some(_))));
+        assert_eq!(a.pending(), [3]);
+        let third = a.record(&[3], vec![Ok(0)]);
+        assert!(matches!(third, Ok(None)));
+        assert_eq!(a.into_answers(), [true; 4]);
+    }
+
+    #[test]
+    fn only_the_lost_replies_are_retried() {
+        // Per-command replies (a cluster): certain answers of the first
+        // attempt stand; only the lost one is sent again.
+        let mut a = ChunkAnswers::new(3);
+        let pending = a.pending();
+        assert!(matches!(
+            a.record(&pending, vec![Ok(0), Err(lost()), Ok(1)]),
+            Ok(Some(_))
+        ));
+        assert_eq!(a.pending(), [1]);
+        assert!(matches!(a.record(&[1], vec![Ok(0)]), Ok(None)));
+        assert_eq!(a.into_answers(), [false, true, true]);
+    }
+
+    #[test]
+    fn other_errors_and_short_replies_fail() {
+        let mut a = ChunkAnswers::new(2);
+        let wrong_type = redis::RedisError::from((redis::ErrorKind::Client, "WRONGTYPE"));
+        assert!(a.record(&[0, 1], vec![Ok(1), Err(wrong_type)]).is_err());
+        let mut b = ChunkAnswers::new(2);
+        assert!(b.record(&[0, 1], vec![Ok(1)]).is_err());
     }
 
     #[test]

@@ -32,11 +32,17 @@ async fn seen_set_survives_client_kill() {
         .expect("client kill");
     assert!(killed >= 1, "the seen-set's connection was killed");
     let started = Instant::now();
-    assert_eq!(
-        set.insert_new(&[11, 12]).await.expect("insert after kill"),
-        [false, true]
-    );
+    let fresh = set.insert_new(&[11, 12]).await.expect("insert after kill");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(set.count().await.expect("count"), 3);
+    // 12 is new. 11 is new only if the first attempt met the dead
+    // connection: after a lost reply a present fingerprint is ambiguous and
+    // reported new (at least once); the set itself holds it once.
+    assert!(fresh[1], "{fresh:?}");
+    assert_eq!(
+        set.insert_new(&[10, 11, 12]).await.expect("insert"),
+        [false; 3]
+    );
+    let reported = fresh.iter().filter(|&&b| b).count() as u64;
+    assert_eq!(set.count().await.expect("count"), 2 + reported);
     set.delete_all().await.expect("cleanup");
 }
