@@ -45,6 +45,27 @@ impl FixtureSite {
     /// Generates a site of `articles` articles spread over `hosts` hosts and serves it: on `127.0.0.1` for
     /// one host, else on `127.0.0.11` upwards.
     pub fn start_on_hosts(articles: usize, hosts: u8) -> anyhow::Result<FixtureSite> {
+        FixtureSite::serve(articles, hosts, None, None)
+    }
+
+    /// Like [`FixtureSite::start_on_hosts`], and while serving, publishes a new article every `publish_every`
+    /// and updates a recently published one every `update_every` (`None`: never); [`FixtureSite::truth`] then
+    /// tells the site's current state.
+    pub fn start_publishing(
+        articles: usize,
+        hosts: u8,
+        publish_every: Duration,
+        update_every: Option<Duration>,
+    ) -> anyhow::Result<FixtureSite> {
+        FixtureSite::serve(articles, hosts, Some(publish_every), update_every)
+    }
+
+    fn serve(
+        articles: usize,
+        hosts: u8,
+        publish_every: Option<Duration>,
+        update_every: Option<Duration>,
+    ) -> anyhow::Result<FixtureSite> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -72,6 +93,8 @@ impl FixtureSite {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let options = ServeOptions {
             access_log: Some(access_log.clone()),
+            publish_every,
+            update_every,
         };
         runtime.spawn(newshound_testsite::serve(
             listeners,
@@ -92,7 +115,7 @@ impl FixtureSite {
         })
     }
 
-    /// The ground truth, with URLs under this server's addresses.
+    /// The ground truth, with URLs under this server's addresses (of every article published so far).
     pub fn truth(&self) -> Vec<TruthArticle> {
         self.site.truth_from(&Origin::host(&self.bases, 0))
     }

@@ -263,6 +263,10 @@ pub fn article(seed: u64, index: usize, base: NaiveDateTime) -> Article {
         email,
         published,
         updated,
+        filed: published.date(),
+        revision: 1,
+        published_ms: None,
+        updated_ms: None,
         slug,
         lead,
         blocks,
@@ -271,6 +275,19 @@ pub fn article(seed: u64, index: usize, base: NaiveDateTime) -> Article {
         jsonld_modified: w.rng.random_bool(0.3),
         comments: w.rng.random_range(0..140),
     }
+}
+
+/// The paragraph that update `revision` (2 for the first update) of article `index` in `section` adds to its
+/// body when the article is updated while the site is served.
+pub fn follow_up(seed: u64, index: usize, revision: u32, section: usize) -> String {
+    let stream =
+        seed.wrapping_mul(0xD6E8_FEB8_6659_FD93) ^ ((index as u64) << 16) ^ u64::from(revision);
+    let mut w = Writer {
+        rng: StdRng::seed_from_u64(stream),
+        vocab: &SECTION_VOCAB[section],
+        deck: Vec::new(),
+    };
+    w.paragraph()
 }
 
 #[cfg(test)]

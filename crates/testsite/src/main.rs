@@ -1,9 +1,11 @@
-//! `newshound-testsite`: serves the synthetic news site until interrupted.
+//! `newshound-testsite`: serves the synthetic news site until interrupted, publishing and updating articles
+//! meanwhile with `--publish-every` / `--update-every`.
 
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use newshound_testsite::{ServeOptions, Site, SiteOptions, serve};
@@ -28,10 +30,29 @@ struct Args {
     /// Append one line per request to this file.
     #[arg(long)]
     access_log: Option<PathBuf>,
+    /// Publish a new article every SECS seconds (fractions allowed) while serving: it goes to the top of the
+    /// home page, its section, the feeds and the sitemaps, with the time of publication.
+    #[arg(long, value_name = "SECS", value_parser = seconds, conflicts_with = "dump")]
+    publish_every: Option<Duration>,
+    /// Update a recently published article every SECS seconds while serving (a new paragraph, a new update
+    /// time, the next revision); default with `--publish-every`: every second publication's interval.
+    #[arg(long, value_name = "SECS", value_parser = seconds, conflicts_with = "dump")]
+    update_every: Option<Duration>,
     /// Instead of serving, write every article page and its truth to DIR in the
     /// evaluation layout (`DIR/html/<n>.html`, `DIR/gt/<n>.json`) and exit.
     #[arg(long, value_name = "DIR")]
     dump: Option<PathBuf>,
+}
+
+/// A positive number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
 }
 
 /// The base URL pages are rendered under when dumped.
@@ -107,6 +128,10 @@ async fn main() -> std::io::Result<()> {
         site,
         ServeOptions {
             access_log: args.access_log,
+            publish_every: args.publish_every,
+            update_every: args
+                .update_every
+                .or_else(|| args.publish_every.map(|every| every * 2)),
         },
         shutdown,
     )

@@ -1,6 +1,6 @@
 //! The site's data: sections and articles, as generated once and rendered on request.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// A top-level section of the site, with its sub-sections.
 pub struct Section {
@@ -162,6 +162,15 @@ pub struct Article {
     pub published: NaiveDateTime,
     /// Last update, Korea local time.
     pub updated: Option<NaiveDateTime>,
+    /// The date in the URL: the publication date, or for an article published while the site is served, the
+    /// day the site was generated (so its URL is known before it is published).
+    pub filed: NaiveDate,
+    /// Version of the article: 1 as first published, one more per update made while the site is served.
+    pub revision: u32,
+    /// The real instant (Unix milliseconds) the article was published, for one published while served.
+    pub published_ms: Option<i64>,
+    /// The real instant (Unix milliseconds) of its last update while served.
+    pub updated_ms: Option<i64>,
     /// URL slug words.
     pub slug: String,
     /// Photo shown above the byline.
@@ -184,7 +193,7 @@ impl Article {
         format!(
             "/{}/{}/{}-{}",
             SECTIONS[self.section].slug,
-            self.published.format("%Y/%m/%d"),
+            self.filed.format("%Y/%m/%d"),
             self.slug,
             self.id
         )

@@ -51,6 +51,7 @@ pub fn article() -> Article {
         .map(|p| Block::Para((*p).to_string()))
         .collect();
     blocks.insert(9, Block::Figure(photo(2, MID_CAPTION)));
+    let published = local(POSTED).unwrap_or_default();
     Article {
         id: 0,
         section: NORTH_KOREA,
@@ -60,8 +61,12 @@ pub fn article() -> Article {
         subtitle: Some(SUBTITLE.to_string()),
         authors: vec![AUTHOR.to_string()],
         email: format!("{}@seoulcourier.example", email_handle(AUTHOR)),
-        published: local(POSTED).unwrap_or_default(),
+        published,
         updated: local(UPDATED),
+        filed: published.date(),
+        revision: 1,
+        published_ms: None,
+        updated_ms: None,
         slug: slugify(TITLE),
         lead: Some(photo(1, LEAD_CAPTION)),
         blocks,

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::{CONTENT_TYPE, HOST, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use tokio::net::TcpListener;
 
@@ -24,8 +24,13 @@ use crate::render::Origin;
 /// How to serve.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServeOptions {
-    /// Append one line per request here: `<unix ms> <host:port> <path?query> <status>`.
+    /// Append one line per request here: `<unix ms> <host:port> <path?query> <status>` (a conditional request
+    /// answered `304 Not Modified` logs `304`).
     pub access_log: Option<PathBuf>,
+    /// Publish the next article ([`Site::publish`]) this often while serving; `None` publishes nothing.
+    pub publish_every: Option<Duration>,
+    /// Update a recently published article ([`Site::update`]) this often while serving; `None` updates nothing.
+    pub update_every: Option<Duration>,
 }
 
 /// The access log: lines go over a channel to a writer thread that flushes whenever the channel runs dry.
@@ -106,6 +111,12 @@ async fn handle(
             (host, state.site.render(&base, path_and_query))
         }
     };
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let rendered = rendered.conditional(header(IF_NONE_MATCH), header(IF_MODIFIED_SINCE));
     if let Some(log) = &state.log {
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -120,10 +131,12 @@ async fn handle(
     *response.status_mut() =
         StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let out = response.headers_mut();
-    out.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(rendered.content_type),
-    );
+    if rendered.status != 304 {
+        out.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(rendered.content_type),
+        );
+    }
     for (name, value) in rendered.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
@@ -135,9 +148,21 @@ async fn handle(
     response
 }
 
+/// Calls `change` every `period`, the first time one period from now, until aborted.
+async fn every(period: Duration, mut change: impl FnMut()) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        change();
+    }
+}
+
 /// Serves the site until `shutdown` completes: a single-host site on one listener (its pages use the
 /// request's `Host`), a site spread over N hosts on N listeners, one per host in host order (all writing to
-/// the one access log).
+/// the one access log). With [`ServeOptions::publish_every`] or [`ServeOptions::update_every`], the site
+/// changes at that pace meanwhile. Requests with `If-None-Match` or `If-Modified-Since` that match get
+/// `304 Not Modified` ([`crate::Response::conditional`]).
 pub async fn serve(
     listeners: Vec<TcpListener>,
     site: Arc<Site>,
@@ -183,7 +208,26 @@ pub async fn serve(
                     .with_graceful_shutdown(shutdown.clone())
                     .into_future()
             });
+    let mut changers = Vec::new();
+    if let Some(period) = options.publish_every.filter(|p| !p.is_zero()) {
+        let site = site.clone();
+        changers.push(tokio::spawn(every(period, move || {
+            let path = site.publish();
+            tracing::debug!(%path, "published");
+        })));
+    }
+    if let Some(period) = options.update_every.filter(|p| !p.is_zero()) {
+        let site = site.clone();
+        changers.push(tokio::spawn(every(period, move || {
+            if let Some(path) = site.update() {
+                tracing::debug!(%path, "updated");
+            }
+        })));
+    }
     let result = futures::future::try_join_all(servers).await.map(|_| ());
+    for changer in changers {
+        changer.abort();
+    }
     if let Some(log) = log {
         log.close().await;
     }

@@ -1,15 +1,17 @@
-//! The generated site: articles, listings, site-wide picks, and request routing.
+//! The generated site: articles, listings, site-wide picks, request routing, and the changes made while
+//! served (publications and updates).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::seq::{SliceRandom, index};
 use rand::{RngExt, SeedableRng};
 
-use crate::model::{Article, ENTERTAINMENT, SECTIONS};
+use crate::model::{Article, Block, ENTERTAINMENT, SECTIONS};
 use crate::render::chrome::{self, Chrome, Picks};
-use crate::render::{Origin, Response, article, assets, feeds, hub};
+use crate::render::{Origin, Response, article, assets, etag, feeds, http_date, hub};
 use crate::truth::{KST, TruthArticle};
 use crate::{content, seed};
 
@@ -35,10 +37,26 @@ impl Default for SiteOptions {
     }
 }
 
-/// A generated site, rendered on request.
+/// A generated site, rendered on request. Articles can be published and updated while it is served
+/// ([`Site::publish`], [`Site::update`]): each change builds the next [`Snapshot`] and swaps it in, so a render
+/// only clones an `Arc` and never waits for a change being made.
 pub struct Site {
-    /// Articles in generation order (index 0 is the seed page's article).
-    pub(crate) articles: Vec<Article>,
+    /// The current state of the site.
+    current: RwLock<Arc<Snapshot>>,
+    /// Serializes publications and updates.
+    changing: Mutex<()>,
+    /// Seed of every random choice.
+    seed: u64,
+    /// The date in the URLs of articles published while served (the day the site was generated, Korea time).
+    filed: NaiveDate,
+}
+
+/// The site as it is at one moment: what pages are rendered from.
+#[derive(Clone)]
+pub(crate) struct Snapshot {
+    /// Published articles: the generated ones in generation order (index 0 is the seed page's article), then
+    /// those published while served, in publication order.
+    pub(crate) articles: Vec<Arc<Article>>,
     /// Article index by URL path.
     by_path: HashMap<String, usize>,
     /// All article indexes, newest first.
@@ -48,10 +66,21 @@ pub struct Site {
     /// Per section and sub-section, newest first.
     pub(crate) by_sub: Vec<Vec<Vec<usize>>>,
     /// Shared page parts.
-    pub(crate) chrome: Chrome,
+    pub(crate) chrome: Arc<Chrome>,
     /// Number of hosts the articles are spread over.
     hosts: usize,
+    /// Number of updates made while served (picks the next article to update).
+    updates: usize,
+    /// When the site last changed (Unix milliseconds): the latest publication or update, real time for those
+    /// made while served, site time for the generated articles.
+    pub(crate) changed_ms: i64,
 }
+
+/// Updates go to the articles ranked 2nd to this one in publication order (the newest but one first).
+const UPDATE_POOL: usize = 10;
+
+/// How far back from the site's newest article the news sitemap reaches, in hours.
+const NEWS_HOURS: i64 = 48;
 
 /// The site's "now": publication times reach back two years from here.
 fn base_time() -> NaiveDateTime {
@@ -87,6 +116,32 @@ fn pick_related(rng: &mut StdRng, i: usize, section: &[usize], all: &[usize]) ->
     }
     related.shuffle(rng);
     related
+}
+
+/// Unix milliseconds of a Korea local time.
+fn kst_millis(local: NaiveDateTime) -> Option<i64> {
+    KST.from_local_datetime(&local)
+        .single()
+        .map(|t| t.timestamp_millis())
+}
+
+/// The current time as Unix milliseconds and as Korea local time to the second.
+fn now() -> (i64, NaiveDateTime) {
+    let utc = Utc::now();
+    let local = DateTime::from_timestamp(utc.timestamp(), 0)
+        .unwrap_or(utc)
+        .with_timezone(&KST)
+        .naive_local();
+    (utc.timestamp_millis(), local)
+}
+
+/// The id of the article at `index` (generation or publication order) when it is published while served:
+/// above every generated article's id, and growing.
+fn fresh_id(index: usize) -> u32 {
+    let index = u32::try_from(index).unwrap_or(u32::MAX);
+    340_000_u32
+        .saturating_add(index.saturating_mul(3))
+        .saturating_add(index % 3)
 }
 
 impl Site {
@@ -145,43 +200,147 @@ impl Site {
             .enumerate()
             .map(|(i, a)| (a.path(), i))
             .collect();
-        Site {
-            articles,
+        let changed_ms = articles
+            .iter()
+            .filter_map(|a| kst_millis(a.updated.unwrap_or(a.published)))
+            .max()
+            .unwrap_or(0);
+        let snapshot = Snapshot {
+            articles: articles.into_iter().map(Arc::new).collect(),
             by_path,
             latest,
             by_section,
             by_sub,
-            chrome,
+            chrome: Arc::new(chrome),
             hosts,
+            updates: 0,
+            changed_ms,
+        };
+        Site {
+            current: RwLock::new(Arc::new(snapshot)),
+            changing: Mutex::new(()),
+            seed: options.seed,
+            filed: now().1.date(),
         }
+    }
+
+    /// The site as it is now.
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Makes one change: `change` edits a copy of the current snapshot, which then replaces it.
+    fn change<T>(&self, change: impl FnOnce(&mut Snapshot) -> T) -> T {
+        let _changing = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Snapshot::clone(&self.snapshot());
+        let result = change(&mut next);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
+        result
+    }
+
+    /// Article `index` as it is published while served (before its publication time and related stories are
+    /// set): generated from the seed like any other, with an id above every earlier one.
+    fn upcoming(&self, index: usize) -> Article {
+        let mut article = content::article(self.seed, index, base_time());
+        article.id = fresh_id(index);
+        article.filed = self.filed;
+        article.updated = None;
+        article
+    }
+
+    /// The site-relative URL path of the article [`Site::publish`] publishes next (its page is "not found"
+    /// until then).
+    pub fn upcoming_path(&self) -> String {
+        self.upcoming(self.snapshot().articles.len()).path()
+    }
+
+    /// Publishes the next article now: it gets the current time as its publication time (and in the truth's
+    /// `published_at_ms`), goes to the top of the home page, its section and sub-section, the feeds and the
+    /// sitemaps, and its page is served from then on. Returns its site-relative URL path.
+    pub fn publish(&self) -> String {
+        let (millis, local) = now();
+        self.change(|site| {
+            let index = site.articles.len();
+            let mut article = self.upcoming(index);
+            let newest = site.latest.first().map(|&i| site.articles[i].published);
+            article.published = newest.map_or(local, |newest| local.max(newest));
+            article.published_ms = Some(millis);
+            let mut rng = StdRng::seed_from_u64(self.seed ^ 0x5173_u64 ^ ((index as u64) << 24));
+            article.related = pick_related(
+                &mut rng,
+                index,
+                &site.by_section[article.section],
+                &site.latest,
+            );
+            let path = article.path();
+            site.latest.insert(0, index);
+            site.by_section[article.section].insert(0, index);
+            if let Some(sub) = article.sub {
+                site.by_sub[article.section][sub].insert(0, index);
+            }
+            site.by_path.insert(path.clone(), index);
+            site.articles.push(Arc::new(article));
+            site.changed_ms = millis;
+            path
+        })
+    }
+
+    /// Updates a recently published article now: one of the [`UPDATE_POOL`] articles after the newest, in
+    /// turn. Its body gains a paragraph, its update time becomes the current time (shown on the page, in
+    /// JSON-LD `dateModified` and `article:modified_time`; in the truth's `updated_at_ms`) and its revision
+    /// goes up by one. Returns its site-relative URL path, or `None` when fewer than two articles are published.
+    pub fn update(&self) -> Option<String> {
+        let (millis, local) = now();
+        self.change(|site| {
+            let pool = site.latest.len().saturating_sub(1).min(UPDATE_POOL);
+            if pool == 0 {
+                return None;
+            }
+            let index = site.latest[1 + site.updates % pool];
+            site.updates += 1;
+            let mut article = Article::clone(&site.articles[index]);
+            article.revision += 1;
+            article.blocks.push(Block::Para(content::follow_up(
+                self.seed,
+                index,
+                article.revision,
+                article.section,
+            )));
+            article.updated = Some(local.max(article.published + Duration::seconds(1)));
+            article.updated_ms = Some(millis);
+            let path = article.path();
+            site.articles[index] = Arc::new(article);
+            site.changed_ms = millis;
+            Some(path)
+        })
     }
 
     /// Number of hosts the articles are spread over.
     pub fn hosts(&self) -> usize {
-        self.hosts
+        self.snapshot().hosts
     }
 
-    /// Which host serves `article`.
-    pub(crate) fn host_of(&self, article: &Article) -> usize {
-        article.host(self.hosts)
-    }
-
-    /// Number of articles.
+    /// Number of articles published so far.
     pub fn article_count(&self) -> usize {
-        self.articles.len()
+        self.snapshot().articles.len()
     }
 
-    /// The truth for every article (generation order; the first is the seed page's) of a single-host site
-    /// served under `base`.
+    /// The truth for every article published so far (generation order, the first is the seed page's, then
+    /// publication order) of a single-host site served under `base`.
     pub fn truth(&self, base: &str) -> Vec<TruthArticle> {
         self.truth_from(&Origin::single(base))
     }
 
-    /// The truth for every article as served from `origin` (on any of its hosts: the URLs are the same).
+    /// The truth for every article published so far as served from `origin` (on any of its hosts: the URLs
+    /// are the same).
     pub fn truth_from(&self, origin: &Origin<'_>) -> Vec<TruthArticle> {
-        self.articles
+        let site = self.snapshot();
+        site.articles
             .iter()
-            .map(|a| TruthArticle::of(self, a, origin))
+            .map(|a| TruthArticle::of(&site, a, origin))
             .collect()
     }
 
@@ -191,67 +350,133 @@ impl Site {
         self.render_from(&Origin::single(base), path_and_query)
     }
 
-    /// Renders the response for a request path (with query) that reached the host `origin` names.
+    /// Renders the response for a request path (with query) that reached the host `origin` names. A `200`
+    /// response carries a strong `ETag` (a hash of the body) and, for pages with a meaningful modification
+    /// time (articles, hubs, feeds, sitemaps) once that time is a whole second in the past, `Last-Modified`.
     pub fn render_from(&self, origin: &Origin<'_>, path_and_query: &str) -> Response {
+        let site = self.snapshot();
+        let (response, modified) = site.route(origin, path_and_query);
+        with_validators(response, modified)
+    }
+}
+
+impl Snapshot {
+    /// Which host serves `article`.
+    pub(crate) fn host_of(&self, article: &Article) -> usize {
+        article.host(self.hosts)
+    }
+
+    /// The site's "now": the newest publication time, or the generated site's base time if later.
+    pub(crate) fn now(&self) -> NaiveDateTime {
+        let newest = self.latest.first().map(|&i| self.articles[i].published);
+        newest.map_or(base_time(), |newest| newest.max(base_time()))
+    }
+
+    /// The oldest publication time the news sitemap lists.
+    pub(crate) fn news_since(&self) -> NaiveDateTime {
+        self.now() - Duration::hours(NEWS_HOURS)
+    }
+
+    /// The response for a request path (with query), and the page's modification time (Unix seconds) when it
+    /// has a meaningful one.
+    fn route(&self, origin: &Origin<'_>, path_and_query: &str) -> (Response, Option<i64>) {
         let base = origin.base();
         let without_fragment = path_and_query.split('#').next().unwrap_or("");
         let (path, query) = without_fragment
             .split_once('?')
             .unwrap_or((without_fragment, ""));
+        let changed = Some(self.changed_ms.div_euclid(1000));
+        let xml = "application/xml; charset=utf-8";
         match path {
-            "/" => Response::html(200, hub::home(self, origin)),
-            "/robots.txt" => Response::new(200, "text/plain; charset=utf-8", feeds::robots(base)),
-            "/sitemap.xml" => Response::new(
-                200,
-                "application/xml; charset=utf-8",
-                feeds::sitemap(self, origin),
+            "/" => (Response::html(200, hub::home(self, origin)), changed),
+            "/robots.txt" => (
+                Response::new(200, "text/plain; charset=utf-8", feeds::robots(base)),
+                None,
             ),
-            "/rss.xml" => Response::new(
-                200,
-                "application/rss+xml; charset=utf-8",
-                feeds::rss(self, origin),
+            "/sitemap.xml" => (
+                Response::new(200, xml, feeds::sitemap(self, origin)),
+                changed,
             ),
-            "/__truth.jsonl" => Response::new(
-                200,
-                "application/x-ndjson",
-                feeds::truth_jsonl(self, origin),
+            "/sitemap-news.xml" => (
+                Response::new(200, xml, feeds::news_sitemap(self, origin)),
+                changed,
             ),
-            "/search" => Response::html(
-                200,
-                hub::plain("Search", "Search results are available to subscribers."),
+            "/sitemap-index.xml" => (
+                Response::new(200, xml, feeds::sitemap_index(self, origin)),
+                changed,
+            ),
+            "/rss.xml" => (
+                Response::new(
+                    200,
+                    "application/rss+xml; charset=utf-8",
+                    feeds::rss(self, origin),
+                ),
+                changed,
+            ),
+            "/atom.xml" => (
+                Response::new(
+                    200,
+                    "application/atom+xml; charset=utf-8",
+                    feeds::atom(self, origin),
+                ),
+                changed,
+            ),
+            "/__truth.jsonl" => (
+                Response::new(
+                    200,
+                    "application/x-ndjson",
+                    feeds::truth_jsonl(self, origin),
+                ),
+                None,
+            ),
+            "/search" => (
+                Response::html(
+                    200,
+                    hub::plain("Search", "Search results are available to subscribers."),
+                ),
+                None,
             ),
             _ => self.render_other(origin, path, query),
         }
     }
 
-    fn render_other(&self, origin: &Origin<'_>, path: &str, query: &str) -> Response {
+    fn render_other(
+        &self,
+        origin: &Origin<'_>,
+        path: &str,
+        query: &str,
+    ) -> (Response, Option<i64>) {
         if let Some(rest) = path.strip_prefix("/section/") {
-            return self
-                .render_listing(origin, rest, query)
-                .unwrap_or_else(not_found);
+            return match self.render_listing(origin, rest, query) {
+                Some(listing) => (listing, Some(self.changed_ms.div_euclid(1000))),
+                None => (not_found(), None),
+            };
         }
         if path.starts_with("/member/") {
-            return Response::html(
-                200,
-                hub::plain("Members", "Log in or register to comment and subscribe."),
-            );
+            let page = hub::plain("Members", "Log in or register to comment and subscribe.");
+            return (Response::html(200, page), None);
         }
         if path.starts_with("/images/") || path.starts_with("/static/img/") {
-            return Response::new(200, "image/gif", assets::PIXEL_GIF)
+            let pixel = Response::new(200, "image/gif", assets::PIXEL_GIF)
                 .with_header("Cache-Control", "public, max-age=86400");
+            return (pixel, None);
         }
         if let Some((content_type, body)) = assets::static_file(path, &self.chrome.css) {
-            return Response::new(200, content_type, body)
+            let file = Response::new(200, content_type, body)
                 .with_header("Cache-Control", "public, max-age=86400");
+            return (file, None);
         }
         match self.by_path.get(path) {
             Some(&index) if origin.serves(self, &self.articles[index]) => {
                 let a = &self.articles[index];
-                let modified = http_date(a.updated.unwrap_or(a.published));
-                Response::html(200, article::page(self, index, origin))
-                    .with_header("Last-Modified", modified)
+                let modified =
+                    kst_millis(a.updated.unwrap_or(a.published)).map(|ms| ms.div_euclid(1000));
+                (
+                    Response::html(200, article::page(self, index, origin)),
+                    modified,
+                )
             }
-            _ => not_found(),
+            _ => (not_found(), None),
         }
     }
 
@@ -288,12 +513,18 @@ fn not_found() -> Response {
     )
 }
 
-/// A Korea local time as an HTTP date (`Mon, 30 Jan 2023 07:30:00 GMT`).
-fn http_date(local: NaiveDateTime) -> String {
-    let utc = KST
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| t.with_timezone(&Utc));
-    utc.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
-        .unwrap_or_default()
+/// Adds the validators to a `200` response: a strong `ETag` from the body and, when `modified` (Unix seconds)
+/// is a whole second in the past, `Last-Modified` (a time in the current second could still change within it,
+/// so an `If-Modified-Since` holding it would be ambiguous).
+fn with_validators(response: Response, modified: Option<i64>) -> Response {
+    if response.status != 200 {
+        return response;
+    }
+    let tag = etag(&response.body);
+    let response = response.with_header("ETag", tag);
+    let now = Utc::now().timestamp();
+    match modified.filter(|&secs| secs < now).and_then(http_date) {
+        Some(date) => response.with_header("Last-Modified", date),
+        None => response,
+    }
 }

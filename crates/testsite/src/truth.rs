@@ -3,9 +3,9 @@
 use chrono::{FixedOffset, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::Site;
 use crate::model::{Article, SECTIONS};
 use crate::render::Origin;
+use crate::site::Snapshot;
 
 /// What an article page says, as a perfect extractor would report it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -28,6 +28,28 @@ pub struct TruthArticle {
     pub body: String,
     /// Canonical absolute URLs of the stories in the "Related stories" box, in box order.
     pub related: Vec<String>,
+    /// Version of the article: 1 as generated or first published, one more per update made while the site is
+    /// served (left out of the JSON when 1, so a site that does not change writes the same truth as before).
+    #[serde(default = "first_revision", skip_serializing_if = "is_first_revision")]
+    pub revision: u32,
+    /// The real instant (Unix milliseconds) an article published while the site is served was published;
+    /// absent for the articles the site was generated with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at_ms: Option<i64>,
+    /// The real instant (Unix milliseconds) of the last update made while the site is served; absent when
+    /// there was none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at_ms: Option<i64>,
+}
+
+/// The revision of an article never updated.
+fn first_revision() -> u32 {
+    1
+}
+
+/// Whether `revision` is the first (serde cannot compare with a constant).
+fn is_first_revision(revision: &u32) -> bool {
+    *revision == 1
 }
 
 /// Korea Standard Time, +09:00.
@@ -45,8 +67,8 @@ pub fn rfc3339(local: NaiveDateTime) -> String {
 }
 
 impl TruthArticle {
-    /// The truth for `article` as served under `base`; `all` resolves related indexes.
-    pub(crate) fn of(site: &Site, article: &Article, origin: &Origin<'_>) -> TruthArticle {
+    /// The truth for `article` as served from `origin`; `site` resolves related indexes.
+    pub(crate) fn of(site: &Snapshot, article: &Article, origin: &Origin<'_>) -> TruthArticle {
         TruthArticle {
             url: format!("{}{}", origin.home_of(site, article), article.path()),
             title: article.title.clone(),
@@ -64,6 +86,9 @@ impl TruthArticle {
                     format!("{}{}", origin.home_of(site, r), r.path())
                 })
                 .collect(),
+            revision: article.revision,
+            published_at_ms: article.published_ms,
+            updated_at_ms: article.updated_ms,
         }
     }
 }

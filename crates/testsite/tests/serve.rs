@@ -43,6 +43,7 @@ async fn serves_pages_truth_and_access_log() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let options = ServeOptions {
         access_log: Some(log_path.clone()),
+        ..ServeOptions::default()
     };
     let server = tokio::spawn(serve(vec![listener], site, options, async {
         let _ = stopped.await;

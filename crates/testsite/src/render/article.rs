@@ -7,8 +7,8 @@ use url::form_urlencoded;
 
 use super::chrome::article_href;
 use super::{Esc, Head, Origin, SITE_NAME, close_page, open_page, sidebar};
-use crate::Site;
 use crate::model::{Article, Block, Photo, SECTIONS};
+use crate::site::Snapshot;
 use crate::truth::rfc3339;
 
 /// "2023-01-30 16:30", the visible Posted/Updated format (Korea time, no offset).
@@ -16,7 +16,8 @@ fn shown(time: NaiveDateTime) -> String {
     time.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// Meta tags and the JSON-LD block; authors and the update time are only sometimes in there.
+/// Meta tags and the JSON-LD block; authors and the update time are only sometimes in there (the update time
+/// always, with `article:modified_time`, once the article was updated while served).
 fn head_extra(a: &Article, base: &str, path: &str) -> String {
     let mut out = String::with_capacity(1024);
     let section = SECTIONS[a.section].name;
@@ -26,6 +27,15 @@ fn head_extra(a: &Article, base: &str, path: &str) -> String {
         rfc3339(a.published),
         Esc(section)
     );
+    // An article updated while served says so everywhere a crawler may look.
+    let updated_while_served = a.revision > 1;
+    if let (true, Some(updated)) = (updated_while_served, a.updated) {
+        let _ = writeln!(
+            out,
+            "<meta property=\"article:modified_time\" content=\"{}\">",
+            rfc3339(updated)
+        );
+    }
     let json_string = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string());
     let _ = write!(
         out,
@@ -34,7 +44,7 @@ fn head_extra(a: &Article, base: &str, path: &str) -> String {
         json_string(&a.title),
         rfc3339(a.published)
     );
-    if let (true, Some(updated)) = (a.jsonld_modified, a.updated) {
+    if let (true, Some(updated)) = (a.jsonld_modified || updated_while_served, a.updated) {
         let _ = write!(out, ",\"dateModified\":\"{}\"", rfc3339(updated));
     }
     if let Some(photo) = &a.lead {
@@ -91,7 +101,7 @@ fn share(out: &mut String, url: &str, title: &str) {
     );
 }
 
-fn related(out: &mut String, site: &Site, a: &Article, origin: &Origin<'_>) {
+fn related(out: &mut String, site: &Snapshot, a: &Article, origin: &Origin<'_>) {
     out.push_str("<section class=\"related\" aria-label=\"Related stories\"><h3 class=\"related-title\">Related stories</h3><ul class=\"related-wrap\">\n");
     for (n, &i) in a.related.iter().enumerate() {
         let r = &site.articles[i];
@@ -107,7 +117,7 @@ fn related(out: &mut String, site: &Site, a: &Article, origin: &Origin<'_>) {
 }
 
 /// Renders article `index`'s page as served from `origin`.
-pub fn page(site: &Site, index: usize, origin: &Origin<'_>) -> String {
+pub fn page(site: &Snapshot, index: usize, origin: &Origin<'_>) -> String {
     let base = origin.base();
     let a = &site.articles[index];
     let path = a.path();

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use super::chrome::{article_href, sub_section_links};
 use super::{Esc, Head, Origin, SITE_NAME, close_page, open_page, sidebar};
-use crate::Site;
 use crate::model::{Article, SECTIONS};
+use crate::site::Snapshot;
 
 /// Articles per listing page.
 pub const PER_PAGE: usize = 20;
@@ -42,7 +42,7 @@ fn card(out: &mut String, a: &Article, href: &str, class: &str) {
     );
 }
 
-fn page_html(site: &Site, origin: &Origin<'_>, head: &Head<'_>, main: &str) -> String {
+fn page_html(site: &Snapshot, origin: &Origin<'_>, head: &Head<'_>, main: &str) -> String {
     let mut out = String::with_capacity(main.len() + 80 * 1024);
     open_page(&mut out, site, origin, head);
     out.push_str("<main id=\"content\" class=\"list-wrap\">\n");
@@ -54,7 +54,7 @@ fn page_html(site: &Site, origin: &Origin<'_>, head: &Head<'_>, main: &str) -> S
 }
 
 /// The home page: top stories, then the latest of each section, then the latest overall.
-pub fn home(site: &Site, origin: &Origin<'_>) -> String {
+pub fn home(site: &Snapshot, origin: &Origin<'_>) -> String {
     let href =
         |a, box_name, n| article_href(a, box_name, n, origin.base(), origin.elsewhere(site, a));
     let mut main = String::with_capacity(32 * 1024);
@@ -118,7 +118,7 @@ pub fn home(site: &Site, origin: &Origin<'_>) -> String {
 
 /// A section (`sub: None`) or sub-section listing page, or `None` when `page` is out of range.
 pub fn listing(
-    site: &Site,
+    site: &Snapshot,
     origin: &Origin<'_>,
     section: usize,
     sub: Option<usize>,

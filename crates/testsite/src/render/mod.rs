@@ -13,8 +13,10 @@ pub mod hub;
 
 use std::fmt::{self, Display, Write as _};
 
-use crate::Site;
+use chrono::{DateTime, NaiveDateTime};
+
 use crate::model::Article;
+use crate::site::Snapshot;
 
 /// Stands for the request's base URL (`http://host:port`) in pre-built fragments.
 pub const BASE: &str = "\u{1}";
@@ -54,20 +56,20 @@ impl<'a> Origin<'a> {
     }
 
     /// The base URL of the host `article` is served from.
-    pub fn home_of(&self, site: &Site, article: &Article) -> &'a str {
+    pub(crate) fn home_of(&self, site: &Snapshot, article: &Article) -> &'a str {
         self.hosts
             .get(site.host_of(article))
             .map_or(self.base, String::as_str)
     }
 
     /// The base URL of `article`'s host when that is not this page's host.
-    pub fn elsewhere(&self, site: &Site, article: &Article) -> Option<&'a str> {
+    pub(crate) fn elsewhere(&self, site: &Snapshot, article: &Article) -> Option<&'a str> {
         let home = self.home_of(site, article);
         (home != self.base).then_some(home)
     }
 
     /// Whether this page's host serves `article`.
-    pub fn serves(&self, site: &Site, article: &Article) -> bool {
+    pub(crate) fn serves(&self, site: &Snapshot, article: &Article) -> bool {
         self.elsewhere(site, article).is_none()
     }
 
@@ -86,7 +88,7 @@ pub struct Response {
     pub status: u16,
     /// `Content-Type` header value.
     pub content_type: &'static str,
-    /// Extra headers (`Last-Modified`, `Cache-Control`), as name and value.
+    /// Extra headers (`ETag`, `Last-Modified`, `Cache-Control`), as name and value.
     pub headers: Vec<(&'static str, String)>,
     /// Response body.
     pub body: Vec<u8>,
@@ -114,6 +116,90 @@ impl Response {
         self.headers.push((name, value.into()));
         self
     }
+
+    /// The value of header `name` (ASCII case-insensitive), if the response has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Answers a conditional request (RFC 9110, section 13): `304 Not Modified`, with the validators and
+    /// `Cache-Control` and no body, when this is a `200` whose `ETag` `if_none_match` names (or `*`), or, when
+    /// there is no `If-None-Match`, whose `Last-Modified` is no later than `if_modified_since`; else the response
+    /// itself. Unparsable header values count as absent.
+    pub fn conditional(
+        self,
+        if_none_match: Option<&str>,
+        if_modified_since: Option<&str>,
+    ) -> Response {
+        if self.status != 200 {
+            return self;
+        }
+        let unchanged = match if_none_match {
+            Some(tags) => self
+                .header("ETag")
+                .is_some_and(|tag| etag_listed(tags, tag)),
+            None => {
+                let since = if_modified_since.and_then(parse_http_date);
+                let modified = self.header("Last-Modified").and_then(parse_http_date);
+                matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+            }
+        };
+        if !unchanged {
+            return self;
+        }
+        let headers = self
+            .headers
+            .into_iter()
+            .filter(|(name, _)| ["ETag", "Last-Modified", "Cache-Control"].contains(name))
+            .collect();
+        Response {
+            status: 304,
+            content_type: self.content_type,
+            headers,
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Whether an `If-None-Match` value names `tag` (weak comparison, as RFC 9110 asks for `If-None-Match`).
+fn etag_listed(list: &str, tag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    list.trim() == "*" || list.split(',').any(|t| opaque(t) == opaque(tag))
+}
+
+/// A strong entity tag for `body`: its length and a 64-bit hash, quoted (`"1a2b-0123456789abcdef"`).
+pub fn etag(body: &[u8]) -> String {
+    const K: u64 = 0x517C_C1B7_2722_0A95;
+    let mut hash = 0_u64;
+    let mut chunks = body.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    for &byte in chunks.remainder() {
+        hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    }
+    // A final avalanche so that every input bit reaches every output bit.
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    hash ^= hash >> 33;
+    format!("\"{:x}-{hash:016x}\"", body.len())
+}
+
+/// Unix seconds as an HTTP date (`Mon, 30 Jan 2023 07:30:00 GMT`).
+pub fn http_date(secs: i64) -> Option<String> {
+    DateTime::from_timestamp(secs, 0).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+}
+
+/// Unix seconds of an HTTP date in the preferred format (`Mon, 30 Jan 2023 07:30:00 GMT`).
+fn parse_http_date(text: &str) -> Option<i64> {
+    NaiveDateTime::parse_from_str(text.trim(), "%a, %d %b %Y %H:%M:%S GMT")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// Appends `fragment` with every [`BASE`] replaced by the page's base URL and every [`host_mark`] by that
@@ -186,7 +272,7 @@ pub struct Head<'a> {
 }
 
 /// Writes everything from the doctype to the end of the site header and ticker.
-pub fn open_page(out: &mut String, site: &Site, origin: &Origin<'_>, head: &Head<'_>) {
+pub fn open_page(out: &mut String, site: &Snapshot, origin: &Origin<'_>, head: &Head<'_>) {
     let base = origin.base;
     let _ = write!(
         out,
@@ -197,7 +283,8 @@ pub fn open_page(out: &mut String, site: &Site, origin: &Origin<'_>, head: &Head
          <meta property=\"og:url\" content=\"{base}{canonical}\">\n<meta property=\"og:type\" content=\"{og_type}\">\n\
          <meta property=\"og:image\" content=\"{base}{image}\">\n<meta property=\"og:description\" content=\"{desc}\">\n\
          <meta name=\"twitter:card\" content=\"summary_large_image\">\n\
-         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{SITE_NAME} RSS\" href=\"{base}/rss.xml\">\n",
+         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{SITE_NAME} RSS\" href=\"{base}/rss.xml\">\n\
+         <link rel=\"alternate\" type=\"application/atom+xml\" title=\"{SITE_NAME} Atom\" href=\"{base}/atom.xml\">\n",
         title = Esc(head.title),
         og_title = Esc(head.og_title),
         desc = Esc(head.description),
@@ -212,12 +299,12 @@ pub fn open_page(out: &mut String, site: &Site, origin: &Origin<'_>, head: &Head
 }
 
 /// Writes the sidebar boxes.
-pub fn sidebar(out: &mut String, site: &Site, origin: &Origin<'_>) {
+pub fn sidebar(out: &mut String, site: &Snapshot, origin: &Origin<'_>) {
     push_based(out, &site.chrome.sidebar, origin);
 }
 
 /// Writes the footer, the trailing scripts and closes the document.
-pub fn close_page(out: &mut String, site: &Site, origin: &Origin<'_>) {
+pub fn close_page(out: &mut String, site: &Snapshot, origin: &Origin<'_>) {
     push_based(out, &site.chrome.footer, origin);
     out.push_str("</body>\n</html>\n");
 }
