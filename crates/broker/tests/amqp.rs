@@ -283,6 +283,7 @@ fn article(n: u32) -> Article {
         language: Some("en".into()),
         fetched_at: chrono::Utc::now(),
         content_hash: format!("{n:032x}"),
+        revision: 1,
     }
 }
 

@@ -10,7 +10,10 @@
 use async_trait::async_trait;
 use std::time::Duration;
 
-use crate::message::Article;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::message::{Article, LinkKind, PageClass, PageVersion};
 
 /// A backend operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +195,56 @@ impl Delivery {
     pub fn handed_over(&self) -> bool {
         self.settle.handed_over()
     }
+}
+
+/// A page the frontier revisits: when it is due next, and what the crawl
+/// holds of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revisit {
+    /// The URL, canonical, as first scheduled (its fingerprint is the key).
+    pub url: Url,
+    /// Links from a seed.
+    pub depth: u16,
+    /// How the page was linked.
+    pub kind: LinkKind,
+    /// What the page is.
+    pub class: PageClass,
+    /// When it is due, in milliseconds since the Unix epoch.
+    pub due_ms: u64,
+    /// A hub's current revisit interval in milliseconds (adapted at each visit).
+    pub interval_ms: u64,
+    /// When the page was first fetched (ms since the epoch): article re-fetch
+    /// ages count from here.
+    pub first_seen_ms: u64,
+    /// An article's re-fetches done so far (index into the configured ages).
+    pub refetches: u16,
+    /// Its last version.
+    pub version: PageVersion,
+}
+
+/// The revisit schedule, shared by every frontier of a crawl: entries keyed
+/// by URL fingerprint, ordered by due time.
+#[async_trait]
+pub trait RevisitSchedule: Send + Sync {
+    /// Inserts or replaces entries (keyed by the fingerprint of their URL).
+    async fn put(&self, entries: Vec<(u64, Revisit)>) -> Result<(), BackendError>;
+    /// The entry for a fingerprint.
+    async fn get(&self, fingerprint: u64) -> Result<Option<Revisit>, BackendError>;
+    /// Removes an entry (an article past its last re-fetch age).
+    async fn remove(&self, fingerprint: u64) -> Result<(), BackendError>;
+    /// Claims up to `max` entries due at `now_ms`, earliest first: each
+    /// claimed entry becomes due again at `now_ms + lease_ms` in the same
+    /// atomic step, so no other frontier claims it meanwhile; the visit's
+    /// report replaces it (and a lost visit is claimed again when the lease
+    /// ends).
+    async fn claim_due(
+        &self,
+        now_ms: u64,
+        lease_ms: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, Revisit)>, BackendError>;
+    /// Number of entries.
+    async fn len(&self) -> Result<u64, BackendError>;
 }
 
 /// The set of URL fingerprints already scheduled.

@@ -23,7 +23,8 @@ pub mod stats;
 pub mod worker;
 
 pub use backend::{
-    ArticleSink, BackendError, Consumer, Delivery, JobQueue, Message, Queue, SeenSet,
+    ArticleSink, BackendError, Consumer, Delivery, JobQueue, Message, Queue, Revisit,
+    RevisitSchedule, SeenSet,
 };
 pub use shutdown::Shutdown;
 pub use stats::CrawlStats;

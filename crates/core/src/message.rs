@@ -2,6 +2,11 @@
 //!
 //! frontier --[`FetchJob`]--> fetcher --[`FetchedPage`]--> parser --[`Article`]--> sink
 //!                                                               \--[`LinkBatch`]--> frontier
+//!
+//! A page the frontier revisits (a hub on its schedule, an article at its
+//! re-fetch ages) carries its last [`PageVersion`] in the job, so that the
+//! fetcher asks conditionally; the parser reports the outcome as a [`Visit`]
+//! in the page's link batch, and the frontier schedules the next revisit.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,21 +39,72 @@ pub struct FetchJob {
     pub kind: LinkKind,
     /// Whether it was linked from a related-stories box.
     pub related: bool,
+    /// On a revisit, what the crawl holds of the page's last version.
+    pub revisit: Option<PageVersion>,
 }
 
 impl FetchJob {
-    /// Queue priority (higher is served first): related stories, then other
-    /// stories, then seeds, feeds and hubs, then everything else.
+    /// Queue priority (higher is served first): new related stories, new
+    /// stories, then due hub and feed revisits and seeds, then new hubs and
+    /// feeds, then article re-fetches, then deep pages and everything else.
     pub fn priority(&self) -> u8 {
-        match (self.kind, self.related) {
-            (LinkKind::Article, true) => 9,
-            (LinkKind::Article, false) => 8,
-            (LinkKind::Seed, _) => 6,
-            (LinkKind::Feed, _) => 5,
-            (LinkKind::Hub, _) => 4,
-            (LinkKind::Unknown, _) => 3,
+        /// Hubs this many links from a seed are archive pages.
+        const DEEP: u16 = 3;
+        match (self.kind, self.related, &self.revisit) {
+            (LinkKind::Article, true, None) => 9,
+            (LinkKind::Article, false, None) => 8,
+            (LinkKind::Seed | LinkKind::Feed | LinkKind::Hub, _, Some(_))
+            | (LinkKind::Seed, _, None) => 7,
+            (LinkKind::Feed, _, None) => 6,
+            (LinkKind::Hub, _, None) if self.depth < DEEP => 5,
+            (LinkKind::Article, _, Some(_)) => 4,
+            (LinkKind::Hub, _, None) => 3,
+            (LinkKind::Unknown, _, _) => 2,
         }
     }
+}
+
+/// What the crawl holds of a page's last fetched version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageVersion {
+    /// The `ETag` it was served with.
+    pub etag: Option<String>,
+    /// The `Last-Modified` it was served with.
+    pub last_modified: Option<String>,
+    /// The hash of what was extracted from it (an article's content hash, a
+    /// hub's links): decides "changed" when the server gives no validators.
+    pub content_hash: Option<String>,
+    /// Article revisions written so far (0 for hubs).
+    pub revision: u32,
+}
+
+/// What a fetched page turned out to be, for its revisit schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageClass {
+    /// A story: re-fetched at the configured ages to catch updates.
+    Article,
+    /// A home, section or list page, feed or sitemap: revisited on an
+    /// interval that adapts to how often it changes.
+    Hub,
+}
+
+/// The outcome of fetching a page, reported to the frontier so it can
+/// schedule the next revisit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// The job's URL (as the frontier scheduled it).
+    pub url: Url,
+    /// The job's depth.
+    pub depth: u16,
+    /// The job's link kind.
+    pub kind: LinkKind,
+    /// What the page is.
+    pub class: PageClass,
+    /// Whether it differs from the version the job carried (always true on a
+    /// first visit).
+    pub changed: bool,
+    /// The version now held.
+    pub version: PageVersion,
 }
 
 /// A page as the fetcher got it, handed to the parser.
@@ -64,6 +120,10 @@ pub struct FetchedPage {
     pub content_type: Option<String>,
     /// When the response was received.
     pub fetched_at: DateTime<Utc>,
+    /// The response's `ETag`.
+    pub etag: Option<String>,
+    /// The response's `Last-Modified`.
+    pub last_modified: Option<String>,
     /// The response body, zstd-compressed (see [`compress`] / [`FetchedPage::body`]).
     #[serde(with = "serde_bytes")]
     pub body_zstd: Vec<u8>,
@@ -96,13 +156,16 @@ pub fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
     zstd::bulk::compress(body, 3)
 }
 
-/// Links found on one page (or the seeds), sent back to the frontier.
+/// Links found on one page (or the seeds), sent back to the frontier, with
+/// the outcome of the page's fetch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkBatch {
     /// Depth of the URLs in this batch (the linking page's depth + 1; 0 for seeds).
     pub depth: u16,
     /// The links, absolute, not yet canonicalized or scoped.
     pub links: Vec<DiscoveredLink>,
+    /// The page's fetch outcome, for its revisit schedule.
+    pub visit: Option<Visit>,
 }
 
 /// One link found on a page.
@@ -159,6 +222,14 @@ pub struct Article {
     /// Hex xxh3-128 of the extracted content (title, subtitle, authors, dates, body):
     /// equal hashes mean the same revision of the story.
     pub content_hash: String,
+    /// 1 for the first version written, +1 for each changed version found on
+    /// a re-fetch.
+    #[serde(default = "first_revision")]
+    pub revision: u32,
+}
+
+fn first_revision() -> u32 {
+    1
 }
 
 impl Article {

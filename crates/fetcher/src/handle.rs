@@ -3,7 +3,7 @@
 //!
 //! | outcome                               | delivery                      |
 //! |---------------------------------------|-------------------------------|
-//! | 2xx                                   | page published, then acked    |
+//! | 2xx, or 304 to a conditional revisit  | page published, then acked    |
 //! | robots.txt disallows                  | acked (counted)               |
 //! | 4xx other than 408/429                | acked (counted)               |
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
@@ -14,7 +14,7 @@
 //! The first job of a host loads its robots.txt; its `Sitemap:` URLs go to
 //! the frontier as feed links, once per load.
 
-use reqwest::Client;
+use reqwest::{Client, StatusCode};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -115,7 +115,7 @@ impl Worker {
                 let _slot = self.hosts.enter(host_ref, None).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 let max = self.robots.max_bytes();
-                http::get(&self.client, &robots_url, max, Oversize::Truncate).await
+                http::get(&self.client, &robots_url, max, Oversize::Truncate, None).await
             })
             .await;
         let rules = match rules {
@@ -152,7 +152,9 @@ impl Worker {
             return Verdict::Requeue;
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail).await {
+        let held = job.revisit.as_ref();
+        let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await
+        {
             Ok(r) => r,
             Err(e @ FetchError::Transport(_)) => {
                 CrawlStats::add(&stats.fetch_errors, 1);
@@ -164,7 +166,7 @@ impl Worker {
             }
         };
         let status = response.status;
-        if status.is_success() {
+        if status.is_success() || (status == StatusCode::NOT_MODIFIED && held.is_some()) {
             return self.publish(job, response).await;
         }
         CrawlStats::add(&stats.fetch_errors, 1);
@@ -196,6 +198,7 @@ impl Worker {
                     related: false,
                 })
                 .collect(),
+            visit: None,
         };
         let payload = codec::encode(&batch).map_err(|e| e.to_string())?;
         self.backends
@@ -217,6 +220,8 @@ impl Worker {
             status: response.status.as_u16(),
             content_type: response.content_type,
             fetched_at: chrono::Utc::now(),
+            etag: response.etag,
+            last_modified: response.last_modified,
             body_zstd,
         };
         let payload = match codec::encode(&page) {

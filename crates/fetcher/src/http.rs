@@ -5,6 +5,7 @@ use reqwest::{Client, StatusCode, redirect};
 use url::Url;
 
 use newshound_core::config::{FetchSettings, Politeness};
+use newshound_core::message::PageVersion;
 
 /// Builds the shared client: User-Agent, timeouts, redirect limit, compression.
 pub(crate) fn client(p: &Politeness, f: &FetchSettings) -> reqwest::Result<Client> {
@@ -23,6 +24,8 @@ pub(crate) struct Response {
     pub final_url: Url,
     pub content_type: Option<String>,
     pub retry_after: Option<std::time::Duration>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -51,12 +54,14 @@ pub(crate) enum Oversize {
 }
 
 /// GETs `url`, reading at most `max_body` bytes of body; what happens past
-/// that is `oversize`'s call.
+/// that is `oversize`'s call. With the validators of a version already held,
+/// the request is conditional (a `304` answer has no body).
 pub(crate) async fn get(
     client: &Client,
     url: &Url,
     max_body: u64,
     oversize: Oversize,
+    held: Option<&PageVersion>,
 ) -> Result<Response, FetchError> {
     let classify = |e: reqwest::Error| {
         if e.is_redirect() {
@@ -65,7 +70,16 @@ pub(crate) async fn get(
             FetchError::Transport(e.without_url().to_string())
         }
     };
-    let response = client.get(url.clone()).send().await.map_err(classify)?;
+    let mut request = client.get(url.clone());
+    if let Some(held) = held {
+        if let Some(etag) = &held.etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(modified) = &held.last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
+        }
+    }
+    let response = request.send().await.map_err(classify)?;
     let status = response.status();
     let final_url = response.url().clone();
     let header = |name| {
@@ -76,6 +90,8 @@ pub(crate) async fn get(
             .map(str::to_string)
     };
     let content_type = header(reqwest::header::CONTENT_TYPE);
+    let etag = header(reqwest::header::ETAG);
+    let last_modified = header(reqwest::header::LAST_MODIFIED);
     let retry_after = header(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(std::time::Duration::from_secs);
@@ -104,6 +120,8 @@ pub(crate) async fn get(
         final_url,
         content_type,
         retry_after,
+        etag,
+        last_modified,
         body,
     })
 }

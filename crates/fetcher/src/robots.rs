@@ -318,7 +318,7 @@ mod tests {
         let max = cache.max_bytes();
         cache
             .verdict(url, &host, |robots_url| async move {
-                http::get(client, &robots_url, max, Oversize::Truncate).await
+                http::get(client, &robots_url, max, Oversize::Truncate, None).await
             })
             .await
     }
@@ -428,12 +428,12 @@ mod tests {
         let site = Site::start(200, vec![b'a'; 64 * 1024]).await;
         let client = client();
         let url = site.page("/robots.txt");
-        let cut = http::get(&client, &url, 1000, Oversize::Truncate)
+        let cut = http::get(&client, &url, 1000, Oversize::Truncate, None)
             .await
             .expect("truncated read");
         assert_eq!(cut.body.len(), 1000);
         assert!(matches!(
-            http::get(&client, &url, 1000, Oversize::Fail).await,
+            http::get(&client, &url, 1000, Oversize::Fail, None).await,
             Err(http::FetchError::TooLarge(1000))
         ));
     }

@@ -84,6 +84,7 @@ async fn job(queue: &dyn JobQueue, url: Url) {
         depth: 0,
         kind: LinkKind::Seed,
         related: false,
+        revisit: None,
     };
     let payload = codec::encode(&job).expect("encode job");
     queue

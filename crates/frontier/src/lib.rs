@@ -81,6 +81,7 @@ pub async fn seed(queue: &dyn JobQueue, seeds: &[Url]) -> Result<(), BackendErro
                 related: false,
             })
             .collect(),
+        visit: None,
     };
     let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
     queue

@@ -92,6 +92,7 @@ impl Scheduler {
                 depth: batch.depth,
                 kind: link.kind,
                 related: link.related,
+                revisit: None,
             });
         }
         jobs

@@ -157,6 +157,7 @@ impl Parser {
             let batch = LinkBatch {
                 depth,
                 links: chunk.to_vec(),
+                visit: None,
             };
             let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
             messages.push(Message::new(payload));

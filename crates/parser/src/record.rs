@@ -61,6 +61,7 @@ pub fn to_article(
         language: extraction.language.clone(),
         fetched_at,
         content_hash: String::new(),
+        revision: 1,
     };
     article.content_hash = article.compute_content_hash();
     Some(article)

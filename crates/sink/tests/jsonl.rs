@@ -23,6 +23,7 @@ fn article(url: &str, body: &str) -> Article {
         language: Some("en".into()),
         fetched_at: chrono::Utc::now(),
         content_hash: String::new(),
+        revision: 1,
     };
     a.content_hash = a.compute_content_hash();
     a
