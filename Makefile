@@ -6,7 +6,7 @@ ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 
-.PHONY: demo test lint bench bench-crawl bench-extract eval services build release
+.PHONY: demo test lint bench bench-crawl bench-distributed bench-extract eval services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -36,8 +36,9 @@ lint:
 services:
 	bash deploy/local-services.sh
 
-## Benchmarks: extraction (criterion) and a crawl of the fixture site.
-bench: bench-extract bench-crawl
+## Benchmarks: extraction (criterion), a crawl of the fixture site, and the
+## same crawl embedded vs distributed.
+bench: bench-extract bench-crawl bench-distributed
 
 bench-extract:
 	$(CARGO) bench -p newshound-extract
@@ -49,6 +50,11 @@ bench-crawl: release
 	rm -rf out/bench; \
 	./target/release/newshound run --config config/sites/testsite.toml --once --out out/bench && \
 	./target/release/crawl-score --truth http://$(SITE_ADDR)/__truth.jsonl --articles out/bench/articles.jsonl
+
+## The same fixture site crawled embedded and by a cluster of role processes
+## (1 frontier, 3 fetchers, 2 parsers, a sink) on the local RabbitMQ and Redis.
+bench-distributed: release
+	./target/release/crawl-bench --articles $(BENCH_ARTICLES)
 
 ## Extraction quality and speed on the development set when ../shared/eval/dev
 ## exists, on pages of the fixture site otherwise.

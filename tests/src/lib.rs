@@ -155,23 +155,34 @@ impl Drop for FixtureSite {
     }
 }
 
-/// The `newshound` binary built next to this test executable
-/// (`make test` builds it first).
+/// The `newshound` binary built beside this executable: a test's
+/// (`target/<profile>/deps/<test>`) or a tool's (`target/<profile>/<tool>`).
+/// `make test` builds it first.
 pub fn newshound_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test> -> target/<profile>/newshound
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("test executable has no target directory")?;
-    let binary = dir.join("newshound");
-    if !binary.exists() {
-        bail!(
-            "{} is missing: run `cargo build -p newshound` first (make test does)",
-            binary.display()
-        );
+    let beside = exe.parent().context("executable has no directory")?;
+    let candidates = [Some(beside), beside.parent()];
+    let found = candidates
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join("newshound"))
+        .find(|binary| binary.exists());
+    match found {
+        Some(binary) => Ok(binary),
+        None => bail!(
+            "no newshound binary beside {}: run `cargo build -p newshound` first (make test does)",
+            exe.display()
+        ),
     }
-    Ok(binary)
+}
+
+impl FixtureSite {
+    /// Requests served so far, from the access log.
+    pub fn requests_served(&self) -> usize {
+        std::fs::read_to_string(&self.access_log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
 }
 
 /// A `newshound run --once` of a config, in its own output directory.
