@@ -18,6 +18,7 @@ pub mod canon;
 pub mod codec;
 pub mod config;
 pub mod message;
+pub mod recrawl;
 pub mod shutdown;
 pub mod stats;
 pub mod worker;
