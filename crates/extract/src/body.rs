@@ -9,6 +9,8 @@ use crate::text::ends_sentence;
 
 /// Weight a block needs to count as running text on its own.
 const MIN_GOOD: u32 = 40;
+/// Net running text of a container that is an article on its own.
+const ARTICLE_SCORE: i64 = 800;
 /// Weight a sentence-like block needs.
 const MIN_SENTENCE: u32 = 20;
 
@@ -72,8 +74,13 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
     }
     // Text inside a footer, sidebar or other boilerplate region (a copyright notice) is the
     // container only when nothing outside one has running text.
-    // Inside a comment thread, sidebar widget or other boilerplate box, text counts for a
-    // third: the article wins over a long comment unless it is much shorter.
+    // A container outside every boilerplate box with the running text of a real article
+    // wins; else text inside a comment thread, sidebar widget or other boilerplate box counts
+    // for a third, and footers, navigation and sidebars come last.
+    let (clean, clean_score) = best_of(doc, &good, &bad, |i| doc.elems[i].boiler_anc == NONE);
+    if clean != NONE && clean_score >= ARTICLE_SCORE {
+        return (clean, good, bad);
+    }
     let mut best = NONE;
     let mut best_score = i64::MIN;
     for pass in [false, true] {
@@ -92,6 +99,18 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
         }
     }
     (best, good, bad)
+}
+
+/// The element with the best net running text among those `keep` accepts.
+fn best_of(doc: &Doc<'_>, good: &[i64], bad: &[i64], keep: impl Fn(usize) -> bool) -> (u32, i64) {
+    let mut best = (NONE, i64::MIN);
+    for i in 0..doc.elems.len() {
+        let score = good[i] - bad[i];
+        if good[i] > 0 && score >= best.1 && keep(i) {
+            best = (i as u32, score);
+        }
+    }
+    best
 }
 
 /// Whether element `i` lies in a `<footer>`, `<nav>`, `<aside>` or similar region.

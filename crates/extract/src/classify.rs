@@ -15,6 +15,8 @@ pub(crate) struct Signals {
     pub caption: bool,
     /// A byline or author box.
     pub byline: bool,
+    /// Named after a paywall: a prompt when short, the article's wrapper when long.
+    pub paywall: bool,
 }
 
 /// Whole tokens of a class or id that mark boilerplate.
@@ -47,7 +49,6 @@ const BOILER_TOKENS: &[&str] = &[
     "subscription",
     "toolbar",
     "widget",
-    "paywall",
     "signup",
     "masthead",
     "outbrain",
@@ -103,7 +104,6 @@ const BOILER_SUBSTR: &[&str] = &[
     "sponsor",
     "outbrain",
     "taboola",
-    "paywall",
     "-ad-",
     "adslot",
     "ad-slot",
@@ -209,6 +209,9 @@ const SAFE_SUBSTR: &[&str] = &[
     "body-text",
     "content-body",
     "teaser-text",
+    "commentary",
+    "non-paywall",
+    "no-paywall",
 ];
 
 #[derive(Clone, Copy)]
@@ -218,16 +221,18 @@ enum Cat {
     Caption,
     Byline,
     Safe,
+    Paywall,
 }
 
 /// One automaton over every substring list, case-insensitive.
 static SUBSTR: LazyLock<(AhoCorasick, Vec<Cat>)> = LazyLock::new(|| {
-    let lists: [(&[&str], Cat); 5] = [
+    let lists: [(&[&str], Cat); 6] = [
         (BOILER_SUBSTR, Cat::Boiler),
         (RELATED_SUBSTR, Cat::Related),
         (CAPTION_SUBSTR, Cat::Caption),
         (BYLINE_SUBSTR, Cat::Byline),
         (SAFE_SUBSTR, Cat::Safe),
+        (&["paywall"], Cat::Paywall),
     ];
     let mut pats = Vec::new();
     let mut cats = Vec::new();
@@ -276,6 +281,7 @@ pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>)
                     Cat::Caption => found.caption = true,
                     Cat::Byline => found.byline = true,
                     Cat::Safe => safe = true,
+                    Cat::Paywall => found.paywall = true,
                 }
             }
         }
@@ -295,6 +301,7 @@ pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>)
         s.related |= found.related;
         s.caption |= found.caption;
         s.byline |= found.byline;
+        s.paywall |= found.paywall;
     }
     s
 }
@@ -384,6 +391,10 @@ mod tests {
         assert!(signals(Some("editorial-disclosure"), None, None).boiler);
         assert!(signals(Some("code-block code-block-3"), None, None).boiler);
         assert!(signals(Some("nextstory"), None, None).related);
+        assert!(!signals(Some("full news subjective commentary article"), None, None).boiler);
+        let pw = signals(Some("paywall-content"), None, None);
+        assert!(pw.paywall && !pw.boiler);
+        assert!(!signals(Some("row non-paywall"), None, None).paywall);
     }
 
     #[test]

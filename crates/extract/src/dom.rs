@@ -9,6 +9,9 @@ use crate::tags::Tag;
 use crate::tags::{structural_boiler, tag_of};
 use crate::text::char_weight;
 
+/// Text weight above which a paywall-named element is the article's wrapper, not a prompt.
+const PAYWALL_TEXT: u32 = 600;
+
 /// Marks "no element".
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -195,7 +198,13 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     {
                         Signals::default()
                     } else {
-                        classify::signals(at.class, at.id, at.role)
+                        // A heading's id is an anchor made from its text ("nav_nur_die_folie").
+                        let id = if matches!(tag, Tag::H(_)) {
+                            None
+                        } else {
+                            at.id
+                        };
+                        classify::signals(at.class, id, at.role)
                     };
                     sig.boiler |= structural_boiler(name);
                     let parent_caption = parent != NONE && doc.elems[parent as usize].caption;
@@ -392,6 +401,22 @@ fn finish(doc: &mut Doc<'_>) {
                 e.sig.related = false;
             }
             cur = e.parent;
+        }
+    }
+    // Paywall-named elements are boilerplate unless they hold the article's text.
+    if doc.elems.iter().any(|e| e.sig.paywall) {
+        let mut text = vec![0u32; doc.elems.len()];
+        for b in &doc.blocks {
+            text[b.elem as usize] += b.weight - b.link_weight;
+        }
+        for i in (1..doc.elems.len()).rev() {
+            let p = doc.elems[i].parent;
+            if p != NONE {
+                text[p as usize] += text[i];
+            }
+        }
+        for (e, &t) in doc.elems.iter_mut().zip(&text) {
+            e.sig.boiler |= e.sig.paywall && t < PAYWALL_TEXT;
         }
     }
     for i in 0..doc.elems.len() {

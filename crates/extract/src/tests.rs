@@ -346,3 +346,41 @@ fn a_long_comment_does_not_beat_a_shorter_article() {
         "{body}"
     );
 }
+
+#[test]
+fn paywall_named_wrappers_hold_the_article_but_paywall_prompts_are_dropped() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"entry-content steady-paywall-container\">{}</div>\
+         <div class=\"paywall-text\"><p>Only 3 free articles left this month, subscribe to keep reading.</p></div>",
+        article_body(4)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 3.") && !body.contains("subscribe"),
+        "{body}"
+    );
+}
+
+#[test]
+fn an_article_beats_a_much_longer_comment_thread() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"story\">{}</div><div class=\"commentlinks\"><ul>{}</ul></div>",
+        article_body(8),
+        format!("<li><p>{PARA} I disagree with every word of this.</p></li>").repeat(40)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 7.") && !body.contains("disagree"),
+        "{body}"
+    );
+}
