@@ -1,16 +1,18 @@
-//! The embedded backends: durable queues and the seen-set in one redb file in
-//! the state directory, so that `newshound run` needs no RabbitMQ or Redis and
-//! a killed run resumes where it stopped.
+//! The embedded backends: durable queues, the seen-set and the revisit
+//! schedule in one redb file in the state directory, so that `newshound run`
+//! needs no RabbitMQ or Redis and a killed run resumes where it stopped.
 //!
 //! Layout:
 //! - [`store`]: opening the database, recovery of unacked messages, depth counters;
 //! - `writer`: the single writer thread that applies operations in batches
 //!   (one durable commit for many operations: group commit);
 //! - `queue`: [`JobQueue`](newshound_core::JobQueue) and its consumers;
-//! - `seen`: [`SeenSet`](newshound_core::SeenSet).
+//! - `seen`: [`SeenSet`](newshound_core::SeenSet);
+//! - `revisit`: [`RevisitSchedule`](newshound_core::RevisitSchedule).
 #![deny(missing_docs)]
 
 mod queue;
+mod revisit;
 mod seen;
 pub mod store;
 mod tables;

@@ -26,6 +26,7 @@ pub(crate) struct Shared {
     next_seq: AtomicU64,
     depths: Mutex<[QueueDepth; 4]>,
     seen: AtomicU64,
+    revisits: AtomicU64,
     wakers: [Notify; 4],
 }
 
@@ -44,6 +45,7 @@ impl Shared {
         in_flight: &[i64; 4],
         dead: &[i64; 4],
         seen: u64,
+        revisits: i64,
     ) {
         if let Ok(mut depths) = self.depths.lock() {
             for q in 0..4 {
@@ -54,6 +56,12 @@ impl Shared {
             }
         }
         self.seen.fetch_add(seen, Ordering::SeqCst);
+        // The closure always gives a value, so the update always succeeds.
+        let _ = self
+            .revisits
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add_signed(revisits))
+            });
     }
 
     pub(crate) fn wake(&self, queue: usize) {
@@ -74,6 +82,10 @@ impl Shared {
     pub(crate) fn seen_count(&self) -> u64 {
         self.seen.load(Ordering::SeqCst)
     }
+
+    pub(crate) fn revisit_count(&self) -> u64 {
+        self.revisits.load(Ordering::SeqCst)
+    }
 }
 
 /// The table index of a queue.
@@ -86,7 +98,8 @@ pub(crate) fn queue_index(queue: Queue) -> u8 {
     }
 }
 
-/// Durable queues and seen-set in `<state dir>/crawl.redb`.
+/// Durable queues, seen-set and revisit schedule in
+/// `<state dir>/crawl.redb`.
 ///
 /// Cheap to clone; all clones share one writer thread. The thread ends when
 /// the last clone (and every consumer) is dropped.
@@ -94,6 +107,8 @@ pub(crate) fn queue_index(queue: Queue) -> u8 {
 pub struct EmbeddedStore {
     pub(crate) ops: mpsc::Sender<Op>,
     pub(crate) shared: Arc<Shared>,
+    /// For reads, which need no writer (each in its own read transaction).
+    pub(crate) db: Arc<Database>,
 }
 
 impl EmbeddedStore {
@@ -113,25 +128,27 @@ impl EmbeddedStore {
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         let db = Database::create(&path).map_err(|e| err(e.to_string()))?;
         let next_seq = recover(&db).map_err(|e| err(e.to_string()))?;
-        let (waiting, dead, seen) = writer::count_tables(&db).map_err(|e| err(e.to_string()))?;
-        let mut depths = [QueueDepth::default(); 4];
-        for q in 0..4 {
-            depths[q].waiting = waiting[q];
-            depths[q].dead = dead[q];
-        }
+        let counts = writer::count_tables(&db).map_err(|e| err(e.to_string()))?;
+        let depths = std::array::from_fn(|q| QueueDepth {
+            waiting: counts.waiting[q],
+            in_flight: 0,
+            dead: counts.dead[q],
+        });
         let shared = Arc::new(Shared {
             next_seq: AtomicU64::new(next_seq),
             depths: Mutex::new(depths),
-            seen: AtomicU64::new(seen),
+            seen: AtomicU64::new(counts.seen),
+            revisits: AtomicU64::new(counts.revisits),
             wakers: Default::default(),
         });
+        let db = Arc::new(db);
         let (ops, rx) = mpsc::channel(4096);
-        let thread_shared = shared.clone();
+        let (thread_db, thread_shared) = (db.clone(), shared.clone());
         std::thread::Builder::new()
             .name("embedded-store".into())
-            .spawn(move || writer::run(db, rx, thread_shared))
+            .spawn(move || writer::run(thread_db, rx, thread_shared))
             .map_err(|e| err(e.to_string()))?;
-        Ok(EmbeddedStore { ops, shared })
+        Ok(EmbeddedStore { ops, shared, db })
     }
 
     /// Sends an op to the writer and waits for its committed result.

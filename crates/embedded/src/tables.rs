@@ -13,6 +13,12 @@ pub(crate) const IN_FLIGHT: TableDefinition<(u8, u64), &[u8]> = TableDefinition:
 pub(crate) const DEAD: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("dead");
 /// The seen-set: URL fingerprint -> ().
 pub(crate) const SEEN: TableDefinition<u64, ()> = TableDefinition::new("seen");
+/// The revisit schedule in due order: (due unix ms, URL fingerprint) -> ().
+/// Holds exactly one key per entry of [`REVISIT_STATE`], at its `due_ms`.
+pub(crate) const REVISIT_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("revisit_due");
+/// The revisit schedule's entries: URL fingerprint -> encoded
+/// [`Revisit`](newshound_core::Revisit) (see `newshound_core::codec`).
+pub(crate) const REVISIT_STATE: TableDefinition<u64, &[u8]> = TableDefinition::new("revisit_state");
 /// Counters: name -> value.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

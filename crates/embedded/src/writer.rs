@@ -9,9 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::revisit;
 use crate::store::Shared;
-use crate::tables::{DEAD, DELAYED, IN_FLIGHT, META, READY, SEEN, Stored};
-use newshound_core::Message;
+use crate::tables::{
+    DEAD, DELAYED, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
+};
+use newshound_core::{Message, Revisit};
 
 /// Largest number of operations applied in one transaction.
 const MAX_BATCH: usize = 2048;
@@ -46,6 +49,22 @@ pub(crate) enum Op {
         fingerprints: Vec<u64>,
         reply: oneshot::Sender<Result<Vec<bool>, String>>,
     },
+    /// Inserts or replaces revisit entries: (fingerprint, due ms, encoded
+    /// entry).
+    RevisitPut {
+        entries: Vec<(u64, u64, Vec<u8>)>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    RevisitRemove {
+        fingerprint: u64,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    RevisitClaim {
+        now_ms: u64,
+        lease_ms: u64,
+        max: usize,
+        reply: oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
+    },
 }
 
 /// The result of one op, held until the batch is committed.
@@ -56,6 +75,10 @@ enum Outcome {
         Vec<(u64, Stored)>,
     ),
     Seen(oneshot::Sender<Result<Vec<bool>, String>>, Vec<bool>),
+    Claimed(
+        oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
+        Vec<(u64, Revisit)>,
+    ),
 }
 
 impl Outcome {
@@ -65,6 +88,7 @@ impl Outcome {
             Outcome::Done(r) => drop(r.send(Err(error.to_string()))),
             Outcome::Popped(r, _) => drop(r.send(Err(error.to_string()))),
             Outcome::Seen(r, _) => drop(r.send(Err(error.to_string()))),
+            Outcome::Claimed(r, _) => drop(r.send(Err(error.to_string()))),
         }
     }
 
@@ -73,17 +97,20 @@ impl Outcome {
             Outcome::Done(r) => drop(r.send(Ok(()))),
             Outcome::Popped(r, v) => drop(r.send(Ok(v))),
             Outcome::Seen(r, v) => drop(r.send(Ok(v))),
+            Outcome::Claimed(r, v) => drop(r.send(Ok(v))),
         }
     }
 }
 
-/// Changes to the in-memory depth counters made by one batch.
+/// Changes to the in-memory counters made by one batch.
 #[derive(Default)]
-struct Delta {
+pub(crate) struct Delta {
     waiting: [i64; 4],
     in_flight: [i64; 4],
     dead: [i64; 4],
     seen: u64,
+    /// Revisit entries added (positive) or removed (negative).
+    pub(crate) revisits: i64,
     woken: [bool; 4],
 }
 
@@ -95,7 +122,7 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 /// Runs until every sender is dropped.
-pub(crate) fn run(db: Database, mut rx: mpsc::Receiver<Op>, shared: Arc<Shared>) {
+pub(crate) fn run(db: Arc<Database>, mut rx: mpsc::Receiver<Op>, shared: Arc<Shared>) {
     while let Some(first) = rx.blocking_recv() {
         let mut ops = vec![first];
         while ops.len() < MAX_BATCH {
@@ -128,7 +155,13 @@ pub(crate) fn run(db: Database, mut rx: mpsc::Receiver<Op>, shared: Arc<Shared>)
         });
         match result {
             Ok(()) => {
-                shared.apply_delta(&delta.waiting, &delta.in_flight, &delta.dead, delta.seen);
+                shared.apply_delta(
+                    &delta.waiting,
+                    &delta.in_flight,
+                    &delta.dead,
+                    delta.seen,
+                    delta.revisits,
+                );
                 for outcome in outcomes {
                     outcome.succeed();
                 }
@@ -179,6 +212,25 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
         } => match seen(txn, &fingerprints, delta) {
             Ok(fresh) => Ok(Outcome::Seen(reply, fresh)),
             Err(e) => Err((Outcome::Seen(reply, Vec::new()), e.to_string())),
+        },
+        Op::RevisitPut { entries, reply } => match revisit::put(txn, entries, delta) {
+            Ok(()) => Ok(Outcome::Done(reply)),
+            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+        },
+        Op::RevisitRemove { fingerprint, reply } => {
+            match revisit::remove(txn, fingerprint, delta) {
+                Ok(()) => Ok(Outcome::Done(reply)),
+                Err(e) => Err((Outcome::Done(reply), e.to_string())),
+            }
+        }
+        Op::RevisitClaim {
+            now_ms,
+            lease_ms,
+            max,
+            reply,
+        } => match revisit::claim(txn, now_ms, lease_ms, max, delta) {
+            Ok(claimed) => Ok(Outcome::Claimed(reply, claimed)),
+            Err(e) => Err((Outcome::Claimed(reply, Vec::new()), e.to_string())),
         },
     }
 }
@@ -327,12 +379,26 @@ fn seen(
     Ok(fresh)
 }
 
-/// Counts of each table per queue, read once at open.
-pub(crate) fn count_tables(db: &Database) -> Result<([u64; 4], [u64; 4], u64), redb::Error> {
+/// What [`count_tables`] found at open.
+pub(crate) struct Counts {
+    /// Waiting messages (ready and delayed) per queue.
+    pub(crate) waiting: [u64; 4],
+    /// Dead letters per queue.
+    pub(crate) dead: [u64; 4],
+    /// Fingerprints in the seen-set.
+    pub(crate) seen: u64,
+    /// Entries of the revisit schedule.
+    pub(crate) revisits: u64,
+}
+
+/// Counts of each table per queue, read once at open (creating the tables
+/// that do not exist yet).
+pub(crate) fn count_tables(db: &Database) -> Result<Counts, redb::Error> {
     let txn = db.begin_write()?;
     let mut waiting = [0u64; 4];
     let mut dead = [0u64; 4];
     let seen;
+    let revisits;
     {
         let ready = txn.open_table(READY)?;
         let delayed = txn.open_table(DELAYED)?;
@@ -343,9 +409,16 @@ pub(crate) fn count_tables(db: &Database) -> Result<([u64; 4], [u64; 4], u64), r
             dead[q as usize] = dead_t.range((q, 0)..=(q, u64::MAX))?.count() as u64;
         }
         seen = txn.open_table(SEEN)?.len()?;
+        revisits = txn.open_table(REVISIT_STATE)?.len()?;
+        txn.open_table(REVISIT_DUE)?;
         txn.open_table(IN_FLIGHT)?;
         txn.open_table(META)?;
     }
     txn.commit()?;
-    Ok((waiting, dead, seen))
+    Ok(Counts {
+        waiting,
+        dead,
+        seen,
+        revisits,
+    })
 }
