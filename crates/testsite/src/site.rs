@@ -38,8 +38,8 @@ impl Default for SiteOptions {
 }
 
 /// A generated site, rendered on request. Articles can be published and updated while it is served
-/// ([`Site::publish`], [`Site::update`]): each change builds the next [`Snapshot`] and swaps it in, so a render
-/// only clones an `Arc` and never waits for a change being made.
+/// ([`Site::publish`], [`Site::update`]): each change builds the next snapshot of the site aside and swaps it
+/// in, so a render only clones an `Arc` and never waits for a change to be built.
 pub struct Site {
     /// The current state of the site.
     current: RwLock<Arc<Snapshot>>,
@@ -288,7 +288,7 @@ impl Site {
         })
     }
 
-    /// Updates a recently published article now: one of the [`UPDATE_POOL`] articles after the newest, in
+    /// Updates a recently published article now: one of the ten articles after the newest, in
     /// turn. Its body gains a paragraph, its update time becomes the current time (shown on the page, in
     /// JSON-LD `dateModified` and `article:modified_time`; in the truth's `updated_at_ms`) and its revision
     /// goes up by one. Returns its site-relative URL path, or `None` when fewer than two articles are published.
