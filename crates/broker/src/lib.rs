@@ -15,7 +15,7 @@
 //!   fetch partitions); `amqp::settle` (ack, requeue, retry, dead-letter);
 //!   `amqp::management` (unacked counts over HTTP);
 //! - `articles`: [`AmqpArticlePublisher`];
-//! - `redis_seen`: [`RedisConfig`], [`RedisSeenSet`].
+//! - `redis_seen`: [`RedisConfig`], [`RedisTarget`], [`RedisSeenSet`].
 //!
 //! # RabbitMQ
 //!
@@ -82,10 +82,24 @@
 //!   answers stay exact.
 //!
 //! Each `SADD` is atomic (its reply says whether the fingerprint was new).
-//! A batch (duplicates within it sent once) goes in chunks of 5000, each one
-//! pipeline (keys spread over Redis Cluster slots, no hash tag), followed by
-//! `INCRBY <prefix>:seen:count` of the number reported new, which `count()`
-//! reads.
+//! A batch (duplicates within it sent once) goes in chunks of 5000, each
+//! followed by `INCRBY <prefix>:seen:count` of the number reported new,
+//! which `count()` reads. On one server a chunk is one pipeline.
+//!
+//! # Redis Cluster
+//!
+//! [`RedisTarget::Cluster`] names some nodes of a Redis Cluster (the rest are
+//! discovered). The bucket keys carry no hash tag, so they spread over all
+//! slots and primaries. redis-rs's async cluster pipelines must stay within
+//! one slot, so a chunk's SADDs go as concurrent single-key commands, which
+//! the cluster connection routes by slot and pipelines on each node's
+//! multiplexed connection; each answers for itself, so after a lost reply
+//! only the unanswered ones are sent again. The cluster connection is built
+//! with no retries of its own (it would resend a command whose reply was
+//! lost, hiding the ambiguity below); MOVED, ASK, TRYAGAIN and CLUSTERDOWN
+//! come back to the seen-set, which retries after the connection refreshed
+//! its slot map. `delete_all` SCANs every primary; the multi-key UNLINK is
+//! split by slot by the connection.
 //!
 //! At least once: a chunk whose replies were lost (dropped connection,
 //! timeout) is sent again, and as the lost attempt may have been applied, a
@@ -107,4 +121,4 @@ pub use amqp::topology::Topology;
 pub use amqp::{AmqpConfig, AmqpQueue};
 pub use articles::AmqpArticlePublisher;
 pub use error::{BrokerError, redact_url};
-pub use redis_seen::{RedisConfig, RedisSeenSet, TARGET_BUCKET_FILL};
+pub use redis_seen::{RedisConfig, RedisSeenSet, RedisTarget, TARGET_BUCKET_FILL};

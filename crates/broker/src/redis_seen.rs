@@ -3,14 +3,18 @@
 //! See the crate documentation for the layout and its memory arithmetic.
 
 use async_trait::async_trait;
-use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
 use crate::error::{BrokerError, redact_url};
+pub use newshound_core::config::RedisTarget;
 use newshound_core::{BackendError, SeenSet};
 
 /// Mean members per bucket when the set holds `expected_urls`: 62.5 % of
@@ -19,7 +23,7 @@ use newshound_core::{BackendError, SeenSet};
 /// the first buckets reach 512 at ≈ 1.4 × the expected count).
 pub const TARGET_BUCKET_FILL: u64 = 320;
 
-/// Fingerprints sent per pipeline.
+/// Fingerprints per chunk (one pipeline on a single server).
 const CHUNK: usize = 5_000;
 
 fn default_prefix() -> String {
@@ -38,8 +42,9 @@ fn default_response_timeout_ms() -> u64 {
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port[/db]` (credentials are never logged).
-    pub url: String,
+    /// One server's URL, `redis://[:password@]host:port[/db]`, or a list of
+    /// Redis Cluster node URLs (credentials are never logged).
+    pub server: RedisTarget,
     /// Prefix of every key (`<prefix>:seen:…`).
     #[serde(default = "default_prefix")]
     pub prefix: String,
@@ -56,7 +61,7 @@ pub struct RedisConfig {
 impl std::fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisConfig")
-            .field("url", &redact_url(&self.url))
+            .field("server", &redacted(&self.server))
             .field("prefix", &self.prefix)
             .field("expected_urls", &self.expected_urls)
             .field("response_timeout_ms", &self.response_timeout_ms)
@@ -65,10 +70,23 @@ impl std::fmt::Debug for RedisConfig {
 }
 
 impl RedisConfig {
-    /// The defaults (prefix `newshound`, 10 million expected URLs) for `url`.
+    /// The defaults (prefix `newshound`, 10 million expected URLs) for the
+    /// server at `url`.
     pub fn new(url: impl Into<String>) -> RedisConfig {
+        RedisConfig::for_target(RedisTarget::Single(url.into()))
+    }
+
+    /// The defaults for the Redis Cluster reached through `nodes`.
+    pub fn cluster<S: Into<String>>(nodes: impl IntoIterator<Item = S>) -> RedisConfig {
+        RedisConfig::for_target(RedisTarget::Cluster(
+            nodes.into_iter().map(Into::into).collect(),
+        ))
+    }
+
+    /// The defaults for `server`.
+    pub fn for_target(server: RedisTarget) -> RedisConfig {
         RedisConfig {
-            url: url.into(),
+            server,
             prefix: default_prefix(),
             expected_urls: default_expected_urls(),
             response_timeout_ms: default_response_timeout_ms(),
@@ -81,12 +99,198 @@ impl RedisConfig {
     }
 }
 
-/// The seen-set in Redis, shared by every frontier process of a crawl.
+/// The redacted URL(s) of `server`, for messages.
+fn redacted(server: &RedisTarget) -> String {
+    match server {
+        RedisTarget::Single(url) => redact_url(url),
+        RedisTarget::Cluster(nodes) => {
+            let nodes: Vec<String> = nodes.iter().map(|n| redact_url(n)).collect();
+            format!("cluster [{}]", nodes.join(", "))
+        }
+    }
+}
+
+/// The two kinds of connection the seen-set runs on. Clones share one
+/// (auto-reconnecting, multiplexed) connection.
+#[derive(Clone)]
+enum Connection {
+    /// One server.
+    Single(ConnectionManager),
+    /// A Redis Cluster: each command goes to the primary owning its key's
+    /// slot. Built with no retries of its own: resending a command whose
+    /// reply was lost must stay visible to [`ChunkAnswers`].
+    Cluster(ClusterConnection),
+}
+
+impl Connection {
+    /// Connects to `config.server`, failing after 15 s.
+    async fn open(config: &RedisConfig) -> Result<Connection, BrokerError> {
+        let address = redacted(&config.server);
+        let bad_config = |e: RedisError| BrokerError::Config(format!("Redis {address}: {e}"));
+        let response_timeout = Duration::from_millis(config.response_timeout_ms.max(1));
+        let connect = async {
+            match &config.server {
+                RedisTarget::Single(url) => {
+                    let client = redis::Client::open(url.as_str()).map_err(bad_config)?;
+                    let manager_config = ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(Duration::from_secs(5)))
+                        .set_response_timeout(Some(response_timeout))
+                        .set_number_of_retries(2)
+                        .set_max_delay(Duration::from_secs(2));
+                    Ok(ConnectionManager::new_with_config(client, manager_config)
+                        .await
+                        .map(Connection::Single))
+                }
+                RedisTarget::Cluster(nodes) => {
+                    if nodes.is_empty() {
+                        return Err(BrokerError::Config(
+                            "a Redis Cluster needs at least one node URL".into(),
+                        ));
+                    }
+                    let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+                        .retries(0)
+                        .connection_timeout(Duration::from_secs(5))
+                        .response_timeout(response_timeout)
+                        .build()
+                        .map_err(bad_config)?;
+                    Ok(client.get_async_connection().await.map(Connection::Cluster))
+                }
+            }
+        };
+        let unreachable = |message: String| BrokerError::Unreachable {
+            service: "Redis",
+            address: address.clone(),
+            message,
+        };
+        match tokio::time::timeout(Duration::from_secs(15), connect).await {
+            Ok(Ok(Ok(c))) => Ok(c),
+            Ok(Ok(Err(e))) => Err(unreachable(e.to_string())),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(unreachable("connection attempt timed out".into())),
+        }
+    }
+
+    /// Sends one command (routed by its key on a cluster).
+    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
+        match self {
+            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
+            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+        }
+    }
+
+    /// `SADD key member` for each pair, each atomic (1 = added), with one
+    /// reply each. One server takes them as one pipeline (a failure is every
+    /// command's); a cluster, whose pipelines must stay within one slot,
+    /// takes them as concurrent commands, which its per-node multiplexed
+    /// connections pipeline on the wire (each answers for itself).
+    async fn sadd(&self, members: &[(String, i64)]) -> Vec<RedisResult<i64>> {
+        match self {
+            Connection::Single(c) => {
+                let mut pipe = redis::pipe();
+                for (key, member) in members {
+                    pipe.cmd("SADD").arg(key).arg(*member);
+                }
+                match pipe.query_async::<Vec<i64>>(&mut c.clone()).await {
+                    Ok(added) => added.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e); members.len()],
+                }
+            }
+            Connection::Cluster(c) => {
+                futures::future::join_all(members.iter().map(|(key, member)| {
+                    let mut c = c.clone();
+                    let mut sadd = redis::cmd("SADD");
+                    sadd.arg(key).arg(*member);
+                    async move { sadd.query_async::<i64>(&mut c).await }
+                }))
+                .await
+            }
+        }
+    }
+
+    /// Every key matching `pattern`: SCAN of the server, or of each primary
+    /// of a cluster (a key lives on exactly one primary).
+    async fn keys_matching(&self, pattern: &str) -> RedisResult<Vec<String>> {
+        match self {
+            Connection::Single(c) => {
+                scan(pattern, |cmd| {
+                    let mut c = c.clone();
+                    async move { cmd.query_async::<Value>(&mut c).await }
+                })
+                .await
+            }
+            Connection::Cluster(c) => {
+                let mut keys = Vec::new();
+                for (host, port) in primaries(c).await? {
+                    let node =
+                        RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port });
+                    let batch = scan(pattern, |cmd| {
+                        let (mut c, node) = (c.clone(), node.clone());
+                        async move { c.route_command(cmd, node).await }
+                    })
+                    .await?;
+                    keys.extend(batch);
+                }
+                Ok(keys)
+            }
+        }
+    }
+}
+
+/// `host` and `port` of every primary of the cluster, as the connection
+/// knows them (a PING routed to all primaries answers per address).
+async fn primaries(c: &ClusterConnection) -> RedisResult<Vec<(String, u16)>> {
+    let all = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+    let replies = c.clone().route_command(redis::cmd("PING"), all).await?;
+    let Value::Map(replies) = replies else {
+        return Err(unexpected("PING to all primaries did not answer per node"));
+    };
+    replies
+        .into_iter()
+        .map(|(address, _)| {
+            let address: String = redis::from_redis_value(address)?;
+            address
+                .rsplit_once(':')
+                .and_then(|(host, port)| Some((host.to_string(), port.parse().ok()?)))
+                .ok_or_else(|| unexpected("a cluster node address is not host:port"))
+        })
+        .collect()
+}
+
+/// A SCAN of one node for keys matching `pattern`, through `send`.
+async fn scan<F, Fut>(pattern: &str, mut send: F) -> RedisResult<Vec<String>>
+where
+    F: FnMut(Cmd) -> Fut,
+    Fut: Future<Output = RedisResult<Value>>,
+{
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000);
+        let (next, batch): (u64, Vec<String>) = redis::from_redis_value(send(cmd).await?)?;
+        keys.extend(batch);
+        if next == 0 {
+            return Ok(keys);
+        }
+        cursor = next;
+    }
+}
+
+fn unexpected(what: &'static str) -> RedisError {
+    RedisError::from((redis::ErrorKind::UnexpectedReturnType, what))
+}
+
+/// The seen-set in Redis (one server or a Redis Cluster), shared by every
+/// frontier process of a crawl.
 ///
 /// Cheap to clone; clones share one auto-reconnecting multiplexed connection.
 #[derive(Clone)]
 pub struct RedisSeenSet {
-    connection: ConnectionManager,
+    connection: Connection,
     prefix: String,
     buckets: u64,
 }
@@ -97,43 +301,25 @@ impl RedisSeenSet {
     ///
     /// # Errors
     /// [`BrokerError::Unreachable`] when Redis cannot be reached,
-    /// [`BrokerError::Config`] for a bad URL or empty prefix.
+    /// [`BrokerError::Config`] for a bad URL, an empty cluster node list or
+    /// an empty prefix.
     pub async fn connect(config: RedisConfig) -> Result<RedisSeenSet, BrokerError> {
         if config.prefix.is_empty() {
             return Err(BrokerError::Config("prefix must not be empty".into()));
         }
-        let address = redact_url(&config.url);
-        let unreachable = |message: String| BrokerError::Unreachable {
-            service: "Redis",
-            address: address.clone(),
-            message,
-        };
-        let client = redis::Client::open(config.url.as_str())
-            .map_err(|e| BrokerError::Config(format!("Redis url {address}: {e}")))?;
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_response_timeout(Some(Duration::from_millis(
-                config.response_timeout_ms.max(1),
-            )))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(2));
-        let connect = ConnectionManager::new_with_config(client, manager_config);
-        let connection = match tokio::time::timeout(Duration::from_secs(15), connect).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(unreachable(e.to_string())),
-            Err(_) => return Err(unreachable("connection attempt timed out".into())),
-        };
+        let connection = Connection::open(&config).await?;
         let meta = format!("{}:seen:buckets", config.prefix);
         let buckets = config.buckets();
         let stored: u64 = retry("seen-set setup", || {
-            let mut con = connection.clone();
+            let connection = &connection;
             let meta = meta.as_str();
             async move {
-                let _: bool = con
-                    .set_nx(meta, buckets)
+                let _: bool = connection
+                    .query(redis::cmd("SETNX").arg(meta).arg(buckets))
                     .await
                     .map_err(|e| BrokerError::redis(format!("SETNX {meta}"), e))?;
-                con.get(meta)
+                connection
+                    .query(redis::cmd("GET").arg(meta))
                     .await
                     .map_err(|e| BrokerError::redis(format!("GET {meta}"), e))
             }
@@ -178,40 +364,21 @@ impl RedisSeenSet {
     }
 
     async fn delete_all_once(&self) -> Result<(), BrokerError> {
-        let mut con = self.connection.clone();
         let pattern = format!("{}:seen:*", glob_escape(&self.prefix));
-        let mut keys: Vec<String> = Vec::new();
-        {
-            let mut iter: redis::AsyncIter<'_, String> = con
-                .scan_match(&pattern)
-                .await
-                .map_err(|e| BrokerError::redis("scan seen-set keys", e))?;
-            while let Some(key) = futures::StreamExt::next(&mut iter).await {
-                keys.push(key.map_err(|e| BrokerError::redis("scan seen-set keys", e))?);
-            }
-        }
+        let keys = self
+            .connection
+            .keys_matching(&pattern)
+            .await
+            .map_err(|e| BrokerError::redis("scan seen-set keys", e))?;
         for chunk in keys.chunks(1000) {
-            let _: u64 = con
-                .unlink(chunk)
+            // On a cluster, the connection splits a multi-key UNLINK by slot.
+            let _: u64 = self
+                .connection
+                .query(redis::cmd("UNLINK").arg(chunk))
                 .await
                 .map_err(|e| BrokerError::redis("delete seen-set keys", e))?;
         }
         Ok(())
-    }
-
-    /// The SADDs of `fingerprints` (distinct), each atomic (1 = added), in
-    /// one pipeline; every reply is the pipeline's error when it failed.
-    async fn sadd(&self, fingerprints: &[u64]) -> Vec<Result<i64, redis::RedisError>> {
-        let mut pipe = redis::pipe();
-        for &fp in fingerprints {
-            // Redis stores a member that parses as an i64 in the intset.
-            pipe.cmd("SADD").arg(self.bucket_key(fp)).arg(fp as i64);
-        }
-        let mut con = self.connection.clone();
-        match pipe.query_async::<Vec<i64>>(&mut con).await {
-            Ok(added) => added.into_iter().map(Ok).collect(),
-            Err(e) => vec![Err(e); fingerprints.len()],
-        }
     }
 
     /// Inserts distinct `fingerprints`, sending again those whose reply was
@@ -225,8 +392,15 @@ impl RedisSeenSet {
             if pending.is_empty() {
                 break;
             }
-            let batch: Vec<u64> = pending.iter().map(|&i| fingerprints[i]).collect();
-            let replies = self.sadd(&batch).await;
+            let members: Vec<(String, i64)> = pending
+                .iter()
+                .map(|&i| {
+                    let fp = fingerprints[i];
+                    // Redis stores a member that parses as an i64 in the intset.
+                    (self.bucket_key(fp), fp as i64)
+                })
+                .collect();
+            let replies = self.connection.sadd(&members).await;
             match answers.record(&pending, replies) {
                 Ok(None) => {}
                 Ok(Some(e)) => {
@@ -242,8 +416,10 @@ impl RedisSeenSet {
         if new > 0 {
             // Sent once: an INCRBY whose reply was lost may have been
             // applied, and sending it again could count the chunk twice.
-            let mut con = self.connection.clone();
-            let counted: Result<i64, _> = con.incr(self.count_key(), new).await;
+            let counted: RedisResult<i64> = self
+                .connection
+                .query(redis::cmd("INCRBY").arg(self.count_key()).arg(new))
+                .await;
             if let Err(e) = counted {
                 tracing::warn!(error = %e, new, "Seen-set counter not updated; count() lags");
             }
@@ -289,10 +465,10 @@ impl ChunkAnswers {
     fn record(
         &mut self,
         pending: &[usize],
-        replies: Vec<Result<i64, redis::RedisError>>,
-    ) -> Result<Option<redis::RedisError>, redis::RedisError> {
+        replies: Vec<RedisResult<i64>>,
+    ) -> Result<Option<RedisError>, RedisError> {
         if replies.len() != pending.len() {
-            return Err(redis::RedisError::from((
+            return Err(RedisError::from((
                 redis::ErrorKind::UnexpectedReturnType,
                 "SADD replies do not match the commands sent",
             )));
@@ -347,10 +523,17 @@ fn transient(e: &BrokerError) -> bool {
     matches!(e, BrokerError::Redis { source, .. } if transient_redis(source))
 }
 
-/// A lost connection, a refused one or a timeout: the command may or may
-/// not have been applied.
-fn transient_redis(e: &redis::RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout()
+/// A lost connection, a refused one or a timeout (the command may or may
+/// not have been applied), or a cluster in flux (MOVED, ASK, TRYAGAIN,
+/// CLUSTERDOWN, no connection to the slot's node; the connection refreshes
+/// its slot map meanwhile).
+fn transient_redis(e: &RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_timeout()
+        || e.is_cluster_error()
+        || e.kind() == redis::ErrorKind::ClusterConnectionNotFound
 }
 
 fn glob_escape(s: &str) -> String {
@@ -388,9 +571,9 @@ impl SeenSet for RedisSeenSet {
 
     async fn count(&self) -> Result<u64, BackendError> {
         let count = retry("seen-set count", || async {
-            let mut con = self.connection.clone();
-            let n: Option<u64> = con
-                .get(self.count_key())
+            let n: Option<u64> = self
+                .connection
+                .query(redis::cmd("GET").arg(self.count_key()))
                 .await
                 .map_err(|e| BrokerError::redis("GET seen count", e))?;
             Ok(n.unwrap_or(0))
@@ -412,7 +595,7 @@ mod tests {
         assert_eq!(c.buckets(), 1);
     }
 
-    fn lost() -> redis::RedisError {
+    fn lost() -> RedisError {
         std::io::Error::from(std::io::ErrorKind::ConnectionReset).into()
     }
 
@@ -464,7 +647,7 @@ mod tests {
     #[test]
     fn other_errors_and_short_replies_fail() {
         let mut a = ChunkAnswers::new(2);
-        let wrong_type = redis::RedisError::from((redis::ErrorKind::Client, "WRONGTYPE"));
+        let wrong_type = RedisError::from((redis::ErrorKind::Client, "WRONGTYPE"));
         assert!(a.record(&[0, 1], vec![Ok(1), Err(wrong_type)]).is_err());
         let mut b = ChunkAnswers::new(2);
         assert!(b.record(&[0, 1], vec![Ok(1)]).is_err());

@@ -41,7 +41,7 @@ impl Backends {
         let queue = AmqpQueue::connect(amqp)
             .await
             .context("connecting to RabbitMQ")?;
-        let mut redis = RedisConfig::new(backend.redis_url.clone());
+        let mut redis = RedisConfig::for_target(backend.redis.clone());
         redis.prefix = backend.prefix.clone();
         redis.expected_urls = backend.expected_urls;
         let seen = RedisSeenSet::connect(redis)
@@ -59,8 +59,9 @@ impl Backends {
     pub async fn for_role(config: &Config) -> anyhow::Result<Backends> {
         let backend = config.backend.as_ref().with_context(|| {
             format!(
-                "{}: role commands need [backend] amqp_url and redis_url (or NEWSHOUND_AMQP_URL and \
-                 NEWSHOUND_REDIS_URL); `newshound run` works without them",
+                "{}: role commands need [backend] amqp_url and redis_url or redis_cluster_nodes (or \
+                 NEWSHOUND_AMQP_URL and NEWSHOUND_REDIS_URL or NEWSHOUND_REDIS_CLUSTER_NODES); \
+                 `newshound run` works without them",
                 config.file.display()
             )
         })?;
