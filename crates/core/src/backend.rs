@@ -244,7 +244,7 @@ pub trait RevisitSchedule: Send + Sync {
         max: usize,
     ) -> Result<Vec<(u64, Revisit)>, BackendError>;
     /// Number of entries.
-    async fn len(&self) -> Result<u64, BackendError>;
+    async fn count(&self) -> Result<u64, BackendError>;
 }
 
 /// The set of URL fingerprints already scheduled.

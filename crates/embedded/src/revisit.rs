@@ -79,7 +79,7 @@ impl RevisitSchedule for EmbeddedStore {
         .await
     }
 
-    async fn len(&self) -> Result<u64, BackendError> {
+    async fn count(&self) -> Result<u64, BackendError> {
         Ok(self.shared.revisit_count())
     }
 }

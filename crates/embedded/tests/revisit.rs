@@ -60,10 +60,10 @@ async fn put_get_remove_len() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path()).await;
     let (a, b) = (hub("a", 100), hub("b", 200));
-    assert_eq!(store.len().await.expect("len"), 0);
+    assert_eq!(store.count().await.expect("count"), 0);
     assert_eq!(store.get(a.0).await.expect("get"), None);
     store.put(vec![a.clone(), b.clone()]).await.expect("put");
-    assert_eq!(store.len().await.expect("len"), 2);
+    assert_eq!(store.count().await.expect("count"), 2);
     assert_eq!(store.get(a.0).await.expect("get"), Some(a.1.clone()));
     assert_eq!(store.get(b.0).await.expect("get"), Some(b.1.clone()));
 
@@ -72,14 +72,14 @@ async fn put_get_remove_len() {
     later.due_ms = 1_000;
     later.interval_ms = 120_000;
     store.put(vec![(a.0, later.clone())]).await.expect("put");
-    assert_eq!(store.len().await.expect("len"), 2);
+    assert_eq!(store.count().await.expect("count"), 2);
     assert_eq!(store.get(a.0).await.expect("get"), Some(later.clone()));
     let due = store.claim_due(500, 10, 10).await.expect("claim");
     assert_eq!(fps(&due), [b.0], "a is no longer due at 100");
 
     store.remove(b.0).await.expect("remove");
     store.remove(b.0).await.expect("removing twice is fine");
-    assert_eq!(store.len().await.expect("len"), 1);
+    assert_eq!(store.count().await.expect("count"), 1);
     assert_eq!(store.get(b.0).await.expect("get"), None);
     let due = store.claim_due(10_000, 10, 10).await.expect("claim");
     assert_eq!(fps(&due), [a.0], "a removed entry is never claimed");
@@ -150,7 +150,7 @@ async fn claims_earliest_first_and_leases() {
     store.put(vec![(a, reported)]).await.expect("put");
     let fifth = store.claim_due(20_000, 1_000, 10).await.expect("claim");
     assert_eq!(sorted(fps(&fifth)), sorted(vec![c, b, later]));
-    assert_eq!(store.len().await.expect("len"), 4);
+    assert_eq!(store.count().await.expect("count"), 4);
 }
 
 #[tokio::test]
@@ -173,7 +173,7 @@ async fn persists_across_reopen_and_a_lost_claim_comes_back() {
         store.put(entries.clone()).await.expect("put");
     }
     let store = open(dir.path()).await;
-    assert_eq!(store.len().await.expect("len"), 50);
+    assert_eq!(store.count().await.expect("count"), 50);
     for (fp, revisit) in &entries {
         assert_eq!(store.get(*fp).await.expect("get").as_ref(), Some(revisit));
     }
@@ -183,7 +183,7 @@ async fn persists_across_reopen_and_a_lost_claim_comes_back() {
     drop(store);
 
     let store = open(dir.path()).await;
-    assert_eq!(store.len().await.expect("len"), 50);
+    assert_eq!(store.count().await.expect("count"), 50);
     let rest = store.claim_due(2_000, 60_000, 100).await.expect("claim");
     assert_eq!(
         fps(&rest),
