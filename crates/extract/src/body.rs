@@ -11,6 +11,8 @@ use crate::text::ends_sentence;
 const MIN_GOOD: u32 = 40;
 /// Net running text of a container that is an article on its own.
 const ARTICLE_SCORE: i64 = 800;
+/// Running text of an `<article>` that makes it a story, not a header.
+const STORY_TEXT: i64 = 400;
 /// Weight a sentence-like block needs.
 const MIN_SENTENCE: u32 = 20;
 
@@ -126,7 +128,10 @@ pub(crate) fn extract(
     excluded: &HashSet<u32>,
     titles: &HashSet<String>,
 ) -> Body {
-    let (container, good, bad) = choose(doc, forced);
+    let (mut container, good, bad) = choose(doc, forced);
+    if forced.is_none() && container != NONE {
+        container = headline_article(doc, container, &good);
+    }
     let mut body = Body {
         container,
         good: 0,
@@ -203,6 +208,27 @@ pub(crate) fn extract(
     body
 }
 
+/// The `<article>` inside the container that holds the headline and most of the text: a
+/// list of stories around the one the page is about narrows to that one.
+fn headline_article(doc: &Doc<'_>, container: u32, good: &[i64]) -> u32 {
+    let end = doc.elems[container as usize].end;
+    let Some(h1) = doc
+        .blocks
+        .iter()
+        .find(|b| doc.elems[b.elem as usize].tag == Tag::H(1) && doc.contains(container, b.elem))
+    else {
+        return container;
+    };
+    ancestors(doc, h1.elem)
+        .take_while(|&a| a > container && a < end)
+        .filter(|&a| doc.elems[a as usize].tag == Tag::Article)
+        .last()
+        .filter(|&a| {
+            good[a as usize] >= STORY_TEXT || good[a as usize] * 2 >= good[container as usize]
+        })
+        .unwrap_or(container)
+}
+
 /// Siblings of the container that hold running text of their own (an article split around an
 /// ad or a paywall box), as readability merges them.
 fn siblings(doc: &Doc<'_>, container: u32, good: &[i64], bad: &[i64]) -> Vec<u32> {
@@ -216,7 +242,9 @@ fn siblings(doc: &Doc<'_>, container: u32, good: &[i64], bad: &[i64]) -> Vec<u32
     while i < doc.elems[parent as usize].end {
         let e = &doc.elems[i as usize];
         let (g, b) = (good[i as usize], bad[i as usize]);
-        if i != container && !e.sig.boiler && !e.sig.related && g >= min && g > 2 * b {
+        // Another `<article>` next to a story `<article>` is another story.
+        let story = e.tag == Tag::Article && doc.elems[container as usize].tag == Tag::Article;
+        if i != container && !story && !e.sig.boiler && !e.sig.related && g >= min && g > 2 * b {
             out.push(i);
         }
         i = e.end;

@@ -384,3 +384,24 @@ fn an_article_beats_a_much_longer_comment_thread() {
         "{body}"
     );
 }
+
+#[test]
+fn the_headline_article_is_the_story_not_the_posts_after_it() {
+    let others: String = (0..5)
+        .map(|i| format!("<article class=\"post\"><h2><a href=\"/post-{i}\">Other post {i}</a></h2><p>{PARA} Other post text {i}.</p></article>"))
+        .collect();
+    let html = format!(
+        "<html><body><div class=\"columns\"><article class=\"post\"><h1>Only who loves himself</h1>{}</article>{others}</div></body></html>",
+        article_body(3)
+    );
+    let x = run(
+        &html,
+        "https://example.com/only-who-loves-himself-can-love",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 2.") && !body.contains("Other post text"),
+        "{body}"
+    );
+}
