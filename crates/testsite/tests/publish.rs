@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use newshound_testsite::{ServeOptions, Site, SiteOptions, TruthArticle, serve};
+use newshound_testsite::{Origin, ServeOptions, Site, SiteOptions, TruthArticle, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -595,4 +595,45 @@ fn the_binary_publishes_with_publish_every() {
         .output()
         .expect("run newshound-testsite");
     assert!(!rejected.status.success());
+}
+
+/// On a site spread over three hosts, a published article lives on one host, like the generated ones, and
+/// only that host's news sitemap lists it; every host's home page links it.
+#[test]
+fn publishing_on_a_site_spread_over_hosts() {
+    let bases: Vec<String> = (11..14)
+        .map(|n| format!("http://127.0.0.{n}:8311"))
+        .collect();
+    let site = Site::generate(SiteOptions {
+        articles: 90,
+        seed: 5,
+        hosts: 3,
+    });
+    let mut homes = [0_usize; 3];
+    for _ in 0..9 {
+        let path = site.publish();
+        let serving: Vec<usize> = (0..3)
+            .filter(|&k| site.render_from(&Origin::host(&bases, k), &path).status == 200)
+            .collect();
+        let [home] = serving[..] else {
+            panic!("{path} is served by hosts {serving:?}");
+        };
+        homes[home] += 1;
+        let url = format!("{}{path}", bases[home]);
+        for (k, _) in bases.iter().enumerate() {
+            let origin = Origin::host(&bases, k);
+            let body = |page: &str| {
+                String::from_utf8(site.render_from(&origin, page).body).expect("utf-8")
+            };
+            assert_eq!(body("/sitemap-news.xml").contains(&url), k == home);
+            let link = if k == home { path.clone() } else { url.clone() };
+            assert!(
+                body("/").contains(&format!("href=\"{link}")),
+                "host {k}: {link}"
+            );
+        }
+        let truth = site.truth_from(&Origin::host(&bases, 0));
+        assert_eq!(truth.last().map(|t| t.url.as_str()), Some(url.as_str()));
+    }
+    assert!(homes.iter().all(|&n| n > 0), "{homes:?}");
 }
