@@ -320,3 +320,24 @@ async fn seen_set_is_exact_on_a_redis_cluster() {
     }
     drop(cluster);
 }
+
+#[tokio::test]
+async fn unreachable_cluster_is_named_without_credentials() {
+    let config = RedisConfig::cluster(["redis://:secret@127.0.0.1:1/"]);
+    let err = RedisSeenSet::connect(config)
+        .await
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(err.contains("Redis"), "{err}");
+    assert!(!err.contains("secret"), "credentials leaked: {err}");
+    let none: [&str; 0] = [];
+    let err = RedisSeenSet::connect(RedisConfig::cluster(none))
+        .await
+        .err()
+        .expect("must fail");
+    assert!(
+        matches!(err, newshound_broker::BrokerError::Config(_)),
+        "{err}"
+    );
+}
