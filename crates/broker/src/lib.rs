@@ -1,9 +1,11 @@
 //! The distributed backends: [`JobQueue`](newshound_core::JobQueue) on
 //! RabbitMQ ([`AmqpQueue`]), [`SeenSet`](newshound_core::SeenSet) on Redis
-//! ([`RedisSeenSet`]) and an [`ArticleSink`](newshound_core::ArticleSink)
-//! that publishes to the `articles` fanout exchange
-//! ([`AmqpArticlePublisher`]). Roles see only the traits; the semantics are
-//! those of the embedded backends (`newshound-embedded`).
+//! ([`RedisSeenSet`]), [`RevisitSchedule`](newshound_core::RevisitSchedule)
+//! on Redis ([`RedisRevisitSchedule`]) and an
+//! [`ArticleSink`](newshound_core::ArticleSink) that publishes to the
+//! `articles` fanout exchange ([`AmqpArticlePublisher`]). Roles see only the
+//! traits; the semantics are those of the embedded backends
+//! (`newshound-embedded`).
 //!
 //! Layout:
 //! - `error`: [`BrokerError`] and its mapping onto `BackendError`;
@@ -15,6 +17,7 @@
 //!   fetch partitions); `amqp::settle` (ack, requeue, retry, dead-letter);
 //!   `amqp::management` (unacked counts over HTTP);
 //! - `articles`: [`AmqpArticlePublisher`];
+//! - `redis_schedule`: [`RedisRevisitSchedule`];
 //! - `redis_seen`: [`RedisConfig`], [`RedisTarget`], [`RedisSeenSet`].
 //!
 //! # RabbitMQ
@@ -110,15 +113,27 @@
 //! fact seen before count twice), and an `INCRBY` whose reply was lost is not
 //! sent again (it could count twice), so it can also lag, as after a crash
 //! between the two commands.
+//!
+//! # Redis revisit schedule layout
+//!
+//! A sorted set `{<prefix>}:revisit:due` (member: the fingerprint in
+//! decimal, score: due time in ms) and a hash `{<prefix>}:revisit:state`
+//! (field: the same fingerprint, value: the encoded entry), in one Redis
+//! Cluster slot through the hash tag `{<prefix>}`. Every write is one Lua
+//! script; `claim_due` takes the due members and moves them to the lease end
+//! in one script, so frontiers never claim the same entry for one lease (see
+//! [`RedisRevisitSchedule`]).
 #![deny(missing_docs)]
 
 pub mod amqp;
 mod articles;
 mod error;
+mod redis_schedule;
 mod redis_seen;
 
 pub use amqp::topology::Topology;
 pub use amqp::{AmqpConfig, AmqpQueue};
 pub use articles::AmqpArticlePublisher;
 pub use error::{BrokerError, redact_url};
+pub use redis_schedule::RedisRevisitSchedule;
 pub use redis_seen::{RedisConfig, RedisSeenSet, RedisTarget, TARGET_BUCKET_FILL};

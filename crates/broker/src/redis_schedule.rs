@@ -1,0 +1,456 @@
+//! [`RevisitSchedule`] on Redis, shared by every frontier process of a crawl.
+//! The layout and guarantees are documented on [`RedisRevisitSchedule`].
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{BrokerError, redact_url};
+use crate::redis_seen::{RedisConfig, RedisTarget};
+use newshound_core::{BackendError, Revisit, RevisitSchedule, codec};
+
+/// Entries written per `put` script (each script blocks Redis while it runs).
+const PUT_CHUNK: usize = 500;
+
+/// `KEYS[1]` due, `KEYS[2]` state; `ARGV`: fingerprint, due ms, encoded
+/// entry, repeated.
+const PUT: &str = r"
+for i = 1, #ARGV, 3 do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
+end
+";
+
+/// `KEYS[1]` due, `KEYS[2]` state; `ARGV[1]` fingerprint. Returns the
+/// encoded entry and its score (nil when absent).
+const GET: &str = r"
+return {redis.call('HGET', KEYS[2], ARGV[1]), redis.call('ZSCORE', KEYS[1], ARGV[1])}
+";
+
+/// `KEYS[1]` due, `KEYS[2]` state; `ARGV[1]` fingerprint.
+const REMOVE: &str = r"
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+";
+
+/// `KEYS[1]` due, `KEYS[2]` state; `ARGV[1]` now, `ARGV[2]` lease end,
+/// `ARGV[3]` max. Returns fingerprint, encoded entry, repeated, earliest
+/// first.
+const CLAIM: &str = r"
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+local claimed = {}
+for _, fp in ipairs(due) do
+  local state = redis.call('HGET', KEYS[2], fp)
+  if state then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[2], fp)
+    claimed[#claimed + 1] = fp
+    claimed[#claimed + 1] = state
+  else
+    redis.call('ZREM', KEYS[1], fp)
+  end
+end
+return claimed
+";
+
+/// The scripts, hashed once.
+struct Scripts {
+    put: Script,
+    get: Script,
+    remove: Script,
+    claim: Script,
+}
+
+/// The connection the schedule runs on. Clones share one (auto-reconnecting,
+/// multiplexed) connection.
+#[derive(Clone)]
+enum Connection {
+    /// One server.
+    Single(ConnectionManager),
+    /// A Redis Cluster: both keys hash to one slot, so every command and
+    /// script goes to that slot's primary.
+    Cluster(ClusterConnection),
+}
+
+impl Connection {
+    /// Connects to `config.server`, failing after 15 s.
+    async fn open(config: &RedisConfig) -> Result<Connection, BrokerError> {
+        let address = redacted(&config.server);
+        let bad_config = |e: RedisError| BrokerError::Config(format!("Redis {address}: {e}"));
+        let response_timeout = Duration::from_millis(config.response_timeout_ms.max(1));
+        let connect = async {
+            match &config.server {
+                RedisTarget::Single(url) => {
+                    let client = redis::Client::open(url.as_str()).map_err(bad_config)?;
+                    let manager_config = ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(Duration::from_secs(5)))
+                        .set_response_timeout(Some(response_timeout))
+                        .set_number_of_retries(2)
+                        .set_max_delay(Duration::from_secs(2));
+                    Ok(ConnectionManager::new_with_config(client, manager_config)
+                        .await
+                        .map(Connection::Single))
+                }
+                RedisTarget::Cluster(nodes) => {
+                    if nodes.is_empty() {
+                        return Err(BrokerError::Config(
+                            "a Redis Cluster needs at least one node URL".into(),
+                        ));
+                    }
+                    let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+                        .connection_timeout(Duration::from_secs(5))
+                        .response_timeout(response_timeout)
+                        .build()
+                        .map_err(bad_config)?;
+                    Ok(client.get_async_connection().await.map(Connection::Cluster))
+                }
+            }
+        };
+        let unreachable = |message: String| BrokerError::Unreachable {
+            service: "Redis",
+            address: address.clone(),
+            message,
+        };
+        match tokio::time::timeout(Duration::from_secs(15), connect).await {
+            Ok(Ok(Ok(c))) => Ok(c),
+            Ok(Ok(Err(e))) => Err(unreachable(e.to_string())),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(unreachable("connection attempt timed out".into())),
+        }
+    }
+
+    /// Sends one command.
+    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
+        match self {
+            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
+            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+        }
+    }
+
+    /// Runs a script by its SHA (loading it when the server lacks it).
+    async fn invoke<T: FromRedisValue>(&self, script: &ScriptInvocation<'_>) -> RedisResult<T> {
+        match self {
+            Connection::Single(c) => script.invoke_async(&mut c.clone()).await,
+            Connection::Cluster(c) => script.invoke_async(&mut c.clone()).await,
+        }
+    }
+}
+
+/// The redacted URL(s) of `server`, for messages.
+fn redacted(server: &RedisTarget) -> String {
+    match server {
+        RedisTarget::Single(url) => redact_url(url),
+        RedisTarget::Cluster(nodes) => {
+            let nodes: Vec<String> = nodes.iter().map(|n| redact_url(n)).collect();
+            format!("cluster [{}]", nodes.join(", "))
+        }
+    }
+}
+
+/// The revisit schedule in Redis (one server or a Redis Cluster).
+///
+/// Cheap to clone; clones share one auto-reconnecting multiplexed connection.
+///
+/// # Layout
+///
+/// - `{<prefix>}:revisit:due`, a sorted set: member = the URL fingerprint as
+///   a decimal string, score = when it is due (ms since the Unix epoch);
+/// - `{<prefix>}:revisit:state`, a hash: field = the fingerprint (same
+///   string), value = the [`Revisit`] encoded with [`codec`].
+///
+/// Both keys carry the hash tag `{<prefix>}`, so they live in one slot of a
+/// Redis Cluster and a Lua script may touch both.
+///
+/// # Operations
+///
+/// Every write is a Lua script (run by SHA, loaded on `NOSCRIPT`), so each
+/// is atomic:
+/// - `put`: `HSET` + `ZADD` per entry, up to 500 entries per script;
+/// - `remove`: `ZREM` + `HDEL`;
+/// - `claim_due`: `ZRANGEBYSCORE due -inf now LIMIT 0 max`, then for each
+///   member its state (`HGET`) and `ZADD XX` of the lease end; a member
+///   without a state is dropped from the sorted set. As one script, two
+///   frontiers never claim the same entry for one lease.
+///
+/// The sorted set holds an entry's due time; the state's `due_ms` is the one
+/// it was `put` with. `get` reads both in one script and returns the sorted
+/// set's score as `due_ms`, so an entry read after a claim is due at the
+/// lease end, as the claim returned it.
+///
+/// # Failures
+///
+/// A command that fails with a lost connection or a timeout is sent again
+/// (the connection reconnects meanwhile). `put` and `remove` are idempotent.
+/// A `claim_due` whose reply was lost may have been applied: the entries it
+/// leased are then not returned now, and are due again when their lease
+/// ends (claimed late, never lost). An entry whose state does not decode
+/// (written by an incompatible version) reads as absent, with a warning, and
+/// is removed when it is claimed.
+#[derive(Clone)]
+pub struct RedisRevisitSchedule {
+    connection: Connection,
+    scripts: Arc<Scripts>,
+    due_key: String,
+    state_key: String,
+}
+
+impl RedisRevisitSchedule {
+    /// Connects to the Redis of `config` (its `server`, `prefix` and
+    /// `response_timeout_ms`; `expected_urls` is the seen-set's).
+    ///
+    /// # Errors
+    /// [`BrokerError::Unreachable`] when Redis cannot be reached,
+    /// [`BrokerError::Config`] for a bad URL, an empty cluster node list, or
+    /// a prefix that is empty or holds `{` or `}` (it is the keys' hash tag).
+    pub async fn connect(config: &RedisConfig) -> Result<RedisRevisitSchedule, BrokerError> {
+        let prefix = &config.prefix;
+        if prefix.is_empty() || prefix.contains(['{', '}']) {
+            return Err(BrokerError::Config(format!(
+                "Redis prefix {prefix:?} must be non-empty, without braces"
+            )));
+        }
+        let connection = Connection::open(config).await?;
+        Ok(RedisRevisitSchedule {
+            connection,
+            scripts: Arc::new(Scripts {
+                put: Script::new(PUT),
+                get: Script::new(GET),
+                remove: Script::new(REMOVE),
+                claim: Script::new(CLAIM),
+            }),
+            due_key: format!("{{{prefix}}}:revisit:due"),
+            state_key: format!("{{{prefix}}}:revisit:state"),
+        })
+    }
+
+    /// The sorted set of due times, `{<prefix>}:revisit:due`.
+    pub fn due_key(&self) -> &str {
+        &self.due_key
+    }
+
+    /// The hash of entries, `{<prefix>}:revisit:state`.
+    pub fn state_key(&self) -> &str {
+        &self.state_key
+    }
+
+    /// Deletes the whole schedule (tests, starting a crawl afresh).
+    ///
+    /// # Errors
+    /// When Redis fails.
+    pub async fn delete_all(&self) -> Result<(), BrokerError> {
+        retry("revisit schedule delete", || async {
+            let mut unlink = redis::cmd("UNLINK");
+            unlink.arg(&self.due_key).arg(&self.state_key);
+            let _: u64 = self
+                .connection
+                .query(&unlink)
+                .await
+                .map_err(|e| BrokerError::redis("UNLINK revisit schedule", e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `script` with the schedule's two keys and `args`, retrying
+    /// transient failures.
+    async fn run<T, A>(&self, what: &str, script: &Script, args: &[A]) -> Result<T, BrokerError>
+    where
+        T: FromRedisValue,
+        A: redis::ToRedisArgs,
+    {
+        let mut invocation = script.prepare_invoke();
+        invocation.key(&self.due_key).key(&self.state_key);
+        for arg in args {
+            invocation.arg(arg);
+        }
+        retry(what, || async {
+            self.connection
+                .invoke(&invocation)
+                .await
+                .map_err(|e| BrokerError::redis(what, e))
+        })
+        .await
+    }
+
+    /// Removes the entry stored under `member` (a fingerprint's string).
+    async fn remove_member(&self, member: &[u8]) -> Result<(), BrokerError> {
+        self.run("remove revisit entry", &self.scripts.remove, &[member])
+            .await
+    }
+
+    /// Turns the claim script's reply into entries due at `until`; an entry
+    /// that cannot be read is removed.
+    async fn claimed(
+        &self,
+        reply: Vec<Vec<u8>>,
+        until: u64,
+    ) -> Result<Vec<(u64, Revisit)>, BrokerError> {
+        let pairs = reply.chunks_exact(2);
+        if !pairs.remainder().is_empty() {
+            // Not our script's reply; what it leased is due again later.
+            return Err(BrokerError::redis(
+                "claim due revisits",
+                unexpected("the claim script's reply is not pairs"),
+            ));
+        }
+        let mut claimed = Vec::with_capacity(reply.len() / 2);
+        for pair in pairs {
+            let [member, state] = pair else { continue };
+            match parse_member(member).zip(decode(member, state)) {
+                Some((fp, mut revisit)) => {
+                    revisit.due_ms = until;
+                    claimed.push((fp, revisit));
+                }
+                None => self.remove_member(member).await?,
+            }
+        }
+        Ok(claimed)
+    }
+}
+
+/// A sorted-set member or hash field as a fingerprint, when it is one.
+fn parse_member(member: &[u8]) -> Option<u64> {
+    std::str::from_utf8(member).ok()?.parse().ok()
+}
+
+/// Decodes a stored entry; one that does not decode reads as absent, with a
+/// warning.
+fn decode(member: &[u8], state: &[u8]) -> Option<Revisit> {
+    match codec::decode(state) {
+        Ok(revisit) => Some(revisit),
+        Err(e) => {
+            let member = String::from_utf8_lossy(member);
+            tracing::warn!(%member, error = %e, "Undecodable revisit entry");
+            None
+        }
+    }
+}
+
+fn unexpected(what: &'static str) -> RedisError {
+    RedisError::from((redis::ErrorKind::UnexpectedReturnType, what))
+}
+
+#[async_trait]
+impl RevisitSchedule for RedisRevisitSchedule {
+    async fn put(&self, entries: Vec<(u64, Revisit)>) -> Result<(), BackendError> {
+        for chunk in entries.chunks(PUT_CHUNK) {
+            let mut args: Vec<Vec<u8>> = Vec::with_capacity(chunk.len() * 3);
+            for (fp, revisit) in chunk {
+                let state = codec::encode(revisit)
+                    .map_err(|e| BackendError::Failed(format!("encode revisit entry: {e}")))?;
+                args.push(fp.to_string().into_bytes());
+                args.push(revisit.due_ms.to_string().into_bytes());
+                args.push(state);
+            }
+            let () = self
+                .run("put revisit entries", &self.scripts.put, &args)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn get(&self, fingerprint: u64) -> Result<Option<Revisit>, BackendError> {
+        let member = fingerprint.to_string();
+        let (state, score): (Option<Vec<u8>>, Option<f64>) = self
+            .run("get revisit entry", &self.scripts.get, &[&member])
+            .await?;
+        let Some(mut revisit) = state.and_then(|s| decode(member.as_bytes(), &s)) else {
+            return Ok(None);
+        };
+        if let Some(score) = score {
+            // Scores are whole milliseconds, exact below 2^53.
+            revisit.due_ms = score as u64;
+        }
+        Ok(Some(revisit))
+    }
+
+    async fn remove(&self, fingerprint: u64) -> Result<(), BackendError> {
+        Ok(self
+            .remove_member(fingerprint.to_string().as_bytes())
+            .await?)
+    }
+
+    async fn claim_due(
+        &self,
+        now_ms: u64,
+        lease_ms: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, Revisit)>, BackendError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let until = now_ms.saturating_add(lease_ms);
+        let args = [now_ms, until, max as u64];
+        let reply: Vec<Vec<u8>> = self
+            .run("claim due revisits", &self.scripts.claim, &args)
+            .await?;
+        Ok(self.claimed(reply, until).await?)
+    }
+
+    async fn count(&self) -> Result<u64, BackendError> {
+        let count = retry("revisit schedule count", || async {
+            self.connection
+                .query(redis::cmd("ZCARD").arg(&self.due_key))
+                .await
+                .map_err(|e| BrokerError::redis("ZCARD revisit schedule", e))
+        })
+        .await?;
+        Ok(count)
+    }
+}
+
+/// Runs `op` until it succeeds or fails other than transiently (see
+/// [`transient`]; the connection reconnects in the background meanwhile).
+async fn retry<T, F, Fut>(what: &str, mut op: F) -> Result<T, BrokerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, BrokerError>>,
+{
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match op().await {
+            Err(BrokerError::Redis { source, context }) if transient(&source) => {
+                tracing::warn!(error = %source, %context, ?delay, "Redis {what} interrupted; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A lost connection, a refused one or a timeout (the command may or may
+/// not have been applied), or a cluster in flux (MOVED, ASK, TRYAGAIN,
+/// CLUSTERDOWN, no connection to the slot's node), as for the seen-set.
+fn transient(e: &RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_timeout()
+        || e.is_cluster_error()
+        || e.kind() == redis::ErrorKind::ClusterConnectionNotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fingerprint_members() {
+        assert_eq!(parse_member(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_member(b"-1"), None);
+        assert_eq!(parse_member(b"\xff"), None);
+    }
+
+    #[test]
+    fn lost_connections_are_transient() {
+        let lost: RedisError = std::io::Error::from(std::io::ErrorKind::ConnectionReset).into();
+        assert!(transient(&lost));
+        let wrong_type = RedisError::from((redis::ErrorKind::Client, "WRONGTYPE"));
+        assert!(!transient(&wrong_type));
+    }
+}
