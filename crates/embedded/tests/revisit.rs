@@ -56,7 +56,7 @@ fn sorted(mut fps: Vec<u64>) -> Vec<u64> {
 }
 
 #[tokio::test]
-async fn put_get_remove_len() {
+async fn put_get_remove_count() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path()).await;
     let (a, b) = (hub("a", 100), hub("b", 200));
