@@ -1,21 +1,26 @@
 //! The frontier: the crawl's source. It takes discovered links (and the
 //! seeds), canonicalizes and scopes them, checks them against the seen-set,
-//! and schedules the new ones as fetch jobs.
+//! and schedules the new ones as fetch jobs. It also keeps the revisit
+//! schedule: each page's visit report sets when it is due again, and due
+//! pages are claimed and fetched again (conditionally).
 //!
 //! Layout:
 //! - [`run`]: the role's entry point;
 //! - [`seed`]: injects a site's start URLs;
-//! - `schedule`: what happens to one batch of links.
+//! - `schedule`: what happens to one batch of links (and its visit report);
+//! - `revisit`: claiming due revisits.
 #![deny(missing_docs)]
 
+mod revisit;
 mod schedule;
 
 use std::sync::Arc;
 
 use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::message::{DiscoveredLink, LinkBatch, LinkKind};
+use newshound_core::recrawl::RecrawlPolicy;
 use newshound_core::{
-    BackendError, CrawlStats, JobQueue, Message, Queue, SeenSet, Shutdown, codec,
+    BackendError, CrawlStats, JobQueue, Message, Queue, RevisitSchedule, SeenSet, Shutdown, codec,
 };
 use url::Url;
 
@@ -28,6 +33,8 @@ pub struct FrontierConfig {
     pub canon: CanonRules,
     /// Link batches handled at once.
     pub concurrency: usize,
+    /// When pages are visited again.
+    pub recrawl: RecrawlPolicy,
 }
 
 /// The frontier's backends.
@@ -37,6 +44,8 @@ pub struct FrontierBackends {
     pub queue: Arc<dyn JobQueue>,
     /// URLs already scheduled.
     pub seen: Arc<dyn SeenSet>,
+    /// When known pages are due again.
+    pub revisits: Arc<dyn RevisitSchedule>,
     /// Live counters.
     pub stats: Arc<CrawlStats>,
 }
@@ -54,6 +63,13 @@ pub async fn run(
         .queue
         .consume(Queue::Links, config.concurrency as u16)
         .await?;
+    let revisits = config.recrawl.enabled.then(|| {
+        tokio::spawn(revisit::claim_loop(
+            config.recrawl.lease,
+            backends.clone(),
+            shutdown.child(),
+        ))
+    });
     let scheduler = Arc::new(schedule::Scheduler { config, backends });
     let concurrency = scheduler.config.concurrency;
     newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
@@ -61,6 +77,11 @@ pub async fn run(
         async move { scheduler.handle(delivery).await }
     })
     .await;
+    if let Some(task) = revisits
+        && let Err(e) = task.await
+    {
+        tracing::warn!(error = %e, "Revisit task failed");
+    }
     Ok(())
 }
 

@@ -1,13 +1,14 @@
-//! Scheduling one batch of discovered links.
+//! Scheduling one batch of discovered links, and recording its page's visit.
 
 use std::collections::HashSet;
 use std::time::Duration;
 use url::Url;
 
+use crate::revisit::now_ms;
 use crate::{FrontierBackends, FrontierConfig};
 use newshound_core::canon::{fingerprint, host_key};
-use newshound_core::message::{FetchJob, LinkBatch};
-use newshound_core::{CrawlStats, Delivery, Message, Queue, codec};
+use newshound_core::message::{FetchJob, LinkBatch, Visit};
+use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 
 /// Delay before a batch whose backend calls failed is tried again.
 const BACKEND_RETRY: Duration = Duration::from_secs(2);
@@ -67,7 +68,29 @@ impl Scheduler {
             return;
         }
         CrawlStats::add(&self.backends.stats.urls_scheduled, scheduled);
+        if let Some(visit) = &batch.visit
+            && let Err(e) = self.record_visit(visit).await
+        {
+            tracing::warn!(error = %e, "Revisit schedule unavailable; batch will be retried");
+            log_settle(delivery.retry_after(BACKEND_RETRY).await);
+            return;
+        }
         log_settle(delivery.ack().await);
+    }
+
+    /// Sets when the visited page is due again (or drops it from the
+    /// schedule). Idempotent enough for a redelivered batch: the entry is
+    /// computed from the same visit again.
+    async fn record_visit(&self, visit: &Visit) -> Result<(), BackendError> {
+        let revisits = &self.backends.revisits;
+        let key = fingerprint(&visit.url);
+        let previous = revisits.get(key).await?;
+        let next = self.config.recrawl.next(previous.as_ref(), visit, now_ms());
+        match next {
+            Some(entry) => revisits.put(vec![(key, entry)]).await,
+            None if previous.is_some() => revisits.remove(key).await,
+            None => Ok(()),
+        }
     }
 
     /// Canonical, in-scope, de-duplicated fetch jobs of a batch.

@@ -5,18 +5,22 @@ use anyhow::Context;
 use std::path::Path;
 use std::sync::Arc;
 
-use newshound_broker::{AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
+use newshound_broker::{
+    AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisRevisitSchedule, RedisSeenSet,
+};
 use newshound_core::config::{Backend, Config};
-use newshound_core::{ArticleSink, JobQueue, SeenSet};
+use newshound_core::{ArticleSink, JobQueue, RevisitSchedule, SeenSet};
 use newshound_embedded::EmbeddedStore;
 
-/// The queue and seen-set every role of a process shares.
+/// The queue, seen-set and revisit schedule every role of a process shares.
 #[derive(Clone)]
 pub struct Backends {
     /// Job queue.
     pub queue: Arc<dyn JobQueue>,
     /// Seen-set.
     pub seen: Arc<dyn SeenSet>,
+    /// When known pages are due again.
+    pub revisits: Arc<dyn RevisitSchedule>,
     /// Set in distributed mode: parsers publish articles here for the sink role.
     pub article_publisher: Option<Arc<dyn ArticleSink>>,
 }
@@ -27,7 +31,8 @@ impl Backends {
         let store = EmbeddedStore::open(state_dir)?;
         Ok(Backends {
             queue: Arc::new(store.clone()),
-            seen: Arc::new(store),
+            seen: Arc::new(store.clone()),
+            revisits: Arc::new(store),
             article_publisher: None,
         })
     }
@@ -44,12 +49,16 @@ impl Backends {
         let mut redis = RedisConfig::for_target(backend.redis.clone());
         redis.prefix = backend.prefix.clone();
         redis.expected_urls = backend.expected_urls;
+        let revisits = RedisRevisitSchedule::connect(&redis)
+            .await
+            .context("connecting to Redis")?;
         let seen = RedisSeenSet::connect(redis)
             .await
             .context("connecting to Redis")?;
         Ok(Backends {
             queue: Arc::new(queue.clone()),
             seen: Arc::new(seen),
+            revisits: Arc::new(revisits),
             article_publisher: Some(Arc::new(AmqpArticlePublisher::new(queue))),
         })
     }

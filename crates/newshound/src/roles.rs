@@ -21,6 +21,7 @@ pub fn frontier_config(config: &Config) -> newshound_frontier::FrontierConfig {
         scope: config.scope.clone(),
         canon: config.canon.clone(),
         concurrency: FRONTIER_CONCURRENCY,
+        recrawl: config.recrawl.clone(),
     }
 }
 
@@ -96,6 +97,7 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
             let b = newshound_frontier::FrontierBackends {
                 queue: backends.queue,
                 seen: backends.seen,
+                revisits: backends.revisits,
                 stats,
             };
             newshound_frontier::run(frontier_config(&config), b, shutdown).await?;

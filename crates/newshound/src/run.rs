@@ -52,11 +52,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let shutdown = Shutdown::new();
     roles::stop_on_signals(shutdown.clone());
     let mut tasks = tokio::task::JoinSet::new();
+    let mut frontier_config = roles::frontier_config(&config);
+    // A crawl that ends when idle does not come back for revisits (its
+    // visits are still recorded for a later continuous run).
+    frontier_config.recrawl.enabled = !args.once;
     tasks.spawn(newshound_frontier::run(
-        roles::frontier_config(&config),
+        frontier_config,
         newshound_frontier::FrontierBackends {
             queue: backends.queue.clone(),
             seen: backends.seen.clone(),
+            revisits: backends.revisits.clone(),
             stats: stats.clone(),
         },
         shutdown.clone(),

@@ -8,11 +8,19 @@
 //! URLs) are read with `newshound-feeds` and only yield links: listed pages
 //! as articles, newest first, and child sitemaps and feeds as discovery
 //! sources. A body that turns out to be HTML is read as a web page instead.
+//!
+//! Every page read reports a [`Visit`] with its links: what it is, its
+//! validators and content hash, and whether it changed since the version
+//! its job carried (a `304` is unchanged without a body). An article that
+//! changed on a re-fetch is written again with the next revision number; an
+//! unchanged one is not written.
 
 use std::time::Duration;
 
 use crate::{ParserBackends, ParserConfig, to_article};
-use newshound_core::message::{DiscoveredLink, FetchedPage, LinkBatch, LinkKind};
+use newshound_core::message::{
+    DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass, PageVersion, Visit,
+};
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 use newshound_extract::{Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
@@ -52,6 +60,13 @@ impl Parser {
                 return;
             }
         };
+        if page.status == 304 {
+            let held = page.job.revisit.clone().unwrap_or_default();
+            let visit = visit_of(&page, PageClass::Hub, false, held);
+            let stored = self.publish_links(&page, Vec::new(), Some(visit)).await;
+            self.settle(delivery, &page, stored).await;
+            return;
+        }
         let body = match page.body(self.config.max_body_bytes) {
             Ok(b) => b,
             Err(e) => {
@@ -73,7 +88,12 @@ impl Parser {
         .await;
         let stored = match read {
             Ok(Reading::Page { extraction, html }) => self.store(&page, &extraction, html).await,
-            Ok(Reading::Feed(links)) => self.publish_links(&page, links).await,
+            Ok(Reading::Feed(links)) => {
+                let hash = links_hash(&links);
+                let (changed, version) = version_of(&page, hash, 0);
+                let visit = visit_of(&page, PageClass::Hub, changed, version);
+                self.publish_links(&page, links, Some(visit)).await
+            }
             Ok(Reading::Unreadable(e)) => {
                 // The content is bad, not the delivery: nothing to retry.
                 tracing::debug!(error = %e, url = %page.final_url, "Feed or sitemap not read");
@@ -92,6 +112,16 @@ impl Parser {
                 return;
             }
         };
+        self.settle(delivery, &page, stored).await;
+    }
+
+    /// Acks a page whose outputs are stored; retries it otherwise.
+    async fn settle(
+        &self,
+        delivery: Delivery,
+        page: &FetchedPage,
+        stored: Result<(), BackendError>,
+    ) {
         match stored {
             Ok(()) => settled(delivery.ack().await),
             Err(e) => {
@@ -101,7 +131,8 @@ impl Parser {
         }
     }
 
-    /// Writes the article (if any) and publishes the links.
+    /// Writes the article (if any, and new or changed) and publishes the
+    /// links with the page's visit.
     async fn store(
         &self,
         page: &FetchedPage,
@@ -118,10 +149,6 @@ impl Parser {
                 )
             })
             .flatten();
-        if let Some(article) = article {
-            self.backends.sink.write(vec![article]).await?;
-            CrawlStats::add(&self.backends.stats.articles_extracted, 1);
-        }
         let links: Vec<DiscoveredLink> = extraction
             .links
             .iter()
@@ -139,31 +166,105 @@ impl Parser {
                 })
             })
             .collect();
-        self.publish_links(page, links).await
+        let visit = match article {
+            Some(mut article) => {
+                let held = page.job.revisit.as_ref().map_or(0, |v| v.revision);
+                let (changed, version) =
+                    version_of(page, article.content_hash.clone(), held.saturating_add(1));
+                if changed {
+                    article.revision = version.revision;
+                    if held > 0 && article.updated.is_none() {
+                        // A correction the page does not date: dated by its fetch.
+                        article.updated = Some(page.fetched_at.fixed_offset());
+                    }
+                    self.backends.sink.write(vec![article]).await?;
+                    CrawlStats::add(&self.backends.stats.articles_extracted, 1);
+                }
+                let version = if changed {
+                    version
+                } else {
+                    PageVersion {
+                        revision: held,
+                        ..version
+                    }
+                };
+                visit_of(page, PageClass::Article, changed, version)
+            }
+            None => {
+                let (changed, version) = version_of(page, links_hash(&links), 0);
+                visit_of(page, PageClass::Hub, changed, version)
+            }
+        };
+        self.publish_links(page, links, Some(visit)).await
     }
 
-    /// Sends a page's links to the frontier, in batches.
+    /// Sends a page's links to the frontier, in batches, the first carrying
+    /// the page's visit.
     async fn publish_links(
         &self,
         page: &FetchedPage,
         links: Vec<DiscoveredLink>,
+        visit: Option<Visit>,
     ) -> Result<(), BackendError> {
-        if links.is_empty() {
-            return Ok(());
-        }
         let depth = page.job.depth.saturating_add(1);
-        let mut messages = Vec::with_capacity(links.len().div_ceil(LINKS_PER_BATCH));
-        for chunk in links.chunks(LINKS_PER_BATCH) {
+        let mut messages = Vec::with_capacity(links.len().div_ceil(LINKS_PER_BATCH) + 1);
+        let mut visit = visit;
+        let mut chunks: Vec<&[DiscoveredLink]> = links.chunks(LINKS_PER_BATCH).collect();
+        if chunks.is_empty() && visit.is_some() {
+            chunks.push(&[]);
+        }
+        for chunk in chunks {
             let batch = LinkBatch {
                 depth,
                 links: chunk.to_vec(),
-                visit: None,
+                visit: visit.take(),
             };
             let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
             messages.push(Message::new(payload));
         }
         self.backends.queue.publish(Queue::Links, messages).await
     }
+}
+
+/// The version a fetched page is, and whether it differs from the one its job
+/// carried (always on a first visit); `revision` is the version's number if it
+/// changed.
+fn version_of(page: &FetchedPage, content_hash: String, revision: u32) -> (bool, PageVersion) {
+    let changed = page
+        .job
+        .revisit
+        .as_ref()
+        .is_none_or(|held| held.content_hash.as_deref() != Some(content_hash.as_str()));
+    let version = PageVersion {
+        etag: page.etag.clone(),
+        last_modified: page.last_modified.clone(),
+        content_hash: Some(content_hash),
+        revision,
+    };
+    (changed, version)
+}
+
+/// The visit report of a page.
+fn visit_of(page: &FetchedPage, class: PageClass, changed: bool, version: PageVersion) -> Visit {
+    Visit {
+        url: page.job.url.clone(),
+        depth: page.job.depth,
+        kind: page.job.kind,
+        class,
+        changed,
+        version,
+    }
+}
+
+/// A hub's content hash: its links, in any order.
+fn links_hash(links: &[DiscoveredLink]) -> String {
+    let mut urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    urls.sort_unstable();
+    urls.dedup();
+    format!(
+        "{:032x}",
+        xxhash_rust::xxh3::xxh3_128(urls.join("\n").as_bytes())
+    )
 }
 
 /// Reads a page: as a feed or sitemap when its type or URL says so (and its
