@@ -9,13 +9,17 @@
 //! The file itself is the dedup state: at open it is scanned for the keys it
 //! holds, and a torn last line (the process died mid-write) is cut off. So a
 //! record is either in the file or will be written again; never twice.
+//!
+//! The sink also numbers each story's versions: a record's `revision` is 1
+//! for the first version of its canonical URL in the file, 2 for the next
+//! different one, and so on, whatever order (or repeats) the parsers send.
 #![deny(missing_docs)]
 
 mod recover;
 pub mod role;
 
 use async_trait::async_trait;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,7 +73,7 @@ impl JsonlSink {
             source,
         };
         std::fs::create_dir_all(dir).map_err(fail)?;
-        let (keys, records) = recover::recover(&path).map_err(fail)?;
+        let (known, records) = recover::recover(&path).map_err(fail)?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -79,7 +83,7 @@ impl JsonlSink {
         let written = Arc::new(AtomicU64::new(records));
         std::thread::Builder::new()
             .name("jsonl-sink".into())
-            .spawn(move || writer(file, keys, rx))
+            .spawn(move || writer(file, known, rx))
             .map_err(fail)?;
         Ok(JsonlSink {
             requests,
@@ -134,7 +138,21 @@ pub(crate) fn record_key(canonical_url: &str, content_hash: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(&bytes)
 }
 
-fn writer(mut file: File, mut keys: HashSet<u128>, mut rx: mpsc::Receiver<WriteRequest>) {
+/// The key of a story: its canonical URL.
+pub(crate) fn story_key(canonical_url: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(canonical_url.as_bytes())
+}
+
+/// What the file holds: its records' keys, and each story's last revision.
+#[derive(Default)]
+pub(crate) struct Known {
+    /// [`record_key`] of every record.
+    pub keys: HashSet<u128>,
+    /// Versions written per [`story_key`].
+    pub revisions: HashMap<u64, u32>,
+}
+
+fn writer(mut file: File, mut known: Known, mut rx: mpsc::Receiver<WriteRequest>) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while let Ok(next) = rx.try_recv() {
@@ -142,18 +160,27 @@ fn writer(mut file: File, mut keys: HashSet<u128>, mut rx: mpsc::Receiver<WriteR
         }
         let mut buffer = Vec::new();
         let mut added = Vec::new();
+        let mut revised: HashMap<u64, u32> = HashMap::new();
         let mut counts = Vec::with_capacity(batch.len());
-        for request in &batch {
+        for request in &mut batch {
             let mut new = 0;
-            for article in &request.articles {
+            for article in &mut request.articles {
                 let key = record_key(&article.canonical_url, &article.content_hash);
-                if keys.contains(&key) || added.contains(&key) {
+                if known.keys.contains(&key) || added.contains(&key) {
                     continue;
                 }
+                let story = story_key(&article.canonical_url);
+                let last = revised
+                    .get(&story)
+                    .or_else(|| known.revisions.get(&story))
+                    .copied()
+                    .unwrap_or(0);
+                article.revision = last + 1;
                 // Serializing our own record type to JSON cannot fail.
-                if serde_json::to_writer(&mut buffer, article).is_ok() {
+                if serde_json::to_writer(&mut buffer, &*article).is_ok() {
                     buffer.push(b'\n');
                     added.push(key);
+                    revised.insert(story, article.revision);
                     new += 1;
                 }
             }
@@ -162,7 +189,8 @@ fn writer(mut file: File, mut keys: HashSet<u128>, mut rx: mpsc::Receiver<WriteR
         let result = file.write_all(&buffer).and_then(|()| file.sync_data());
         match result {
             Ok(()) => {
-                keys.extend(added);
+                known.keys.extend(added);
+                known.revisions.extend(revised);
                 for (request, new) in batch.into_iter().zip(counts) {
                     drop(request.reply.send(Ok(new)));
                 }

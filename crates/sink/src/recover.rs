@@ -1,29 +1,31 @@
 //! Reading back an existing output file at open.
 
-use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::path::Path;
 
-use crate::record_key;
+use crate::{Known, record_key, story_key};
 
-/// The two fields of a record that make its key.
+/// The fields of a record that make its key and number its version.
 #[derive(serde::Deserialize)]
 struct KeyFields {
     canonical_url: String,
     content_hash: String,
+    #[serde(default)]
+    revision: u32,
 }
 
-/// Scans the file: returns the keys of its records and how many there are.
-/// A last line without its newline (torn write) is cut off.
-pub(crate) fn recover(path: &Path) -> std::io::Result<(HashSet<u128>, u64)> {
+/// Scans the file: returns what it holds (record keys, each story's last
+/// revision) and how many records there are. A last line without its
+/// newline (torn write) is cut off.
+pub(crate) fn recover(path: &Path) -> std::io::Result<(Known, u64)> {
     let file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok((HashSet::new(), 0)),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok((Known::default(), 0)),
         Err(e) => return Err(e),
     };
     let mut reader = BufReader::new(&file);
-    let mut keys = HashSet::new();
+    let mut known = Known::default();
     let mut records = 0u64;
     let mut good_len = 0u64;
     let mut line = Vec::new();
@@ -42,7 +44,14 @@ pub(crate) fn recover(path: &Path) -> std::io::Result<(HashSet<u128>, u64)> {
         good_len += n as u64;
         match serde_json::from_slice::<KeyFields>(&line) {
             Ok(k) => {
-                keys.insert(record_key(&k.canonical_url, &k.content_hash));
+                known
+                    .keys
+                    .insert(record_key(&k.canonical_url, &k.content_hash));
+                let last = known
+                    .revisions
+                    .entry(story_key(&k.canonical_url))
+                    .or_default();
+                *last = (*last).max(k.revision.max(1));
                 records += 1;
             }
             Err(e) => {
@@ -50,5 +59,5 @@ pub(crate) fn recover(path: &Path) -> std::io::Result<(HashSet<u128>, u64)> {
             }
         }
     }
-    Ok((keys, records))
+    Ok((known, records))
 }
