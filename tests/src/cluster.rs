@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::score::score;
 use crate::{FixtureSite, newshound_binary};
-use newshound_broker::{AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
+use newshound_broker::{AmqpConfig, AmqpQueue, RedisConfig, RedisRevisitSchedule, RedisSeenSet};
 
 /// Local RabbitMQ (guest/guest) as the tests and CI run it.
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -160,7 +160,8 @@ impl Cluster {
         Ok(())
     }
 
-    /// Removes the cluster's queues, exchanges and Redis keys.
+    /// Removes the cluster's queues, exchanges and Redis keys (seen-set and
+    /// revisit schedule).
     pub fn remove_backend_state(&self) -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -174,6 +175,10 @@ impl Cluster {
             queue.close().await;
             let mut redis = RedisConfig::new(REDIS_URL);
             redis.prefix = self.prefix.clone();
+            RedisRevisitSchedule::connect(&redis)
+                .await?
+                .delete_all()
+                .await?;
             RedisSeenSet::connect(redis).await?.delete_all().await?;
             anyhow::Ok(())
         })

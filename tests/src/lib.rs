@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod score;
 
 use anyhow::{Context, bail};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -155,6 +156,14 @@ impl Drop for FixtureSite {
     }
 }
 
+/// A `[recrawl]` section for fast continuous tests: hubs (sub-sections too,
+/// by pattern) start at 1 s and adapt between 0.5 s and 4 s; articles are
+/// re-fetched every 2 s for half a minute.
+pub const FAST_RECRAWL: &str = "\n[recrawl]\nhub_interval_secs = 1\nmin_interval_secs = 0.5\n\
+    max_interval_secs = 4\nhub_max_depth = 1\n\
+    article_ages_secs = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]\nlease_secs = 30\n\
+    [[recrawl.hubs]]\nurl = '/section/[a-z-]+/[a-z-]+$'\ninterval_secs = 1\n";
+
 /// The `newshound` binary built beside this executable: a test's
 /// (`target/<profile>/deps/<test>`) or a tool's (`target/<profile>/<tool>`).
 /// `make test` builds it first.
@@ -177,6 +186,27 @@ pub fn newshound_binary() -> anyhow::Result<PathBuf> {
 }
 
 impl FixtureSite {
+    /// The requests served so far per path (with query), in order: (unix ms, status).
+    pub fn requests_by_path(&self) -> anyhow::Result<BTreeMap<String, Vec<(u64, String)>>> {
+        let log = std::fs::read_to_string(&self.access_log)?;
+        let mut by_path: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+        for line in log.lines() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            if let [millis, _host, path, status] = fields[..]
+                && let Ok(millis) = millis.parse()
+            {
+                by_path
+                    .entry(path.to_string())
+                    .or_default()
+                    .push((millis, status.to_string()));
+            }
+        }
+        for visits in by_path.values_mut() {
+            visits.sort();
+        }
+        Ok(by_path)
+    }
+
     /// Requests served so far, from the access log.
     pub fn requests_served(&self) -> usize {
         std::fs::read_to_string(&self.access_log)
@@ -208,9 +238,23 @@ impl Crawl {
 
     /// Starts `newshound run --once` (stderr captured to `out/../stderr-N.log`).
     pub fn spawn(&self, run: usize) -> anyhow::Result<Child> {
+        self.start(run, true)
+    }
+
+    /// Starts a continuous `newshound run` (it revisits until stopped).
+    pub fn spawn_continuous(&self, run: usize) -> anyhow::Result<Child> {
+        self.start(run, false)
+    }
+
+    fn start(&self, run: usize, once: bool) -> anyhow::Result<Child> {
         let log = std::fs::File::create(self.out.with_file_name(format!("stderr-{run}.log")))?;
-        Ok(Command::new(newshound_binary()?)
-            .args(["run", "--once", "--config"])
+        let mut command = Command::new(newshound_binary()?);
+        command.arg("run");
+        if once {
+            command.arg("--once");
+        }
+        Ok(command
+            .arg("--config")
             .arg(&self.config)
             .arg("--out")
             .arg(&self.out)
