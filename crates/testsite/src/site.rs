@@ -76,7 +76,8 @@ pub(crate) struct Snapshot {
     pub(crate) changed_ms: i64,
 }
 
-/// Updates go to the articles ranked 2nd to this one in publication order (the newest but one first).
+/// How many articles updates go round: the 2nd to the 11th newest (the newest is left alone, so that its
+/// update time is never its publication time).
 const UPDATE_POOL: usize = 10;
 
 /// How far back from the site's newest article the news sitemap reaches, in hours.
