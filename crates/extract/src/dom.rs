@@ -131,6 +131,13 @@ fn attrs(e: &scraper::node::Element) -> Attrs<'_> {
     a
 }
 
+/// Whether an id ends in a number ("TOC_TITLE_1"): generated, not a description.
+fn numbered(id: &str) -> bool {
+    id.rsplit(['_', '-'])
+        .next()
+        .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+}
+
 struct Buf {
     text: String,
     weight: u32,
@@ -199,11 +206,10 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                         Signals::default()
                     } else {
                         // A heading's id is an anchor made from its text ("nav_nur_die_folie").
-                        let id = if matches!(tag, Tag::H(_)) {
-                            None
-                        } else {
-                            at.id
-                        };
+                        // So is a numbered id ("TOC_TITLE_1", "section-3").
+                        let id = at
+                            .id
+                            .filter(|id| !matches!(tag, Tag::H(_)) && !numbered(id));
                         classify::signals(at.class, id, at.role)
                     };
                     sig.boiler |= structural_boiler(name);

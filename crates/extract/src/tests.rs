@@ -405,3 +405,23 @@ fn the_headline_article_is_the_story_not_the_posts_after_it() {
         "{body}"
     );
 }
+
+#[test]
+fn numbered_and_heading_ids_are_anchors_not_signals() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"content_body\" id=\"TOC_TITLE_1\">{}</div>\
+         <h3 id=\"nav_what_comes_next\">What comes next</h3><div class=\"content_body\" id=\"TOC_TITLE_2\">{}</div>",
+        article_body(3),
+        article_body(3)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("What comes next") && body.matches("Paragraph 2.").count() == 2,
+        "{body}"
+    );
+}
