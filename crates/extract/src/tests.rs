@@ -425,3 +425,20 @@ fn numbered_and_heading_ids_are_anchors_not_signals() {
         "{body}"
     );
 }
+
+#[test]
+fn twitter_card_written_by_names_the_author_and_labels_are_no_names() {
+    let head = "<meta name=\"twitter:label1\" content=\"Written by\"><meta name=\"twitter:data1\" content=\"Anna Sleegers\">";
+    let art = format!("<h1>Budget plan passes</h1>{}", article_body(3));
+    let x = run(
+        &page(head, &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.authors).unwrap_or_default(),
+        ["Anna Sleegers"]
+    );
+    assert!(metadata::byline::clean_authors("この記事を書いた人").is_empty());
+    assert!(metadata::byline::clean_authors("About the author").is_empty());
+}

@@ -28,6 +28,13 @@ const PREFIXES: &[&str] = &[
 
 /// Words that are roles, not names.
 const ROLES: &[&str] = &[
+    "author",
+    "authors",
+    "autor",
+    "autorin",
+    "auteur",
+    "about the author",
+    "この記事を書いた人",
     "reporter",
     "correspondent",
     "editor",

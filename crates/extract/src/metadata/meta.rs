@@ -95,6 +95,36 @@ fn parsely_page(doc: &Doc<'_>) -> Option<serde_json::Value> {
         .and_then(|s| serde_json::from_str(s).ok())
 }
 
+/// Labels of the "Written by" Twitter card field (Yoast and other CMS plugins).
+const WRITTEN_BY: &[&str] = &[
+    "written by",
+    "verfasst von",
+    "geschrieben von",
+    "écrit par",
+    "escrito por",
+    "scritto da",
+    "geschreven door",
+];
+
+/// The author a Twitter card names: `twitter:labelN` = "Written by" with `twitter:dataN`,
+/// or `twitter:misc:Written by`.
+fn written_by(doc: &Doc<'_>) -> Option<String> {
+    let labelled = doc.metas.iter().find_map(|(k, v)| {
+        let n = k.strip_prefix("twitter:label")?;
+        WRITTEN_BY
+            .contains(&v.trim().to_lowercase().as_str())
+            .then(|| doc.meta(&[format!("twitter:data{n}").as_str()]))
+            .flatten()
+    });
+    labelled
+        .or_else(|| {
+            WRITTEN_BY
+                .iter()
+                .find_map(|l| doc.meta(&[format!("twitter:misc:{l}").as_str()]))
+        })
+        .map(str::to_string)
+}
+
 /// Reads the meta elements.
 pub(crate) fn read(doc: &Doc<'_>) -> MetaFields {
     let own = |v: Option<&str>| v.map(crate::text::collapse).filter(|s| !s.is_empty());
@@ -121,6 +151,9 @@ pub(crate) fn read(doc: &Doc<'_>) -> MetaFields {
             m.authors = found;
             break;
         }
+    }
+    if m.authors.is_empty() {
+        m.authors.extend(written_by(doc));
     }
     let tags: Vec<&str> = doc.metas_all("article:tag").collect();
     m.tags = if tags.is_empty() {
