@@ -442,3 +442,32 @@ fn twitter_card_written_by_names_the_author_and_labels_are_no_names() {
     assert!(metadata::byline::clean_authors("この記事を書いた人").is_empty());
     assert!(metadata::byline::clean_authors("About the author").is_empty());
 }
+
+#[test]
+fn title_kicker_and_split_spans_follow_opengraph() {
+    let head = "<meta property=\"og:title\" content=\"Lotte Tobisch ist tot\">";
+    let art = format!("<h1>Chronik: Lotte Tobisch ist tot</h1>{}", article_body(3));
+    let x = run(
+        &page(head, &art),
+        "https://example.com/news/2023/01/30/tobisch-ist-tot",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.title).unwrap_or_default(),
+        "Lotte Tobisch ist tot"
+    );
+    let head = "<meta property=\"og:title\" content=\"Nationale Demo / Der 9. Juli naht\">";
+    let art = format!(
+        "<h1><span>Nationale Demo</span><span>Der 9. Juli naht</span></h1>{}",
+        article_body(3)
+    );
+    let x = run(
+        &page(head, &art),
+        "https://example.com/news/2023/01/30/der-9-juli-naht",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.title).unwrap_or_default(),
+        "Nationale Demo / Der 9. Juli naht"
+    );
+}

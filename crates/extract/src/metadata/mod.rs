@@ -102,6 +102,15 @@ fn strip_site(title: &str, site: Option<&str>) -> String {
     best
 }
 
+/// Whether `long` is `short` behind a kicker: "Kicker: short", "Kicker – short".
+fn kicked(long: &str, short: &str) -> bool {
+    long.len() > short.len()
+        && long.ends_with(short)
+        && long[..long.len() - short.len()]
+            .trim_end()
+            .ends_with([':', '–', '—', '|', '/'])
+}
+
 /// The headline: the visible `<h1>` nearest the article (not a logo or site name), else the
 /// declared title without its site suffix.
 fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container: u32) -> String {
@@ -127,6 +136,23 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
     // Every source votes; the text most sources agree on wins, earlier sources break ties.
     let h1 = best.map(|b| collapse(&b.text));
     let site_name = m.site_name.as_deref();
+    // "Headline | Site" agrees with an `<h1>` "Headline"; when the `<h1>` lost the spaces
+    // between its spans ("KickerHeadline" against "Kicker / Headline"), OpenGraph's text wins.
+    let og = m
+        .title
+        .as_ref()
+        .map(|t| strip_site(&collapse(t), site_name))
+        .filter(|t| !t.is_empty());
+    let h1 = match (h1, &og) {
+        (Some(h), Some(o))
+            if key(&h) == key(o) && o.split_whitespace().count() > h.split_whitespace().count() =>
+        {
+            Some(o.clone())
+        }
+        // An `<h1>` "Kicker: Headline" whose headline OpenGraph gives alone.
+        (Some(h), Some(o)) if kicked(&h, o) => Some(o.clone()),
+        (h, _) => h,
+    };
     let declared = [
         ld.headline.as_ref(),
         m.title.as_ref(),
@@ -135,11 +161,10 @@ fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container:
     .into_iter()
     .flatten()
     .map(|t| {
-        // "Headline | Site" agrees with an `<h1>` "Headline".
         let t = collapse(t);
         let stripped = strip_site(&t, site_name);
         match &h1 {
-            Some(h) if key(&stripped) == key(h) => h.clone(),
+            Some(h) if key(&stripped) == key(h) || kicked(&stripped, h) => h.clone(),
             _ => stripped,
         }
     });
