@@ -94,15 +94,18 @@
 //! [`RedisTarget::Cluster`] names some nodes of a Redis Cluster (the rest are
 //! discovered). The bucket keys carry no hash tag, so they spread over all
 //! slots and primaries. redis-rs's async cluster pipelines must stay within
-//! one slot, so a chunk's SADDs go as concurrent single-key commands, which
-//! the cluster connection routes by slot and pipelines on each node's
-//! multiplexed connection; each answers for itself, so after a lost reply
-//! only the unanswered ones are sent again. The cluster connection is built
-//! with no retries of its own (it would resend a command whose reply was
-//! lost, hiding the ambiguity below); MOVED, ASK, TRYAGAIN and CLUSTERDOWN
-//! come back to the seen-set, which retries after the connection refreshed
-//! its slot map. `delete_all` SCANs every primary; the multi-key UNLINK is
-//! split by slot by the connection.
+//! one slot, so a chunk's SADDs go as concurrent single-key commands (in
+//! waves of 256), which the cluster connection routes by slot and pipelines
+//! on each node's multiplexed connection; each answers for itself, so after
+//! a lost reply only the unanswered ones are sent again. The cluster
+//! connection is built with no retries of its own (it would resend a
+//! command whose reply was lost, hiding the ambiguity below); MOVED, ASK,
+//! TRYAGAIN and CLUSTERDOWN come back to the seen-set, which retries after
+//! the connection refreshed its slot map. After a lost connection the
+//! cluster connection is replaced by a new one (redis-rs's was seen to stall
+//! after hundreds of commands failed at once on connections closed by the
+//! nodes). `delete_all` SCANs every primary; the multi-key UNLINK is split
+//! by slot by the connection.
 //!
 //! At least once: a chunk whose replies were lost (dropped connection,
 //! timeout) is sent again, and as the lost attempt may have been applied, a

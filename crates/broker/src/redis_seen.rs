@@ -4,13 +4,14 @@
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClientBuilder;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::error::{BrokerError, redact_url};
@@ -25,6 +26,11 @@ pub const TARGET_BUCKET_FILL: u64 = 320;
 
 /// Fingerprints per chunk (one pipeline on a single server).
 const CHUNK: usize = 5_000;
+
+/// SADDs in flight at once on a cluster: a chunk goes in waves (measured
+/// faster than thousands of commands at once), and after a wave met a lost
+/// connection the rest of the chunk is left for the retry.
+const CLUSTER_IN_FLIGHT: usize = 256;
 
 fn default_prefix() -> String {
     "newshound".to_string()
@@ -111,15 +117,49 @@ fn redacted(server: &RedisTarget) -> String {
 }
 
 /// The two kinds of connection the seen-set runs on. Clones share one
-/// (auto-reconnecting, multiplexed) connection.
+/// multiplexed connection.
 #[derive(Clone)]
 enum Connection {
-    /// One server.
+    /// One server, through an auto-reconnecting connection manager.
     Single(ConnectionManager),
-    /// A Redis Cluster: each command goes to the primary owning its key's
-    /// slot. Built with no retries of its own: resending a command whose
-    /// reply was lost must stay visible to [`ChunkAnswers`].
-    Cluster(ClusterConnection),
+    /// A Redis Cluster.
+    Cluster(Arc<Cluster>),
+}
+
+/// A Redis Cluster connection: each command goes to the primary owning its
+/// key's slot. Built with no retries of its own (resending a command whose
+/// reply was lost must stay visible to [`ChunkAnswers`]). After a lost
+/// connection it is replaced by a new one from `client`: redis-rs's cluster
+/// connection was seen to stall, commands and PINGs alike, after hundreds of
+/// commands failed at once on connections the nodes had closed.
+struct Cluster {
+    client: ClusterClient,
+    current: RwLock<ClusterConnection>,
+}
+
+impl Cluster {
+    /// The connection in use (a cheap handle).
+    fn connection(&self) -> ClusterConnection {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Connects anew and makes that the connection in use.
+    async fn reconnect(&self) -> RedisResult<()> {
+        let fresh =
+            tokio::time::timeout(Duration::from_secs(15), self.client.get_async_connection())
+                .await
+                .map_err(|_| {
+                    RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
+                })??;
+        match self.current.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
 }
 
 impl Connection {
@@ -153,7 +193,12 @@ impl Connection {
                         .response_timeout(response_timeout)
                         .build()
                         .map_err(bad_config)?;
-                    Ok(client.get_async_connection().await.map(Connection::Cluster))
+                    Ok(client.get_async_connection().await.map(|c| {
+                        Connection::Cluster(Arc::new(Cluster {
+                            client,
+                            current: RwLock::new(c),
+                        }))
+                    }))
                 }
             }
         };
@@ -174,7 +219,7 @@ impl Connection {
     async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
         match self {
             Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
-            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+            Connection::Cluster(c) => cmd.query_async(&mut c.connection()).await,
         }
     }
 
@@ -195,14 +240,72 @@ impl Connection {
                     Err(e) => vec![Err(e); members.len()],
                 }
             }
-            Connection::Cluster(c) => {
-                futures::future::join_all(members.iter().map(|(key, member)| {
-                    let mut c = c.clone();
-                    let mut sadd = redis::cmd("SADD");
-                    sadd.arg(key).arg(*member);
-                    async move { sadd.query_async::<i64>(&mut c).await }
-                }))
-                .await
+            Connection::Cluster(cluster) => {
+                let c = cluster.connection();
+                let mut replies = Vec::with_capacity(members.len());
+                let mut lost: Option<RedisError> = None;
+                for wave in members.chunks(CLUSTER_IN_FLIGHT) {
+                    if let Some(e) = &lost {
+                        replies.extend(wave.iter().map(|_| Err(e.clone())));
+                        continue;
+                    }
+                    let answers = futures::future::join_all(wave.iter().map(|(key, member)| {
+                        let mut c = c.clone();
+                        let mut sadd = redis::cmd("SADD");
+                        sadd.arg(key).arg(*member);
+                        async move { sadd.query_async::<i64>(&mut c).await }
+                    }))
+                    .await;
+                    lost = answers
+                        .iter()
+                        .find_map(|a| a.as_ref().err().filter(|e| transient_redis(e)).cloned());
+                    replies.extend(answers);
+                }
+                replies
+            }
+        }
+    }
+
+    /// Brings the connection back after a lost one: a PING to the server
+    /// (the manager reconnects by itself), a new cluster connection.
+    async fn recover(&self) -> RedisResult<()> {
+        match self {
+            Connection::Single(_) => self.query::<String>(&redis::cmd("PING")).await.map(drop),
+            Connection::Cluster(c) => c.reconnect().await,
+        }
+    }
+
+    /// Sleeps (with growing `delay`) until the connection is back, before
+    /// an interrupted command is sent again.
+    async fn pause_until_recovered(&self, delay: &mut Duration) -> Result<(), BrokerError> {
+        loop {
+            tokio::time::sleep(*delay).await;
+            *delay = (*delay * 2).min(Duration::from_secs(5));
+            match self.recover().await {
+                Ok(()) => return Ok(()),
+                Err(e) if transient_redis(&e) => {
+                    tracing::warn!(error = %e, delay = ?*delay, "Redis not answering yet");
+                }
+                Err(e) => return Err(BrokerError::redis("reconnect", e)),
+            }
+        }
+    }
+
+    /// Runs `op` until it succeeds or fails other than by a lost connection
+    /// (see [`Connection::pause_until_recovered`]).
+    async fn retry<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, BrokerError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, BrokerError>>,
+    {
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match op().await {
+                Err(e) if transient(&e) => {
+                    tracing::warn!(error = %e, ?delay, "Redis {what} interrupted; retrying");
+                    self.pause_until_recovered(&mut delay).await?;
+                }
+                other => return other,
             }
         }
     }
@@ -218,7 +321,8 @@ impl Connection {
                 })
                 .await
             }
-            Connection::Cluster(c) => {
+            Connection::Cluster(cluster) => {
+                let c = &cluster.connection();
                 let mut keys = Vec::new();
                 for (host, port) in primaries(c).await? {
                     let node =
@@ -310,21 +414,22 @@ impl RedisSeenSet {
         let connection = Connection::open(&config).await?;
         let meta = format!("{}:seen:buckets", config.prefix);
         let buckets = config.buckets();
-        let stored: u64 = retry("seen-set setup", || {
-            let connection = &connection;
-            let meta = meta.as_str();
-            async move {
-                let _: bool = connection
-                    .query(redis::cmd("SETNX").arg(meta).arg(buckets))
-                    .await
-                    .map_err(|e| BrokerError::redis(format!("SETNX {meta}"), e))?;
-                connection
-                    .query(redis::cmd("GET").arg(meta))
-                    .await
-                    .map_err(|e| BrokerError::redis(format!("GET {meta}"), e))
-            }
-        })
-        .await?;
+        let stored: u64 = connection
+            .retry("seen-set setup", || {
+                let connection = &connection;
+                let meta = meta.as_str();
+                async move {
+                    let _: bool = connection
+                        .query(redis::cmd("SETNX").arg(meta).arg(buckets))
+                        .await
+                        .map_err(|e| BrokerError::redis(format!("SETNX {meta}"), e))?;
+                    connection
+                        .query(redis::cmd("GET").arg(meta))
+                        .await
+                        .map_err(|e| BrokerError::redis(format!("GET {meta}"), e))
+                }
+            })
+            .await?;
         if stored != config.buckets() {
             tracing::info!(
                 buckets = stored,
@@ -360,7 +465,9 @@ impl RedisSeenSet {
     /// # Errors
     /// When Redis fails.
     pub async fn delete_all(&self) -> Result<(), BrokerError> {
-        retry("seen-set delete", || self.delete_all_once()).await
+        self.connection
+            .retry("seen-set delete", || self.delete_all_once())
+            .await
     }
 
     async fn delete_all_once(&self) -> Result<(), BrokerError> {
@@ -405,8 +512,7 @@ impl RedisSeenSet {
                 Ok(None) => {}
                 Ok(Some(e)) => {
                     tracing::warn!(error = %e, ?delay, "Redis seen-set insert interrupted; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
+                    self.connection.pause_until_recovered(&mut delay).await?;
                 }
                 Err(e) => return Err(BrokerError::redis("SADD fingerprints", e)),
             }
@@ -498,26 +604,6 @@ impl ChunkAnswers {
     }
 }
 
-/// Runs `op` until it succeeds or fails other than by a lost connection
-/// (the connection manager reconnects in the background meanwhile).
-async fn retry<T, F, Fut>(what: &str, mut op: F) -> Result<T, BrokerError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, BrokerError>>,
-{
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match op().await {
-            Err(e) if transient(&e) => {
-                tracing::warn!(error = %e, ?delay, "Redis {what} interrupted; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Connection-level Redis failures worth retrying.
 fn transient(e: &BrokerError) -> bool {
     matches!(e, BrokerError::Redis { source, .. } if transient_redis(source))
@@ -570,15 +656,17 @@ impl SeenSet for RedisSeenSet {
     }
 
     async fn count(&self) -> Result<u64, BackendError> {
-        let count = retry("seen-set count", || async {
-            let n: Option<u64> = self
-                .connection
-                .query(redis::cmd("GET").arg(self.count_key()))
-                .await
-                .map_err(|e| BrokerError::redis("GET seen count", e))?;
-            Ok(n.unwrap_or(0))
-        })
-        .await?;
+        let count = self
+            .connection
+            .retry("seen-set count", || async {
+                let n: Option<u64> = self
+                    .connection
+                    .query(redis::cmd("GET").arg(self.count_key()))
+                    .await
+                    .map_err(|e| BrokerError::redis("GET seen count", e))?;
+                Ok(n.unwrap_or(0))
+            })
+            .await?;
         Ok(count)
     }
 }

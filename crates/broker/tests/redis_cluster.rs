@@ -311,6 +311,39 @@ async fn seen_set_is_exact_on_a_redis_cluster() {
     assert_eq!(members, n + 5_000);
     assert!(bucket_keys <= set.buckets());
 
+    // Every node drops the seen-set's connections (the cluster connection
+    // has no retries of its own): the next insert reconnects and loses
+    // nothing; a fingerprint whose SADD met a dead connection may be
+    // reported new again (at least once), a new one is always new.
+    for &port in &cluster.ports {
+        let mut admin = connect_node(port).await.expect("node connection");
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .query_async(&mut admin)
+            .await
+            .expect("client kill");
+    }
+    let more: Vec<u64> = (n + 5_000..n + 10_000)
+        .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+        .collect();
+    let mut after_kill: Vec<u64> = fps[..5_000].to_vec();
+    after_kill.extend(&more);
+    let started = Instant::now();
+    let answers = tokio::time::timeout(Duration::from_secs(30), set.insert_new(&after_kill))
+        .await
+        .expect("insert after CLIENT KILL finishes")
+        .expect("insert after CLIENT KILL");
+    assert!(answers[5_000..].iter().all(|&b| b), "new ones are new");
+    eprintln!(
+        "after CLIENT KILL on every node: {} of 5000 known fingerprints reported new again, {:?}",
+        answers[..5_000].iter().filter(|&&b| b).count(),
+        started.elapsed()
+    );
+    let again = set.insert_new(&after_kill).await.expect("insert");
+    assert!(again.iter().all(|&b| !b), "all stored");
+
     // delete_all scans every primary.
     set.delete_all().await.expect("delete_all");
     for &port in &cluster.ports {
