@@ -145,6 +145,8 @@ const BOILER_SUBSTR: &[&str] = &[
     "instagram-media",
     "tiktok",
     "code-block",
+    "keypoints",
+    "key-points",
     "disclaimer",
     "disclosure",
 ];
@@ -391,6 +393,7 @@ mod tests {
         assert!(signals(Some("editorial-disclosure"), None, None).boiler);
         assert!(signals(Some("code-block code-block-3"), None, None).boiler);
         assert!(signals(Some("nextstory"), None, None).related);
+        assert!(signals(Some("RenderKeyPoints-keyPoints"), None, None).boiler);
         assert!(!signals(Some("full news subjective commentary article"), None, None).boiler);
         let pw = signals(Some("paywall-content"), None, None);
         assert!(pw.paywall && !pw.boiler);
