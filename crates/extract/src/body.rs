@@ -350,6 +350,12 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
         "reklama",
         "광고",
         "sponsored",
+        "annons",
+        "annonse",
+        "annonce",
+        "mainos",
+        "reklame",
+        "advertentie",
         "read more",
         "weiterlesen",
         "lesen sie auch",
@@ -398,7 +404,13 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
             .iter()
             .any(|w| lower.starts_with(w))
         && lower.chars().any(|c| c.is_ascii_digit());
-    counter || words <= 8 && crate::metadata::dates::parse(text, None).is_some()
+    // A clock time with a word or two ("Heute, 12:37 Uhr", "Publicerad 22:31").
+    let clock = words <= 4
+        && lower
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
+    counter || clock || words <= 8 && crate::metadata::dates::parse(text, None).is_some()
 }
 
 /// The element whose images belong to the article: the nearest `<article>`/`<main>` above

@@ -82,6 +82,7 @@ const BOILER_TOKENS: &[&str] = &[
     "feedback",
     "survey",
     "cta",
+    "alert",
     "flyout",
     "ratings",
     "disclaimer",

@@ -471,3 +471,22 @@ fn title_kicker_and_split_spans_follow_opengraph() {
         "Nationale Demo / Der 9. Juli naht"
     );
 }
+
+#[test]
+fn clock_lines_ad_labels_and_alerts_are_furniture() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Heute, 12:37 Uhr</p>{}<p>Annons</p>\
+         <div class=\"alert\"><strong>Ad block users: some site features may not work correctly while an ad blocker is enabled.</strong></div>",
+        article_body(3)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.starts_with("The committee met") && body.ends_with("Paragraph 2."),
+        "{body}"
+    );
+}
