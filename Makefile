@@ -6,7 +6,7 @@ ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 
-.PHONY: demo test lint bench bench-crawl bench-distributed bench-extract eval services build release
+.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -36,9 +36,9 @@ lint:
 services:
 	bash deploy/local-services.sh
 
-## Benchmarks: extraction (criterion), a crawl of the fixture site, and the
-## same crawl embedded vs distributed.
-bench: bench-extract bench-crawl bench-distributed
+## Benchmarks: extraction (criterion), a crawl of the fixture site, the same
+## crawl embedded vs distributed, and the freshness of a continuous crawl.
+bench: bench-extract bench-crawl bench-distributed bench-freshness
 
 bench-extract:
 	$(CARGO) bench -p newshound-extract
@@ -55,6 +55,11 @@ bench-crawl: release
 ## (1 frontier, 3 fetchers, 2 parsers, a sink) on the local RabbitMQ and Redis.
 bench-distributed: release
 	./target/release/crawl-bench --articles $(BENCH_ARTICLES)
+
+## Freshness of a continuous crawl (embedded and distributed): publication to
+## record, with hubs revisited every 5 s, and requests per new article.
+bench-freshness: release
+	./target/release/freshness-bench --seconds 60
 
 ## Extraction quality and speed on the development set when ../shared/eval/dev
 ## exists, on pages of the fixture site otherwise.
