@@ -167,6 +167,102 @@ pub enum OutOfScope {
     /// It has more query parameters than `max_query_params`.
     #[error("too many query parameters")]
     QueryParams,
+    /// It is a list page numbered beyond `max_page` (a pagination trap).
+    #[error("page number beyond the limit")]
+    Pagination,
+    /// It names a year before `oldest_year` or after next year (a calendar trap).
+    #[error("date outside the crawled years")]
+    Calendar,
+}
+
+/// Bounds on the endless URL spaces of a site: numbered list pages and
+/// calendars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapLimits {
+    /// Highest list page followed (`?page=N`, `?p=N`, `/page/N`).
+    pub max_page: u64,
+    /// Oldest year a URL may name (`/2019/05/`, `?year=2019`, `?date=2019-05-01`);
+    /// the newest is next year.
+    pub oldest_year: i32,
+}
+
+impl Default for TrapLimits {
+    fn default() -> Self {
+        TrapLimits {
+            max_page: 200,
+            oldest_year: 1990,
+        }
+    }
+}
+
+/// Query parameters that number list pages.
+const PAGE_PARAMS: &[&str] = &["page", "p", "pg", "paged", "pagenum", "page_no"];
+
+/// Query parameters that name a date or a year.
+const DATE_PARAMS: &[&str] = &["date", "day", "year", "month", "archive", "d"];
+
+impl TrapLimits {
+    /// The page number a URL asks for, if any.
+    fn page_number(url: &Url) -> Option<u64> {
+        let from_query = url.query_pairs().find_map(|(k, v)| {
+            PAGE_PARAMS
+                .contains(&k.to_ascii_lowercase().as_str())
+                .then(|| v.parse::<u64>().ok())
+                .flatten()
+        });
+        let mut segments = url.path_segments()?;
+        let from_path = std::iter::from_fn(|| segments.next())
+            .collect::<Vec<_>>()
+            .windows(2)
+            .find_map(|w| (w[0] == "page").then(|| w[1].parse::<u64>().ok()).flatten());
+        from_query.or(from_path)
+    }
+
+    /// The years a URL names: four-digit path segments and the leading
+    /// digits of date parameters.
+    fn years(url: &Url) -> Vec<i32> {
+        let mut years: Vec<i32> = url
+            .path_segments()
+            .into_iter()
+            .flatten()
+            .filter(|s| s.len() == 4)
+            .filter_map(year_prefix)
+            .collect();
+        years.extend(url.query_pairs().filter_map(|(k, v)| {
+            DATE_PARAMS
+                .contains(&k.to_ascii_lowercase().as_str())
+                .then(|| year_prefix(&v))
+                .flatten()
+        }));
+        years
+    }
+
+    fn check(&self, url: &Url) -> Result<(), OutOfScope> {
+        if Self::page_number(url).is_some_and(|n| n > self.max_page) {
+            return Err(OutOfScope::Pagination);
+        }
+        let newest = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+        if Self::years(url)
+            .into_iter()
+            .any(|y| y < self.oldest_year || y > newest)
+        {
+            return Err(OutOfScope::Calendar);
+        }
+        Ok(())
+    }
+}
+
+/// The year `s` starts with (`2019`, `2019-05-01`, `201905`, `20190501`):
+/// a run of 4, 6 or 8 digits whose first four are 1000 to 2999.
+fn year_prefix(s: &str) -> Option<i32> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits != 4 && digits != 6 && digits != 8 {
+        return None;
+    }
+    s.get(..4)?
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1000..3000).contains(y))
 }
 
 /// Which URLs a site's crawl may fetch.
@@ -176,6 +272,7 @@ pub struct Scope {
     max_depth: u16,
     max_url_length: usize,
     max_query_params: usize,
+    traps: TrapLimits,
 }
 
 #[derive(Clone, Debug)]
@@ -227,7 +324,15 @@ impl Scope {
             max_depth,
             max_url_length,
             max_query_params,
+            traps: TrapLimits::default(),
         })
+    }
+
+    /// The same scope with other pagination and calendar bounds.
+    #[must_use]
+    pub fn with_trap_limits(mut self, traps: TrapLimits) -> Scope {
+        self.traps = traps;
+        self
     }
 
     /// The host names (or domains, for `*.` patterns) the site covers, without ports.
@@ -280,7 +385,7 @@ impl Scope {
         if url.query_pairs().count() > self.max_query_params {
             return Err(OutOfScope::QueryParams);
         }
-        Ok(())
+        self.traps.check(url)
     }
 }
 
@@ -343,6 +448,59 @@ mod tests {
             let once = canon(s);
             assert_eq!(canon(&once), once, "{s}");
         }
+    }
+
+    #[test]
+    fn pagination_and_calendar_traps_stop_at_their_bounds() {
+        let hosts = ["news.example.com".to_string()];
+        let scope = Scope::new(&hosts, 50, 2000, 10)
+            .expect("valid patterns")
+            .with_trap_limits(TrapLimits {
+                max_page: 30,
+                oldest_year: 2000,
+            });
+        let check = |u: &str| scope.check(&Url::parse(u).expect("test url"), 1);
+        let next_year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+        for ok in [
+            "http://news.example.com/section/world?page=30",
+            "http://news.example.com/tag/rates/page/2",
+            "http://news.example.com/world/2024/05/01/story-123456",
+            "http://news.example.com/archive?date=2001-01-31",
+            &format!("http://news.example.com/calendar/{next_year}/01"),
+            "http://news.example.com/story-12345678",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
+        for (trap, why) in [
+            (
+                "http://news.example.com/section/world?page=31",
+                OutOfScope::Pagination,
+            ),
+            (
+                "http://news.example.com/tag/rates/page/4000",
+                OutOfScope::Pagination,
+            ),
+            (
+                "http://news.example.com/list?p=99999",
+                OutOfScope::Pagination,
+            ),
+            (
+                "http://news.example.com/calendar/1999/12",
+                OutOfScope::Calendar,
+            ),
+            (
+                "http://news.example.com/events?date=2999-01-01",
+                OutOfScope::Calendar,
+            ),
+            (
+                "http://news.example.com/archive?year=1970",
+                OutOfScope::Calendar,
+            ),
+        ] {
+            assert_eq!(check(trap), Err(why), "{trap}");
+        }
+        let far = format!("http://news.example.com/calendar/{}/01", next_year + 1);
+        assert_eq!(check(&far), Err(OutOfScope::Calendar));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
-use crate::canon::{CanonRules, DEFAULT_STRIP_PARAMS, Scope};
+use crate::canon::{CanonRules, DEFAULT_STRIP_PARAMS, Scope, TrapLimits};
 use crate::recrawl::{HubPattern, RecrawlPolicy};
 use newshound_extract::{RawSelectors, SiteSelectors};
 
@@ -226,6 +226,12 @@ pub struct RawSite {
     /// URLs with more query parameters than this are not crawled.
     #[serde(default = "default_max_query_params")]
     pub max_query_params: usize,
+    /// List pages numbered beyond this (`?page=N`, `/page/N`) are not crawled.
+    #[serde(default = "default_max_page")]
+    pub max_page: u64,
+    /// URLs naming a year before this (or after next year) are not crawled.
+    #[serde(default = "default_oldest_year")]
+    pub oldest_year: i32,
 }
 
 /// `[politeness]`.
@@ -338,6 +344,12 @@ fn default_max_url_length() -> usize {
 }
 fn default_max_query_params() -> usize {
     8
+}
+fn default_max_page() -> u64 {
+    TrapLimits::default().max_page
+}
+fn default_oldest_year() -> i32 {
+    TrapLimits::default().oldest_year
 }
 fn default_user_agent() -> String {
     concat!(
@@ -561,7 +573,11 @@ impl RawConfig {
             site.max_url_length,
             site.max_query_params,
         )
-        .map_err(|h| bad("site.allowed_hosts", format!("`{h}` is not a host pattern")))?;
+        .map_err(|h| bad("site.allowed_hosts", format!("`{h}` is not a host pattern")))?
+        .with_trap_limits(TrapLimits {
+            max_page: site.max_page,
+            oldest_year: site.oldest_year,
+        });
         for seed in &seeds {
             if !scope.allows_host(seed) {
                 return Err(bad(
