@@ -187,14 +187,6 @@ pub fn extract(
     }
     fields.subtitle =
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
-    if let Some(rest) = fields
-        .subtitle
-        .as_deref()
-        .and_then(|sub| body_text.strip_prefix(sub))
-        .and_then(|rest| rest.strip_prefix("\n\n"))
-    {
-        body_text = rest.to_string();
-    }
     let links = links::collect(&doc, url, &base, &options.site_hosts);
     let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
     let kind = kind::decide(

@@ -490,3 +490,26 @@ fn clock_lines_ad_labels_and_alerts_are_furniture() {
         "{body}"
     );
 }
+
+#[test]
+fn the_standfirst_is_the_subtitle_and_stays_in_the_body() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><h3>The council backs more spending on schools and hospitals.</h3>{}",
+        article_body(3)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let a = x.article.expect("article");
+    assert_eq!(
+        a.subtitle.as_deref(),
+        Some("The council backs more spending on schools and hospitals.")
+    );
+    assert!(
+        a.body.starts_with("The council backs more spending"),
+        "{}",
+        a.body
+    );
+}
