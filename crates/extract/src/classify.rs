@@ -215,6 +215,10 @@ const SAFE_SUBSTR: &[&str] = &[
     "commentary",
     "non-paywall",
     "no-paywall",
+    "elementor-widget-container",
+    "elementor-widget-wrap",
+    "widget-text-editor",
+    "widget-theme-post-content",
 ];
 
 #[derive(Clone, Copy)]
@@ -395,6 +399,8 @@ mod tests {
         assert!(signals(Some("code-block code-block-3"), None, None).boiler);
         assert!(signals(Some("nextstory"), None, None).related);
         assert!(signals(Some("RenderKeyPoints-keyPoints"), None, None).boiler);
+        assert!(!signals(Some("elementor-widget-container"), None, None).boiler);
+        assert!(!signals(Some("elementor-widget-wrap"), None, None).boiler);
         assert!(!signals(Some("full news subjective commentary article"), None, None).boiler);
         let pw = signals(Some("paywall-content"), None, None);
         assert!(pw.paywall && !pw.boiler);
