@@ -17,6 +17,9 @@
 //!   fetch partitions); `amqp::settle` (ack, requeue, retry, dead-letter);
 //!   `amqp::management` (unacked counts over HTTP);
 //! - `articles`: [`AmqpArticlePublisher`];
+//! - `redis_connection`: the Redis connection both Redis backends run on
+//!   (one server or a cluster; retry after a lost connection, rebuilding a
+//!   cluster connection);
 //! - `redis_schedule`: [`RedisRevisitSchedule`];
 //! - `redis_seen`: [`RedisConfig`], [`RedisTarget`], [`RedisSeenSet`].
 //!
@@ -131,6 +134,7 @@
 pub mod amqp;
 mod articles;
 mod error;
+mod redis_connection;
 mod redis_schedule;
 mod redis_seen;
 

@@ -3,18 +3,13 @@
 //! See the crate documentation for the layout and its memory arithmetic.
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::{ClusterClient, ClusterClientBuilder};
-use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
-use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Value};
+use redis::{Cmd, RedisError, RedisResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::error::{BrokerError, redact_url};
+use crate::error::BrokerError;
+use crate::redis_connection::{Connection, redacted, transient_redis};
 pub use newshound_core::config::RedisTarget;
 use newshound_core::{BackendError, SeenSet};
 
@@ -26,11 +21,6 @@ pub const TARGET_BUCKET_FILL: u64 = 320;
 
 /// Fingerprints per chunk (one pipeline on a single server).
 const CHUNK: usize = 5_000;
-
-/// SADDs in flight at once on a cluster: a chunk goes in waves (measured
-/// faster than thousands of commands at once), and after a wave met a lost
-/// connection the rest of the chunk is left for the retry.
-const CLUSTER_IN_FLIGHT: usize = 256;
 
 fn default_prefix() -> String {
     "newshound".to_string()
@@ -103,289 +93,6 @@ impl RedisConfig {
     pub fn buckets(&self) -> u64 {
         self.expected_urls.div_ceil(TARGET_BUCKET_FILL).max(1)
     }
-}
-
-/// The redacted URL(s) of `server`, for messages.
-fn redacted(server: &RedisTarget) -> String {
-    match server {
-        RedisTarget::Single(url) => redact_url(url),
-        RedisTarget::Cluster(nodes) => {
-            let nodes: Vec<String> = nodes.iter().map(|n| redact_url(n)).collect();
-            format!("cluster [{}]", nodes.join(", "))
-        }
-    }
-}
-
-/// The two kinds of connection the seen-set runs on. Clones share one
-/// multiplexed connection.
-#[derive(Clone)]
-enum Connection {
-    /// One server, through an auto-reconnecting connection manager.
-    Single(ConnectionManager),
-    /// A Redis Cluster.
-    Cluster(Arc<Cluster>),
-}
-
-/// A Redis Cluster connection: each command goes to the primary owning its
-/// key's slot. Built with no retries of its own (resending a command whose
-/// reply was lost must stay visible to [`ChunkAnswers`]). After a lost
-/// connection it is replaced by a new one from `client`: redis-rs's cluster
-/// connection was seen to stall, commands and PINGs alike, after hundreds of
-/// commands failed at once on connections the nodes had closed.
-struct Cluster {
-    client: ClusterClient,
-    current: RwLock<ClusterConnection>,
-}
-
-impl Cluster {
-    /// The connection in use (a cheap handle).
-    fn connection(&self) -> ClusterConnection {
-        match self.current.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Connects anew and makes that the connection in use.
-    async fn reconnect(&self) -> RedisResult<()> {
-        let fresh =
-            tokio::time::timeout(Duration::from_secs(15), self.client.get_async_connection())
-                .await
-                .map_err(|_| {
-                    RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
-                })??;
-        match self.current.write() {
-            Ok(mut c) => *c = fresh,
-            Err(poisoned) => *poisoned.into_inner() = fresh,
-        }
-        Ok(())
-    }
-}
-
-impl Connection {
-    /// Connects to `config.server`, failing after 15 s.
-    async fn open(config: &RedisConfig) -> Result<Connection, BrokerError> {
-        let address = redacted(&config.server);
-        let bad_config = |e: RedisError| BrokerError::Config(format!("Redis {address}: {e}"));
-        let response_timeout = Duration::from_millis(config.response_timeout_ms.max(1));
-        let connect = async {
-            match &config.server {
-                RedisTarget::Single(url) => {
-                    let client = redis::Client::open(url.as_str()).map_err(bad_config)?;
-                    let manager_config = ConnectionManagerConfig::new()
-                        .set_connection_timeout(Some(Duration::from_secs(5)))
-                        .set_response_timeout(Some(response_timeout))
-                        .set_number_of_retries(2)
-                        .set_max_delay(Duration::from_secs(2));
-                    Ok(ConnectionManager::new_with_config(client, manager_config)
-                        .await
-                        .map(Connection::Single))
-                }
-                RedisTarget::Cluster(nodes) => {
-                    if nodes.is_empty() {
-                        return Err(BrokerError::Config(
-                            "a Redis Cluster needs at least one node URL".into(),
-                        ));
-                    }
-                    let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
-                        .retries(0)
-                        .connection_timeout(Duration::from_secs(5))
-                        .response_timeout(response_timeout)
-                        .build()
-                        .map_err(bad_config)?;
-                    Ok(client.get_async_connection().await.map(|c| {
-                        Connection::Cluster(Arc::new(Cluster {
-                            client,
-                            current: RwLock::new(c),
-                        }))
-                    }))
-                }
-            }
-        };
-        let unreachable = |message: String| BrokerError::Unreachable {
-            service: "Redis",
-            address: address.clone(),
-            message,
-        };
-        match tokio::time::timeout(Duration::from_secs(15), connect).await {
-            Ok(Ok(Ok(c))) => Ok(c),
-            Ok(Ok(Err(e))) => Err(unreachable(e.to_string())),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(unreachable("connection attempt timed out".into())),
-        }
-    }
-
-    /// Sends one command (routed by its key on a cluster).
-    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
-        match self {
-            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
-            Connection::Cluster(c) => cmd.query_async(&mut c.connection()).await,
-        }
-    }
-
-    /// `SADD key member` for each pair, each atomic (1 = added), with one
-    /// reply each. One server takes them as one pipeline (a failure is every
-    /// command's); a cluster, whose pipelines must stay within one slot,
-    /// takes them as concurrent commands, which its per-node multiplexed
-    /// connections pipeline on the wire (each answers for itself).
-    async fn sadd(&self, members: &[(String, i64)]) -> Vec<RedisResult<i64>> {
-        match self {
-            Connection::Single(c) => {
-                let mut pipe = redis::pipe();
-                for (key, member) in members {
-                    pipe.cmd("SADD").arg(key).arg(*member);
-                }
-                match pipe.query_async::<Vec<i64>>(&mut c.clone()).await {
-                    Ok(added) => added.into_iter().map(Ok).collect(),
-                    Err(e) => vec![Err(e); members.len()],
-                }
-            }
-            Connection::Cluster(cluster) => {
-                let c = cluster.connection();
-                let mut replies = Vec::with_capacity(members.len());
-                let mut lost: Option<RedisError> = None;
-                for wave in members.chunks(CLUSTER_IN_FLIGHT) {
-                    if let Some(e) = &lost {
-                        replies.extend(wave.iter().map(|_| Err(e.clone())));
-                        continue;
-                    }
-                    let answers = futures::future::join_all(wave.iter().map(|(key, member)| {
-                        let mut c = c.clone();
-                        let mut sadd = redis::cmd("SADD");
-                        sadd.arg(key).arg(*member);
-                        async move { sadd.query_async::<i64>(&mut c).await }
-                    }))
-                    .await;
-                    lost = answers
-                        .iter()
-                        .find_map(|a| a.as_ref().err().filter(|e| transient_redis(e)).cloned());
-                    replies.extend(answers);
-                }
-                replies
-            }
-        }
-    }
-
-    /// Brings the connection back after a lost one: a PING to the server
-    /// (the manager reconnects by itself), a new cluster connection.
-    async fn recover(&self) -> RedisResult<()> {
-        match self {
-            Connection::Single(_) => self.query::<String>(&redis::cmd("PING")).await.map(drop),
-            Connection::Cluster(c) => c.reconnect().await,
-        }
-    }
-
-    /// Sleeps (with growing `delay`) until the connection is back, before
-    /// an interrupted command is sent again.
-    async fn pause_until_recovered(&self, delay: &mut Duration) -> Result<(), BrokerError> {
-        loop {
-            tokio::time::sleep(*delay).await;
-            *delay = (*delay * 2).min(Duration::from_secs(5));
-            match self.recover().await {
-                Ok(()) => return Ok(()),
-                Err(e) if transient_redis(&e) => {
-                    tracing::warn!(error = %e, delay = ?*delay, "Redis not answering yet");
-                }
-                Err(e) => return Err(BrokerError::redis("reconnect", e)),
-            }
-        }
-    }
-
-    /// Runs `op` until it succeeds or fails other than by a lost connection
-    /// (see [`Connection::pause_until_recovered`]).
-    async fn retry<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, BrokerError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, BrokerError>>,
-    {
-        let mut delay = Duration::from_millis(50);
-        loop {
-            match op().await {
-                Err(e) if transient(&e) => {
-                    tracing::warn!(error = %e, ?delay, "Redis {what} interrupted; retrying");
-                    self.pause_until_recovered(&mut delay).await?;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Every key matching `pattern`: SCAN of the server, or of each primary
-    /// of a cluster (a key lives on exactly one primary).
-    async fn keys_matching(&self, pattern: &str) -> RedisResult<Vec<String>> {
-        match self {
-            Connection::Single(c) => {
-                scan(pattern, |cmd| {
-                    let mut c = c.clone();
-                    async move { cmd.query_async::<Value>(&mut c).await }
-                })
-                .await
-            }
-            Connection::Cluster(cluster) => {
-                let c = &cluster.connection();
-                let mut keys = Vec::new();
-                for (host, port) in primaries(c).await? {
-                    let node =
-                        RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port });
-                    let batch = scan(pattern, |cmd| {
-                        let (mut c, node) = (c.clone(), node.clone());
-                        async move { c.route_command(cmd, node).await }
-                    })
-                    .await?;
-                    keys.extend(batch);
-                }
-                Ok(keys)
-            }
-        }
-    }
-}
-
-/// `host` and `port` of every primary of the cluster, as the connection
-/// knows them (a PING routed to all primaries answers per address).
-async fn primaries(c: &ClusterConnection) -> RedisResult<Vec<(String, u16)>> {
-    let all = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
-    let replies = c.clone().route_command(redis::cmd("PING"), all).await?;
-    let Value::Map(replies) = replies else {
-        return Err(unexpected("PING to all primaries did not answer per node"));
-    };
-    replies
-        .into_iter()
-        .map(|(address, _)| {
-            let address: String = redis::from_redis_value(address)?;
-            address
-                .rsplit_once(':')
-                .and_then(|(host, port)| Some((host.to_string(), port.parse().ok()?)))
-                .ok_or_else(|| unexpected("a cluster node address is not host:port"))
-        })
-        .collect()
-}
-
-/// A SCAN of one node for keys matching `pattern`, through `send`.
-async fn scan<F, Fut>(pattern: &str, mut send: F) -> RedisResult<Vec<String>>
-where
-    F: FnMut(Cmd) -> Fut,
-    Fut: Future<Output = RedisResult<Value>>,
-{
-    let mut keys = Vec::new();
-    let mut cursor = 0u64;
-    loop {
-        let mut cmd = redis::cmd("SCAN");
-        cmd.arg(cursor)
-            .arg("MATCH")
-            .arg(pattern)
-            .arg("COUNT")
-            .arg(1000);
-        let (next, batch): (u64, Vec<String>) = redis::from_redis_value(send(cmd).await?)?;
-        keys.extend(batch);
-        if next == 0 {
-            return Ok(keys);
-        }
-        cursor = next;
-    }
-}
-
-fn unexpected(what: &'static str) -> RedisError {
-    RedisError::from((redis::ErrorKind::UnexpectedReturnType, what))
 }
 
 /// The seen-set in Redis (one server or a Redis Cluster), shared by every
@@ -499,15 +206,18 @@ impl RedisSeenSet {
             if pending.is_empty() {
                 break;
             }
-            let members: Vec<(String, i64)> = pending
+            let sadds: Vec<Cmd> = pending
                 .iter()
                 .map(|&i| {
                     let fp = fingerprints[i];
                     // Redis stores a member that parses as an i64 in the intset.
-                    (self.bucket_key(fp), fp as i64)
+                    let mut sadd = redis::cmd("SADD");
+                    sadd.arg(self.bucket_key(fp)).arg(fp as i64);
+                    sadd
                 })
                 .collect();
-            let replies = self.connection.sadd(&members).await;
+            // Each SADD is atomic (1 = added) and answers for itself.
+            let replies = self.connection.query_each(sadds).await;
             match answers.record(&pending, replies) {
                 Ok(None) => {}
                 Ok(Some(e)) => {
@@ -602,24 +312,6 @@ impl ChunkAnswers {
             .map(|a| a.unwrap_or(true))
             .collect()
     }
-}
-
-/// Connection-level Redis failures worth retrying.
-fn transient(e: &BrokerError) -> bool {
-    matches!(e, BrokerError::Redis { source, .. } if transient_redis(source))
-}
-
-/// A lost connection, a refused one or a timeout (the command may or may
-/// not have been applied), or a cluster in flux (MOVED, ASK, TRYAGAIN,
-/// CLUSTERDOWN, no connection to the slot's node; the connection refreshes
-/// its slot map meanwhile).
-fn transient_redis(e: &RedisError) -> bool {
-    e.is_io_error()
-        || e.is_connection_dropped()
-        || e.is_connection_refusal()
-        || e.is_timeout()
-        || e.is_cluster_error()
-        || e.kind() == redis::ErrorKind::ClusterConnectionNotFound
 }
 
 fn glob_escape(s: &str) -> String {
