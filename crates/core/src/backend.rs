@@ -259,6 +259,22 @@ pub trait SeenSet: Send + Sync {
     async fn count(&self) -> Result<u64, BackendError>;
 }
 
+/// How many new pages each host has been given, shared by every frontier of
+/// a crawl and kept across restarts: the per-host page budget.
+#[async_trait]
+pub trait HostBudget: Send + Sync {
+    /// For each `(host, n)` request, takes up to `n` pages from the host's
+    /// budget of `limit` and returns how many were granted (`0..=n`), in
+    /// request order. Atomic per host: however many callers take at once, a
+    /// host is never granted more than `limit` in total, and only what is
+    /// granted is counted. Requests for the same host in one call are served
+    /// in order.
+    async fn take(&self, requests: &[(String, u64)], limit: u64) -> Result<Vec<u64>, BackendError>;
+
+    /// Pages granted to `host` so far.
+    async fn used(&self, host: &str) -> Result<u64, BackendError>;
+}
+
 /// Where extracted articles go.
 #[async_trait]
 pub trait ArticleSink: Send + Sync {

@@ -232,6 +232,10 @@ pub struct RawSite {
     /// URLs naming a year before this (or after next year) are not crawled.
     #[serde(default = "default_oldest_year")]
     pub oldest_year: i32,
+    /// New URLs the frontier schedules per host over the whole crawl (all
+    /// frontiers, across restarts); those beyond it are dropped.
+    #[serde(default = "default_max_pages_per_host")]
+    pub max_pages_per_host: u64,
 }
 
 /// `[politeness]`.
@@ -351,6 +355,9 @@ fn default_max_page() -> u64 {
 fn default_oldest_year() -> i32 {
     TrapLimits::default().oldest_year
 }
+fn default_max_pages_per_host() -> u64 {
+    1_000_000
+}
 fn default_user_agent() -> String {
     concat!(
         "newshound/",
@@ -425,6 +432,9 @@ pub struct Config {
     pub backend: Option<Backend>,
     /// When pages are visited again.
     pub recrawl: RecrawlPolicy,
+    /// New URLs scheduled per host over the whole crawl (`[site]
+    /// max_pages_per_host`, at least 1).
+    pub max_pages_per_host: u64,
 }
 
 /// Validated `[backend]`: RabbitMQ and Redis both named, from the file or
@@ -600,6 +610,9 @@ impl RawConfig {
             return Err(bad(
                 "politeness.requests_per_second",
                 "must be a number above 0".into(),
+        if site.max_pages_per_host == 0 {
+            return Err(bad("site.max_pages_per_host", "must be at least 1".into()));
+        }
             ));
         }
         if p.burst == 0 {
@@ -678,6 +691,7 @@ fn backend(
     raw: RawBackend,
     env: &dyn Fn(&str) -> Option<String>,
     bad: &dyn Fn(&str, String) -> ConfigError,
+            max_pages_per_host: site.max_pages_per_host,
 ) -> Result<Option<Backend>, ConfigError> {
     let amqp_url = env("NEWSHOUND_AMQP_URL").or(raw.amqp_url);
     let env_nodes = env("NEWSHOUND_REDIS_CLUSTER_NODES").map(|v| {
@@ -818,6 +832,7 @@ mod tests {
                 "[site]\nname = \"t\"\nseeds = [\"not a url\"]\n".to_string(),
                 "site.seeds",
             ),
+        assert_eq!(c.max_pages_per_host, 1_000_000);
             (
                 "[site]\nname = \"t\"\nseeds = [\"ftp://x.org/\"]\n".to_string(),
                 "site.seeds",
@@ -848,6 +863,10 @@ mod tests {
             assert!(err.starts_with("site.toml"), "{err}");
             assert!(err.contains(key), "{key} not in {err}");
         }
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\nmax_pages_per_host = 0\n"),
+                "site.max_pages_per_host",
+            ),
     }
 
     /// `backend()` with a fake environment: the error's key, or the target.

@@ -24,7 +24,7 @@ pub mod stats;
 pub mod worker;
 
 pub use backend::{
-    ArticleSink, BackendError, Consumer, Delivery, JobQueue, Message, Queue, Revisit,
+    ArticleSink, BackendError, Consumer, Delivery, HostBudget, JobQueue, Message, Queue, Revisit,
     RevisitSchedule, SeenSet,
 };
 pub use shutdown::Shutdown;

@@ -14,6 +14,9 @@ pub struct CrawlStats {
     pub articles_extracted: AtomicU64,
     /// URLs scheduled for fetching by the frontier.
     pub urls_scheduled: AtomicU64,
+    /// New URLs the frontier dropped because their host's page budget
+    /// (`[site] max_pages_per_host`) was spent.
+    pub over_host_budget: AtomicU64,
     /// Fetches that ended in an error answer or a transport failure.
     pub fetch_errors: AtomicU64,
     /// URLs robots.txt forbade.

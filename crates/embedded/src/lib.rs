@@ -1,5 +1,5 @@
-//! The embedded backends: durable queues, the seen-set and the revisit
-//! schedule in one redb file in the state directory, so that `newshound run`
+//! The embedded backends: durable queues, the seen-set, the revisit
+//! schedule and the per-host page budget in one redb file in the state directory, so that `newshound run`
 //! needs no RabbitMQ or Redis and a killed run resumes where it stopped.
 //!
 //! Layout:
@@ -8,9 +8,11 @@
 //!   (one durable commit for many operations: group commit);
 //! - `queue`: [`JobQueue`](newshound_core::JobQueue) and its consumers;
 //! - `seen`: [`SeenSet`](newshound_core::SeenSet);
-//! - `revisit`: [`RevisitSchedule`](newshound_core::RevisitSchedule).
+//! - `revisit`: [`RevisitSchedule`](newshound_core::RevisitSchedule);
+//! - `budget`: [`HostBudget`](newshound_core::HostBudget).
 #![deny(missing_docs)]
 
+mod budget;
 mod queue;
 mod revisit;
 mod seen;

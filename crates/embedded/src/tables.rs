@@ -19,6 +19,8 @@ pub(crate) const REVISIT_DUE: TableDefinition<(u64, u64), ()> = TableDefinition:
 /// The revisit schedule's entries: URL fingerprint -> encoded
 /// [`Revisit`](newshound_core::Revisit) (see `newshound_core::codec`).
 pub(crate) const REVISIT_STATE: TableDefinition<u64, &[u8]> = TableDefinition::new("revisit_state");
+/// The per-host page budget: host key -> pages granted so far.
+pub(crate) const HOST_PAGES: TableDefinition<&str, u64> = TableDefinition::new("host_pages");
 /// Counters: name -> value.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

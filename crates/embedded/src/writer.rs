@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::revisit;
 use crate::store::Shared;
 use crate::tables::{
-    DEAD, DELAYED, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
+    DEAD, DELAYED, HOST_PAGES, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
 };
+use crate::{budget, revisit};
 use newshound_core::{Message, Revisit};
 
 /// Largest number of operations applied in one transaction.
@@ -65,6 +65,13 @@ pub(crate) enum Op {
         max: usize,
         reply: oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
     },
+    /// Takes pages from hosts' budgets: (host, pages wanted), up to `limit`
+    /// per host; answers the pages granted per request.
+    BudgetTake {
+        requests: Vec<(String, u64)>,
+        limit: u64,
+        reply: oneshot::Sender<Result<Vec<u64>, String>>,
+    },
 }
 
 /// The result of one op, held until the batch is committed.
@@ -79,6 +86,7 @@ enum Outcome {
         oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
         Vec<(u64, Revisit)>,
     ),
+    Granted(oneshot::Sender<Result<Vec<u64>, String>>, Vec<u64>),
 }
 
 impl Outcome {
@@ -89,6 +97,7 @@ impl Outcome {
             Outcome::Popped(r, _) => drop(r.send(Err(error.to_string()))),
             Outcome::Seen(r, _) => drop(r.send(Err(error.to_string()))),
             Outcome::Claimed(r, _) => drop(r.send(Err(error.to_string()))),
+            Outcome::Granted(r, _) => drop(r.send(Err(error.to_string()))),
         }
     }
 
@@ -98,6 +107,7 @@ impl Outcome {
             Outcome::Popped(r, v) => drop(r.send(Ok(v))),
             Outcome::Seen(r, v) => drop(r.send(Ok(v))),
             Outcome::Claimed(r, v) => drop(r.send(Ok(v))),
+            Outcome::Granted(r, v) => drop(r.send(Ok(v))),
         }
     }
 }
@@ -231,6 +241,14 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
         } => match revisit::claim(txn, now_ms, lease_ms, max, delta) {
             Ok(claimed) => Ok(Outcome::Claimed(reply, claimed)),
             Err(e) => Err((Outcome::Claimed(reply, Vec::new()), e.to_string())),
+        },
+        Op::BudgetTake {
+            requests,
+            limit,
+            reply,
+        } => match budget::take(txn, &requests, limit) {
+            Ok(granted) => Ok(Outcome::Granted(reply, granted)),
+            Err(e) => Err((Outcome::Granted(reply, Vec::new()), e.to_string())),
         },
     }
 }
@@ -411,6 +429,7 @@ pub(crate) fn count_tables(db: &Database) -> Result<Counts, redb::Error> {
         seen = txn.open_table(SEEN)?.len()?;
         revisits = txn.open_table(REVISIT_STATE)?.len()?;
         txn.open_table(REVISIT_DUE)?;
+        txn.open_table(HOST_PAGES)?;
         txn.open_table(IN_FLIGHT)?;
         txn.open_table(META)?;
     }
