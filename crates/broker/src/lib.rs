@@ -108,7 +108,8 @@
 //! cluster connection is replaced by a new one (redis-rs's was seen to stall
 //! after hundreds of commands failed at once on connections closed by the
 //! nodes). `delete_all` SCANs every primary; the multi-key UNLINK is split
-//! by slot by the connection.
+//! by slot by the connection. The revisit schedule runs on the same kind of
+//! connection, with the same retries.
 //!
 //! At least once: a chunk whose replies were lost (dropped connection,
 //! timeout) is sent again, and as the lost attempt may have been applied, a
@@ -134,6 +135,7 @@
 pub mod amqp;
 mod articles;
 mod error;
+mod redis_budget;
 mod redis_connection;
 mod redis_schedule;
 mod redis_seen;
@@ -142,5 +144,6 @@ pub use amqp::topology::Topology;
 pub use amqp::{AmqpConfig, AmqpQueue};
 pub use articles::AmqpArticlePublisher;
 pub use error::{BrokerError, redact_url};
+pub use redis_budget::RedisHostBudget;
 pub use redis_schedule::RedisRevisitSchedule;
 pub use redis_seen::{RedisConfig, RedisSeenSet, RedisTarget, TARGET_BUCKET_FILL};

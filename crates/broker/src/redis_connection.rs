@@ -7,7 +7,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
-use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Value};
+use redis::{Cmd, FromRedisValue, RedisError, RedisResult, ScriptInvocation, Value};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -137,6 +137,18 @@ impl Connection {
         match self {
             Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
             Connection::Cluster(c) => cmd.query_async(&mut c.connection()).await,
+        }
+    }
+
+    /// Runs a script by its SHA, loading it when the server lacks it (on a
+    /// cluster, routed by its keys, which must share one slot).
+    pub(crate) async fn invoke<T: FromRedisValue>(
+        &self,
+        script: &ScriptInvocation<'_>,
+    ) -> RedisResult<T> {
+        match self {
+            Connection::Single(c) => script.invoke_async(&mut c.clone()).await,
+            Connection::Cluster(c) => script.invoke_async(&mut c.connection()).await,
         }
     }
 

@@ -2,16 +2,12 @@
 //! The layout and guarantees are documented on [`RedisRevisitSchedule`].
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClientBuilder;
-use redis::cluster_async::ClusterConnection;
-use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation};
-use std::future::Future;
+use redis::{FromRedisValue, Script};
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::error::{BrokerError, redact_url};
-use crate::redis_seen::{RedisConfig, RedisTarget};
+use crate::error::BrokerError;
+use crate::redis_connection::{Connection, unexpected};
+use crate::redis_seen::RedisConfig;
 use newshound_core::{BackendError, Revisit, RevisitSchedule, codec};
 
 /// Entries written per `put` script (each script blocks Redis while it runs).
@@ -65,92 +61,6 @@ struct Scripts {
     claim: Script,
 }
 
-/// The connection the schedule runs on. Clones share one (auto-reconnecting,
-/// multiplexed) connection.
-#[derive(Clone)]
-enum Connection {
-    /// One server.
-    Single(ConnectionManager),
-    /// A Redis Cluster: both keys hash to one slot, so every command and
-    /// script goes to that slot's primary.
-    Cluster(ClusterConnection),
-}
-
-impl Connection {
-    /// Connects to `config.server`, failing after 15 s.
-    async fn open(config: &RedisConfig) -> Result<Connection, BrokerError> {
-        let address = redacted(&config.server);
-        let bad_config = |e: RedisError| BrokerError::Config(format!("Redis {address}: {e}"));
-        let response_timeout = Duration::from_millis(config.response_timeout_ms.max(1));
-        let connect = async {
-            match &config.server {
-                RedisTarget::Single(url) => {
-                    let client = redis::Client::open(url.as_str()).map_err(bad_config)?;
-                    let manager_config = ConnectionManagerConfig::new()
-                        .set_connection_timeout(Some(Duration::from_secs(5)))
-                        .set_response_timeout(Some(response_timeout))
-                        .set_number_of_retries(2)
-                        .set_max_delay(Duration::from_secs(2));
-                    Ok(ConnectionManager::new_with_config(client, manager_config)
-                        .await
-                        .map(Connection::Single))
-                }
-                RedisTarget::Cluster(nodes) => {
-                    if nodes.is_empty() {
-                        return Err(BrokerError::Config(
-                            "a Redis Cluster needs at least one node URL".into(),
-                        ));
-                    }
-                    let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
-                        .connection_timeout(Duration::from_secs(5))
-                        .response_timeout(response_timeout)
-                        .build()
-                        .map_err(bad_config)?;
-                    Ok(client.get_async_connection().await.map(Connection::Cluster))
-                }
-            }
-        };
-        let unreachable = |message: String| BrokerError::Unreachable {
-            service: "Redis",
-            address: address.clone(),
-            message,
-        };
-        match tokio::time::timeout(Duration::from_secs(15), connect).await {
-            Ok(Ok(Ok(c))) => Ok(c),
-            Ok(Ok(Err(e))) => Err(unreachable(e.to_string())),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(unreachable("connection attempt timed out".into())),
-        }
-    }
-
-    /// Sends one command.
-    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
-        match self {
-            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
-            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
-        }
-    }
-
-    /// Runs a script by its SHA (loading it when the server lacks it).
-    async fn invoke<T: FromRedisValue>(&self, script: &ScriptInvocation<'_>) -> RedisResult<T> {
-        match self {
-            Connection::Single(c) => script.invoke_async(&mut c.clone()).await,
-            Connection::Cluster(c) => script.invoke_async(&mut c.clone()).await,
-        }
-    }
-}
-
-/// The redacted URL(s) of `server`, for messages.
-fn redacted(server: &RedisTarget) -> String {
-    match server {
-        RedisTarget::Single(url) => redact_url(url),
-        RedisTarget::Cluster(nodes) => {
-            let nodes: Vec<String> = nodes.iter().map(|n| redact_url(n)).collect();
-            format!("cluster [{}]", nodes.join(", "))
-        }
-    }
-}
-
 /// The revisit schedule in Redis (one server or a Redis Cluster).
 ///
 /// Cheap to clone; clones share one auto-reconnecting multiplexed connection.
@@ -183,8 +93,11 @@ fn redacted(server: &RedisTarget) -> String {
 ///
 /// # Failures
 ///
-/// A command that fails with a lost connection or a timeout is sent again
-/// (the connection reconnects meanwhile). `put` and `remove` are idempotent.
+/// A command that fails with a lost connection, a timeout or a cluster in
+/// flux (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) is sent again once the
+/// connection is back (as for the seen-set: one server's reconnects by
+/// itself, a cluster connection is replaced by a new one). `put` and
+/// `remove` are idempotent.
 /// A `claim_due` whose reply was lost may have been applied: the entries it
 /// leased are then not returned now, and are due again when their lease
 /// ends (claimed late, never lost). An entry whose state does not decode
@@ -242,17 +155,18 @@ impl RedisRevisitSchedule {
     /// # Errors
     /// When Redis fails.
     pub async fn delete_all(&self) -> Result<(), BrokerError> {
-        retry("revisit schedule delete", || async {
-            let mut unlink = redis::cmd("UNLINK");
-            unlink.arg(&self.due_key).arg(&self.state_key);
-            let _: u64 = self
-                .connection
-                .query(&unlink)
-                .await
-                .map_err(|e| BrokerError::redis("UNLINK revisit schedule", e))?;
-            Ok(())
-        })
-        .await
+        self.connection
+            .retry("revisit schedule delete", || async {
+                let mut unlink = redis::cmd("UNLINK");
+                unlink.arg(&self.due_key).arg(&self.state_key);
+                let _: u64 = self
+                    .connection
+                    .query(&unlink)
+                    .await
+                    .map_err(|e| BrokerError::redis("UNLINK revisit schedule", e))?;
+                Ok(())
+            })
+            .await
     }
 
     /// Runs `script` with the schedule's two keys and `args`, retrying
@@ -267,13 +181,14 @@ impl RedisRevisitSchedule {
         for arg in args {
             invocation.arg(arg);
         }
-        retry(what, || async {
-            self.connection
-                .invoke(&invocation)
-                .await
-                .map_err(|e| BrokerError::redis(what, e))
-        })
-        .await
+        self.connection
+            .retry(what, || async {
+                self.connection
+                    .invoke(&invocation)
+                    .await
+                    .map_err(|e| BrokerError::redis(what, e))
+            })
+            .await
     }
 
     /// Removes the entry stored under `member` (a fingerprint's string).
@@ -328,10 +243,6 @@ fn decode(member: &[u8], state: &[u8]) -> Option<Revisit> {
             None
         }
     }
-}
-
-fn unexpected(what: &'static str) -> RedisError {
-    RedisError::from((redis::ErrorKind::UnexpectedReturnType, what))
 }
 
 #[async_trait]
@@ -392,47 +303,17 @@ impl RevisitSchedule for RedisRevisitSchedule {
     }
 
     async fn count(&self) -> Result<u64, BackendError> {
-        let count = retry("revisit schedule count", || async {
-            self.connection
-                .query(redis::cmd("ZCARD").arg(&self.due_key))
-                .await
-                .map_err(|e| BrokerError::redis("ZCARD revisit schedule", e))
-        })
-        .await?;
+        let count = self
+            .connection
+            .retry("revisit schedule count", || async {
+                self.connection
+                    .query(redis::cmd("ZCARD").arg(&self.due_key))
+                    .await
+                    .map_err(|e| BrokerError::redis("ZCARD revisit schedule", e))
+            })
+            .await?;
         Ok(count)
     }
-}
-
-/// Runs `op` until it succeeds or fails other than transiently (see
-/// [`transient`]; the connection reconnects in the background meanwhile).
-async fn retry<T, F, Fut>(what: &str, mut op: F) -> Result<T, BrokerError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, BrokerError>>,
-{
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match op().await {
-            Err(BrokerError::Redis { source, context }) if transient(&source) => {
-                tracing::warn!(error = %source, %context, ?delay, "Redis {what} interrupted; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
-}
-
-/// A lost connection, a refused one or a timeout (the command may or may
-/// not have been applied), or a cluster in flux (MOVED, ASK, TRYAGAIN,
-/// CLUSTERDOWN, no connection to the slot's node), as for the seen-set.
-fn transient(e: &RedisError) -> bool {
-    e.is_io_error()
-        || e.is_connection_dropped()
-        || e.is_connection_refusal()
-        || e.is_timeout()
-        || e.is_cluster_error()
-        || e.kind() == redis::ErrorKind::ClusterConnectionNotFound
 }
 
 #[cfg(test)]
@@ -444,13 +325,5 @@ mod tests {
         assert_eq!(parse_member(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_member(b"-1"), None);
         assert_eq!(parse_member(b"\xff"), None);
-    }
-
-    #[test]
-    fn lost_connections_are_transient() {
-        let lost: RedisError = std::io::Error::from(std::io::ErrorKind::ConnectionReset).into();
-        assert!(transient(&lost));
-        let wrong_type = RedisError::from((redis::ErrorKind::Client, "WRONGTYPE"));
-        assert!(!transient(&wrong_type));
     }
 }
