@@ -1,17 +1,19 @@
-//! The Redis seen-set on a real Redis Cluster: three local primaries on free
-//! loopback ports, started (and killed at the end, also on panic) by the
-//! test. Skipped, loudly, when `redis-server` or `redis-cli` is not
+//! The Redis seen-set and revisit schedule on a real Redis Cluster: three
+//! local primaries on free loopback ports, started (and killed at the end,
+//! also on panic) by each test. Skipped, loudly, when `redis-server` or `redis-cli` is not
 //! installed (`deploy/local-services.sh` installs them).
 
 mod common;
 
-use common::unique_prefix;
-use newshound_broker::{RedisConfig, RedisSeenSet};
-use newshound_core::SeenSet;
+use common::{T0, hub, unique_prefix};
+use newshound_broker::{RedisConfig, RedisRevisitSchedule, RedisSeenSet};
+use newshound_core::{RevisitSchedule, SeenSet};
 use redis::aio::MultiplexedConnection;
+use std::collections::HashSet;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Three `redis-server --cluster-enabled yes` processes on loopback, joined
@@ -43,16 +45,24 @@ fn installed(binary: &str) -> bool {
 
 /// `n` ports `p` from 30000 up with `p` and its cluster bus port `p + 10000`
 /// free on 127.0.0.1 (the start depends on the process id, so that parallel
-/// runs rarely probe the same ports).
+/// runs rarely probe the same ports), and not handed out before in this
+/// process (the tests start their clusters concurrently).
 fn free_ports(n: usize) -> Vec<u16> {
+    static TAKEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let taken = taken.get_or_insert_with(HashSet::new);
     let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
     let start = 30_000 + (std::process::id() % 500) as u16 * 20;
     let ports: Vec<u16> = (start..40_000)
         .chain(30_000..start)
+        .filter(|p| !taken.contains(p))
         .filter(|&p| free(p) && free(p + 10_000))
         .take(n)
         .collect();
     assert_eq!(ports.len(), n, "no free ports for a local cluster");
+    taken.extend(&ports);
     ports
 }
 
@@ -208,6 +218,21 @@ async fn used_memory(ports: &[u16]) -> i64 {
     total
 }
 
+/// `CLIENT KILL TYPE normal` on every node: every connection but the
+/// admin's own is closed.
+async fn kill_clients(ports: &[u16]) {
+    for &port in ports {
+        let mut admin = connect_node(port).await.expect("node connection");
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .query_async(&mut admin)
+            .await
+            .expect("client kill");
+    }
+}
+
 #[tokio::test]
 async fn seen_set_is_exact_on_a_redis_cluster() {
     let Some(cluster) = LocalCluster::start().await else {
@@ -315,16 +340,7 @@ async fn seen_set_is_exact_on_a_redis_cluster() {
     // has no retries of its own): the next insert reconnects and loses
     // nothing; a fingerprint whose SADD met a dead connection may be
     // reported new again (at least once), a new one is always new.
-    for &port in &cluster.ports {
-        let mut admin = connect_node(port).await.expect("node connection");
-        let _: i64 = redis::cmd("CLIENT")
-            .arg("KILL")
-            .arg("TYPE")
-            .arg("normal")
-            .query_async(&mut admin)
-            .await
-            .expect("client kill");
-    }
+    kill_clients(&cluster.ports).await;
     let more: Vec<u64> = (n + 5_000..n + 10_000)
         .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
         .collect();
@@ -349,6 +365,86 @@ async fn seen_set_is_exact_on_a_redis_cluster() {
     for &port in &cluster.ports {
         let mut con = connect_node(port).await.expect("node connection");
         let left = node_keys(&mut con, &format!("{prefix}:*")).await;
+        assert!(left.is_empty(), "left on port {port}: {left:?}");
+    }
+    drop(cluster);
+}
+
+#[tokio::test]
+async fn revisit_schedule_works_on_a_redis_cluster() {
+    let Some(cluster) = LocalCluster::start().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let mut config = RedisConfig::cluster(cluster.urls());
+    config.prefix = prefix.clone();
+    let schedule = RedisRevisitSchedule::connect(&config)
+        .await
+        .expect("connect to the cluster");
+    let fps = |entries: &[(u64, newshound_core::Revisit)]| -> Vec<u64> {
+        entries.iter().map(|(fp, _)| *fp).collect()
+    };
+
+    // 1000 entries (two put scripts), claimed earliest first.
+    let entries: Vec<_> = (0..1_000u64)
+        .map(|i| hub(&format!("section/{i}"), T0 + i))
+        .collect();
+    schedule.put(entries.clone()).await.expect("put");
+    assert_eq!(schedule.count().await.expect("count"), 1_000);
+    assert_eq!(
+        schedule.get(entries[7].0).await.expect("get").as_ref(),
+        Some(&entries[7].1)
+    );
+    let lease = 60_000;
+    let first = schedule
+        .claim_due(T0 + 499, lease, 10_000)
+        .await
+        .expect("claim");
+    assert_eq!(fps(&first), fps(&entries[..500]));
+
+    // Both keys share one slot, so they live on one primary.
+    let mut holders = 0;
+    for &port in &cluster.ports {
+        let mut con = connect_node(port).await.expect("node connection");
+        let keys = node_keys(&mut con, &format!("{{{prefix}}}:*")).await;
+        match keys.len() {
+            0 => {}
+            2 => holders += 1,
+            _ => panic!("port {port} holds {keys:?}"),
+        }
+    }
+    assert_eq!(holders, 1, "the schedule's keys are on one primary");
+
+    // Every node drops the schedule's connections: each operation gets
+    // through once the connection is back (every one may be sent twice).
+    kill_clients(&cluster.ports).await;
+    let after_kill = async {
+        assert_eq!(
+            schedule.count().await.expect("count after CLIENT KILL"),
+            1_000
+        );
+        let more: Vec<_> = (1_000..1_100u64)
+            .map(|i| hub(&format!("section/{i}"), T0 + i))
+            .collect();
+        schedule.put(more).await.expect("put after CLIENT KILL");
+        assert_eq!(schedule.count().await.expect("count"), 1_100);
+        // The first 500 are leased until T0 + 499 + lease.
+        let rest = schedule
+            .claim_due(T0 + 10_000, lease, 10_000)
+            .await
+            .expect("claim after CLIENT KILL");
+        assert_eq!(rest.len(), 600);
+        assert_eq!(fps(&rest[..500]), fps(&entries[500..]));
+    };
+    tokio::time::timeout(Duration::from_secs(30), after_kill)
+        .await
+        .expect("the schedule answers after CLIENT KILL");
+
+    schedule.delete_all().await.expect("delete_all");
+    assert_eq!(schedule.count().await.expect("count"), 0);
+    for &port in &cluster.ports {
+        let mut con = connect_node(port).await.expect("node connection");
+        let left = node_keys(&mut con, &format!("{{{prefix}}}:*")).await;
         assert!(left.is_empty(), "left on port {port}: {left:?}");
     }
     drop(cluster);

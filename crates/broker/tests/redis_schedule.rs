@@ -3,20 +3,14 @@
 //! Each test uses its own key prefix and deletes its keys when it ends,
 //! also when it fails.
 
+mod common;
+
+use common::{T0, hub, redis_url};
 use newshound_broker::{RedisConfig, RedisRevisitSchedule};
-use newshound_core::canon::fingerprint;
-use newshound_core::message::{LinkKind, PageClass, PageVersion};
 use newshound_core::{Revisit, RevisitSchedule, codec};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A due time in the present era (ms since the epoch).
-const T0: u64 = 1_800_000_000_000;
-
-fn redis_url() -> String {
-    std::env::var("NEWSHOUND_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
-}
 
 /// `newshound-test-sched-<unique hex>`.
 fn unique_prefix() -> String {
@@ -84,32 +78,6 @@ async fn raw_redis() -> redis::aio::MultiplexedConnection {
         .get_multiplexed_async_connection()
         .await
         .expect("Redis connection")
-}
-
-/// A hub entry for `https://example.com/<path>` due at `due_ms`, keyed by its
-/// fingerprint.
-fn hub(path: &str, due_ms: u64) -> (u64, Revisit) {
-    // `Url` decodes from its string (the `url` crate is not a dependency of
-    // this crate).
-    let text = format!("https://example.com/{path}");
-    let url = codec::decode(&codec::encode(&text).expect("encode")).expect("url");
-    let revisit = Revisit {
-        url,
-        depth: 1,
-        kind: LinkKind::Hub,
-        class: PageClass::Hub,
-        due_ms,
-        interval_ms: 60_000,
-        first_seen_ms: T0 - 1_000,
-        refetches: 0,
-        version: PageVersion {
-            etag: Some(format!("\"{path}\"")),
-            last_modified: Some("Sat, 28 Nov 2026 06:00:00 GMT".into()),
-            content_hash: None,
-            revision: 0,
-        },
-    };
-    (fingerprint(&revisit.url), revisit)
 }
 
 fn fps(entries: &[(u64, Revisit)]) -> Vec<u64> {

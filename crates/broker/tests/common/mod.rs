@@ -8,6 +8,10 @@ use lapin::options::{BasicGetOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties};
 use newshound_broker::{AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
+use newshound_core::Revisit;
+use newshound_core::canon::fingerprint;
+use newshound_core::codec;
+use newshound_core::message::{LinkKind, PageClass, PageVersion};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,6 +42,35 @@ pub fn unique_prefix() -> String {
         "newshound-test-{:016x}",
         xxhash_rust::xxh3::xxh3_64(seed.as_bytes())
     )
+}
+
+/// A due time in the present era (ms since the epoch).
+pub const T0: u64 = 1_800_000_000_000;
+
+/// A hub entry for `https://example.com/<path>` due at `due_ms`, keyed by its
+/// fingerprint.
+pub fn hub(path: &str, due_ms: u64) -> (u64, Revisit) {
+    // `Url` decodes from its string (the `url` crate is not a dependency of
+    // this crate).
+    let text = format!("https://example.com/{path}");
+    let url = codec::decode(&codec::encode(&text).expect("encode")).expect("url");
+    let revisit = Revisit {
+        url,
+        depth: 1,
+        kind: LinkKind::Hub,
+        class: PageClass::Hub,
+        due_ms,
+        interval_ms: 60_000,
+        first_seen_ms: T0 - 1_000,
+        refetches: 0,
+        version: PageVersion {
+            etag: Some(format!("\"{path}\"")),
+            last_modified: Some("Sat, 28 Nov 2026 06:00:00 GMT".into()),
+            content_hash: None,
+            revision: 0,
+        },
+    };
+    (fingerprint(&revisit.url), revisit)
 }
 
 /// Test settings: unique prefix, 4 fetch partitions.
