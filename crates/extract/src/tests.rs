@@ -513,3 +513,18 @@ fn the_standfirst_is_the_subtitle_and_stays_in_the_body() {
         a.body
     );
 }
+
+#[test]
+fn press_release_contact_tail_is_cut() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>Telefon:</p><p>+49 30 1234567, press office of the council, open on weekdays.</p>",
+        article_body(4)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(body.ends_with("Paragraph 3."), "{body}");
+}
