@@ -1,6 +1,7 @@
 //! The frontier: the crawl's source. It takes discovered links (and the
 //! seeds), canonicalizes and scopes them, checks them against the seen-set,
-//! and schedules the new ones as fetch jobs. It also keeps the revisit
+//! and schedules the new ones as fetch jobs, as long as their host's page
+//! budget lasts. It also keeps the revisit
 //! schedule: each page's visit report sets when it is due again, and due
 //! pages are claimed and fetched again (conditionally).
 //!
@@ -20,7 +21,8 @@ use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::message::{DiscoveredLink, LinkBatch, LinkKind};
 use newshound_core::recrawl::RecrawlPolicy;
 use newshound_core::{
-    BackendError, CrawlStats, JobQueue, Message, Queue, RevisitSchedule, SeenSet, Shutdown, codec,
+    BackendError, CrawlStats, HostBudget, JobQueue, Message, Queue, RevisitSchedule, SeenSet,
+    Shutdown, codec,
 };
 use url::Url;
 
@@ -35,6 +37,9 @@ pub struct FrontierConfig {
     pub concurrency: usize,
     /// When pages are visited again.
     pub recrawl: RecrawlPolicy,
+    /// New URLs scheduled per host over the whole crawl (the host budget's
+    /// limit).
+    pub max_pages_per_host: u64,
 }
 
 /// The frontier's backends.
@@ -46,6 +51,8 @@ pub struct FrontierBackends {
     pub seen: Arc<dyn SeenSet>,
     /// When known pages are due again.
     pub revisits: Arc<dyn RevisitSchedule>,
+    /// New pages scheduled per host so far.
+    pub budget: Arc<dyn HostBudget>,
     /// Live counters.
     pub stats: Arc<CrawlStats>,
 }

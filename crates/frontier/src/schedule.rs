@@ -1,6 +1,6 @@
 //! Scheduling one batch of discovered links, and recording its page's visit.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use url::Url;
 
@@ -47,11 +47,23 @@ impl Scheduler {
             }
         };
         let handled_before = delivery.redelivered || delivery.attempt > 1;
-        let messages: Vec<Message> = jobs
+        let candidates: Vec<FetchJob> = jobs
             .into_iter()
             .zip(fresh)
             .filter(|(_, fresh)| *fresh || handled_before)
-            .filter_map(|(job, _)| {
+            .map(|(job, _)| job)
+            .collect();
+        let jobs = match self.within_budget(candidates).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!(error = %e, "Host budget unavailable; batch will be retried");
+                log_settle(delivery.retry_after(BACKEND_RETRY).await);
+                return;
+            }
+        };
+        let messages: Vec<Message> = jobs
+            .into_iter()
+            .filter_map(|job| {
                 let payload = codec::encode(&job).ok()?;
                 Some(Message {
                     payload,
@@ -91,6 +103,56 @@ impl Scheduler {
             None if previous.is_some() => revisits.remove(key).await,
             None => Ok(()),
         }
+    }
+
+    /// The jobs whose host's page budget has room, in batch order: the
+    /// budget is taken for every job of a host at once and the first ones
+    /// granted are kept; the rest are dropped (counted in
+    /// `over_host_budget`).
+    ///
+    /// A batch handled again takes the budget again for what it republishes,
+    /// so a retry may spend a host's budget twice on the same URLs: the
+    /// crawl gets fewer pages of that host, never more than its budget.
+    async fn within_budget(&self, jobs: Vec<FetchJob>) -> Result<Vec<FetchJob>, BackendError> {
+        if jobs.is_empty() {
+            return Ok(jobs);
+        }
+        let hosts: Vec<String> = jobs.iter().map(|j| host_key(&j.url)).collect();
+        let mut wanted: Vec<(String, u64)> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for host in &hosts {
+            match index.get(host.as_str()) {
+                Some(&i) => wanted[i].1 += 1,
+                None => {
+                    index.insert(host, wanted.len());
+                    wanted.push((host.clone(), 1));
+                }
+            }
+        }
+        let granted = self
+            .backends
+            .budget
+            .take(&wanted, self.config.max_pages_per_host)
+            .await?;
+        let mut left: Vec<u64> = granted;
+        left.resize(wanted.len(), 0);
+        let mut kept = Vec::with_capacity(jobs.len());
+        let mut dropped = 0u64;
+        for (job, host) in jobs.into_iter().zip(&hosts) {
+            let slot = index.get(host.as_str()).and_then(|&i| left.get_mut(i));
+            match slot {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    kept.push(job);
+                }
+                _ => dropped += 1,
+            }
+        }
+        if dropped > 0 {
+            tracing::debug!(dropped, "New URLs over their host's page budget dropped");
+            CrawlStats::add(&self.backends.stats.over_host_budget, dropped);
+        }
+        Ok(kept)
     }
 
     /// Canonical, in-scope, de-duplicated fetch jobs of a batch.

@@ -6,13 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use newshound_broker::{
-    AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisRevisitSchedule, RedisSeenSet,
+    AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisHostBudget,
+    RedisRevisitSchedule, RedisSeenSet,
 };
 use newshound_core::config::{Backend, Config};
-use newshound_core::{ArticleSink, JobQueue, RevisitSchedule, SeenSet};
+use newshound_core::{ArticleSink, HostBudget, JobQueue, RevisitSchedule, SeenSet};
 use newshound_embedded::EmbeddedStore;
 
-/// The queue, seen-set and revisit schedule every role of a process shares.
+/// The queue, seen-set, revisit schedule and host page budget every role of
+/// a process shares.
 #[derive(Clone)]
 pub struct Backends {
     /// Job queue.
@@ -21,6 +23,8 @@ pub struct Backends {
     pub seen: Arc<dyn SeenSet>,
     /// When known pages are due again.
     pub revisits: Arc<dyn RevisitSchedule>,
+    /// New pages scheduled per host so far.
+    pub budget: Arc<dyn HostBudget>,
     /// Set in distributed mode: parsers publish articles here for the sink role.
     pub article_publisher: Option<Arc<dyn ArticleSink>>,
 }
@@ -32,7 +36,8 @@ impl Backends {
         Ok(Backends {
             queue: Arc::new(store.clone()),
             seen: Arc::new(store.clone()),
-            revisits: Arc::new(store),
+            revisits: Arc::new(store.clone()),
+            budget: Arc::new(store),
             article_publisher: None,
         })
     }
@@ -52,6 +57,9 @@ impl Backends {
         let revisits = RedisRevisitSchedule::connect(&redis)
             .await
             .context("connecting to Redis")?;
+        let budget = RedisHostBudget::connect(&redis)
+            .await
+            .context("connecting to Redis")?;
         let seen = RedisSeenSet::connect(redis)
             .await
             .context("connecting to Redis")?;
@@ -59,6 +67,7 @@ impl Backends {
             queue: Arc::new(queue.clone()),
             seen: Arc::new(seen),
             revisits: Arc::new(revisits),
+            budget: Arc::new(budget),
             article_publisher: Some(Arc::new(AmqpArticlePublisher::new(queue))),
         })
     }

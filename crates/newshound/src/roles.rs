@@ -22,6 +22,7 @@ pub fn frontier_config(config: &Config) -> newshound_frontier::FrontierConfig {
         canon: config.canon.clone(),
         concurrency: FRONTIER_CONCURRENCY,
         recrawl: config.recrawl.clone(),
+        max_pages_per_host: config.max_pages_per_host,
     }
 }
 
@@ -98,6 +99,7 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
                 queue: backends.queue,
                 seen: backends.seen,
                 revisits: backends.revisits,
+                budget: backends.budget,
                 stats,
             };
             newshound_frontier::run(frontier_config(&config), b, shutdown).await?;

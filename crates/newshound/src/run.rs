@@ -62,6 +62,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             queue: backends.queue.clone(),
             seen: backends.seen.clone(),
             revisits: backends.revisits.clone(),
+            budget: backends.budget.clone(),
             stats: stats.clone(),
         },
         shutdown.clone(),
