@@ -1,7 +1,8 @@
 //! The distributed backends: [`JobQueue`](newshound_core::JobQueue) on
 //! RabbitMQ ([`AmqpQueue`]), [`SeenSet`](newshound_core::SeenSet) on Redis
 //! ([`RedisSeenSet`]), [`RevisitSchedule`](newshound_core::RevisitSchedule)
-//! on Redis ([`RedisRevisitSchedule`]) and an
+//! on Redis ([`RedisRevisitSchedule`]), [`HostBudget`](newshound_core::HostBudget)
+//! on Redis ([`RedisHostBudget`]) and an
 //! [`ArticleSink`](newshound_core::ArticleSink) that publishes to the
 //! `articles` fanout exchange ([`AmqpArticlePublisher`]). Roles see only the
 //! traits; the semantics are those of the embedded backends
@@ -20,6 +21,7 @@
 //! - `redis_connection`: the Redis connection both Redis backends run on
 //!   (one server or a cluster; retry after a lost connection, rebuilding a
 //!   cluster connection);
+//! - `redis_budget`: [`RedisHostBudget`];
 //! - `redis_schedule`: [`RedisRevisitSchedule`];
 //! - `redis_seen`: [`RedisConfig`], [`RedisTarget`], [`RedisSeenSet`].
 //!
