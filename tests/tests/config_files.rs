@@ -17,3 +17,64 @@ fn shipped_configs_are_valid() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A valid site section the bad configs below start from.
+const GOOD_SITE: &str = "[site]\nname = \"t\"\nseeds = [\"http://127.0.0.1:8311/\"]\nallowed_hosts = [\"127.0.0.1:8311\"]\n";
+
+/// Each bad config is refused at start by `newshound check` with one error
+/// line that names the file and the key.
+#[test]
+fn bad_configs_name_file_and_key() -> anyhow::Result<()> {
+    let cases: &[(&str, &str)] = &[
+        ("colour = \"red\"\n", "colour"),
+        ("max_depth = \"deep\"\n", "max_depth"),
+        ("timezone = \"Mars/Olympus\"\n", "site.timezone"),
+        ("max_page = -1\n", "max_page"),
+        (
+            "[politeness]\nrequests_per_second = 0\n",
+            "politeness.requests_per_second",
+        ),
+        ("[fetch]\nconcurrency = 0\n", "fetch.concurrency"),
+        ("[extract]\ntitle = \"h1[\"\n", "extract.title"),
+        (
+            "[recrawl]\nmin_interval_secs = 10\nmax_interval_secs = 5\n",
+            "recrawl.max_interval_secs",
+        ),
+        (
+            "[recrawl]\narticle_ages_secs = [60, 30]\n",
+            "recrawl.article_ages_secs[1]",
+        ),
+        (
+            "[recrawl]\nhub_interval_secs = -1\n",
+            "recrawl.hub_interval_secs",
+        ),
+        (
+            "[[recrawl.hubs]]\nurl = \"(\"\ninterval_secs = 5\n",
+            "recrawl.hubs[0].url",
+        ),
+        ("[backend]\namqp_url = \"amqp://127.0.0.1\"\n", "backend"),
+    ];
+    let dir = tempfile::tempdir()?;
+    for (n, (extra, key)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("bad-{n}.toml"));
+        // Site-level keys go in [site]; sections start with their header.
+        std::fs::write(&file, format!("{GOOD_SITE}{extra}"))?;
+        let output = std::process::Command::new(newshound_e2e::newshound_binary()?)
+            .args(["check", "--config"])
+            .arg(&file)
+            .env_remove("NEWSHOUND_AMQP_URL")
+            .env_remove("NEWSHOUND_REDIS_URL")
+            .env_remove("NEWSHOUND_REDIS_CLUSTER_NODES")
+            .output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "accepted:\n{extra}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("bad-")).collect();
+        assert_eq!(errors.len(), 1, "{extra}: {stderr}");
+        let file_name = format!("bad-{n}.toml");
+        assert!(
+            errors[0].contains(&file_name) && errors[0].contains(key),
+            "{extra}: wanted the file and `{key}` in: {stderr}"
+        );
+    }
+    Ok(())
+}

@@ -538,9 +538,20 @@ impl Config {
     /// # Errors
     /// As [`Config::load`].
     pub fn from_toml(file: &Path, text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |message: String| ConfigError::Parse {
             file: file.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message,
+        };
+        let document = toml::de::Deserializer::parse(text)
+            .map_err(|e| parse_error(format!("{}{}", line_of(text, e.span()), e.message())))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(document).map_err(|e| {
+            let key = e.path().to_string();
+            let e = e.into_inner();
+            parse_error(format!(
+                "{}key `{key}`: {}",
+                line_of(text, e.span()),
+                e.message()
+            ))
         })?;
         raw.validate(file)
     }
@@ -599,6 +610,9 @@ impl RawConfig {
         if site.max_url_length < 16 {
             return Err(bad("site.max_url_length", "must be at least 16".into()));
         }
+        if site.max_pages_per_host == 0 {
+            return Err(bad("site.max_pages_per_host", "must be at least 1".into()));
+        }
         let timezone: chrono_tz::Tz = site.timezone.parse().map_err(|_| {
             bad(
                 "site.timezone",
@@ -610,9 +624,6 @@ impl RawConfig {
             return Err(bad(
                 "politeness.requests_per_second",
                 "must be a number above 0".into(),
-        if site.max_pages_per_host == 0 {
-            return Err(bad("site.max_pages_per_host", "must be at least 1".into()));
-        }
             ));
         }
         if p.burst == 0 {
@@ -680,8 +691,16 @@ impl RawConfig {
             state_dir: self.output.state_dir,
             backend,
             recrawl,
+            max_pages_per_host: site.max_pages_per_host,
         })
     }
+}
+
+/// `line N: ` for the start of `span` in `text` (empty without a span).
+fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.and_then(|span| text.get(..span.start))
+        .map(|before| format!("line {}: ", before.matches('\n').count() + 1))
+        .unwrap_or_default()
 }
 
 /// Validates `[backend]` with the environment overrides (read through
@@ -691,7 +710,6 @@ fn backend(
     raw: RawBackend,
     env: &dyn Fn(&str) -> Option<String>,
     bad: &dyn Fn(&str, String) -> ConfigError,
-            max_pages_per_host: site.max_pages_per_host,
 ) -> Result<Option<Backend>, ConfigError> {
     let amqp_url = env("NEWSHOUND_AMQP_URL").or(raw.amqp_url);
     let env_nodes = env("NEWSHOUND_REDIS_CLUSTER_NODES").map(|v| {
@@ -814,6 +832,7 @@ mod tests {
                 .allows_host(&Url::parse("http://127.0.0.1:8312/x").expect("url"))
         );
         assert_eq!(c.politeness.burst, 1);
+        assert_eq!(c.max_pages_per_host, 1_000_000);
     }
 
     #[test]
@@ -832,7 +851,6 @@ mod tests {
                 "[site]\nname = \"t\"\nseeds = [\"not a url\"]\n".to_string(),
                 "site.seeds",
             ),
-        assert_eq!(c.max_pages_per_host, 1_000_000);
             (
                 "[site]\nname = \"t\"\nseeds = [\"ftp://x.org/\"]\n".to_string(),
                 "site.seeds",
@@ -844,6 +862,10 @@ mod tests {
             (
                 MINIMAL.replace("/\"]\n", "/\"]\ntimezone = \"Mars/Base\"\n"),
                 "site.timezone",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\nmax_pages_per_host = 0\n"),
+                "site.max_pages_per_host",
             ),
             (
                 MINIMAL.replace("/\"]\n", "/\"]\nallowed_hosts = [\"other.org\"]\n"),
@@ -863,10 +885,6 @@ mod tests {
             assert!(err.starts_with("site.toml"), "{err}");
             assert!(err.contains(key), "{key} not in {err}");
         }
-            (
-                MINIMAL.replace("/\"]\n", "/\"]\nmax_pages_per_host = 0\n"),
-                "site.max_pages_per_host",
-            ),
     }
 
     /// `backend()` with a fake environment: the error's key, or the target.
