@@ -8,7 +8,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::score::score;
 use crate::{FixtureSite, newshound_binary};
-use newshound_broker::{AmqpConfig, AmqpQueue, RedisConfig, RedisRevisitSchedule, RedisSeenSet};
+use newshound_broker::{
+    AmqpConfig, AmqpQueue, RedisConfig, RedisHostBudget, RedisRevisitSchedule, RedisSeenSet,
+};
 
 /// Local RabbitMQ (guest/guest) as the tests and CI run it.
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -160,8 +162,8 @@ impl Cluster {
         Ok(())
     }
 
-    /// Removes the cluster's queues, exchanges and Redis keys (seen-set and
-    /// revisit schedule).
+    /// Removes the cluster's queues, exchanges and Redis keys (seen-set,
+    /// revisit schedule and host page budget).
     pub fn remove_backend_state(&self) -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -179,6 +181,7 @@ impl Cluster {
                 .await?
                 .delete_all()
                 .await?;
+            RedisHostBudget::connect(&redis).await?.delete_all().await?;
             RedisSeenSet::connect(redis).await?.delete_all().await?;
             anyhow::Ok(())
         })
