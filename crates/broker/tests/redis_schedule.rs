@@ -5,30 +5,10 @@
 
 mod common;
 
-use common::{T0, hub, redis_url};
+use common::{T0, hub, redis_url, unique_prefix};
 use newshound_broker::{RedisConfig, RedisRevisitSchedule};
 use newshound_core::{Revisit, RevisitSchedule, codec};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// `newshound-test-sched-<unique hex>`.
-fn unique_prefix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let seed = format!(
-        "{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    format!(
-        "newshound-test-sched-{:016x}",
-        xxhash_rust::xxh3::xxh3_64(seed.as_bytes())
-    )
-}
 
 fn config(prefix: &str) -> RedisConfig {
     let mut config = RedisConfig::new(redis_url());
