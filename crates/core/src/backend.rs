@@ -135,6 +135,11 @@ pub trait Settle: Send + Sync {
     fn handed_over(&self) -> bool {
         false
     }
+    /// Which assignment of its queue to this consumer the message came
+    /// under: it changes whenever the queue is handed over and back.
+    fn assignment(&self) -> u64 {
+        0
+    }
 }
 
 /// One message taken from a queue, to be settled exactly once.
@@ -194,6 +199,13 @@ impl Delivery {
     /// started on it should be requeued for the new owner.
     pub fn handed_over(&self) -> bool {
         self.settle.handed_over()
+    }
+
+    /// Which assignment of its queue to this consumer it came under (0 when
+    /// queues are never handed over): a consumer that sees a new assignment
+    /// for a host it paced before must not assume it paced the host since.
+    pub fn assignment(&self) -> u64 {
+        self.settle.assignment()
     }
 }
 

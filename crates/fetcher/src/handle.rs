@@ -112,7 +112,10 @@ impl Worker {
         let rules = self
             .robots
             .verdict(&job.url, &host, |robots_url| async move {
-                let _slot = self.hosts.enter(host_ref, None).await;
+                let _slot = self
+                    .hosts
+                    .enter(host_ref, None, delivery.assignment())
+                    .await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 let max = self.robots.max_bytes();
                 http::get(&self.client, &robots_url, max, Oversize::Truncate, None).await
@@ -144,7 +147,10 @@ impl Worker {
             self.stop.trigger();
             return Verdict::Requeue;
         }
-        let _slot = self.hosts.enter(&host, rules.crawl_delay()).await;
+        let _slot = self
+            .hosts
+            .enter(&host, rules.crawl_delay(), delivery.assignment())
+            .await;
         if delivery.handed_over() {
             // Its fetch partition now belongs to another fetcher, which
             // paces the host: leave the request to it.

@@ -9,6 +9,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use moka::future::Cache;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -19,6 +20,8 @@ struct HostGate {
     period: Duration,
     limiter: DefaultDirectRateLimiter,
     slots: Arc<Semaphore>,
+    /// The queue assignment this fetcher last paced the host under.
+    assignment: AtomicU64,
 }
 
 /// Gates for every host seen recently.
@@ -43,7 +46,7 @@ impl Hosts {
         }
     }
 
-    fn gate(&self, period: Duration, burst: NonZeroU32) -> Arc<HostGate> {
+    fn gate(&self, period: Duration, burst: NonZeroU32, assignment: u64) -> Arc<HostGate> {
         // `period` is at least 1 µs, so `with_period` always gives a quota.
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -55,6 +58,7 @@ impl Hosts {
             period,
             limiter,
             slots: Arc::new(Semaphore::new(self.per_host)),
+            assignment: AtomicU64::new(assignment),
         })
     }
 
@@ -62,10 +66,16 @@ impl Hosts {
     /// `Crawl-delay` can only make the rate slower than configured, never
     /// faster; when it does, it is the time between two requests (no burst).
     /// The returned permit holds the slot until dropped.
+    ///
+    /// `assignment` is the job's [`newshound_core::Delivery::assignment`]:
+    /// when it differs from the one the host was last paced under, another
+    /// fetcher may have paced the host meanwhile, so the burst saved up
+    /// since is spent first.
     pub(crate) async fn enter(
         &self,
         host: &str,
         crawl_delay: Option<Duration>,
+        assignment: u64,
     ) -> Option<OwnedSemaphorePermit> {
         let (period, burst) = match crawl_delay {
             Some(delay) if delay > self.period => (delay, NonZeroU32::MIN),
@@ -73,11 +83,17 @@ impl Hosts {
         };
         let mut gate = self
             .gates
-            .get_with(host.to_string(), async { self.gate(period, burst) })
+            .get_with(host.to_string(), async {
+                self.gate(period, burst, assignment)
+            })
             .await;
         if gate.period < period {
-            gate = self.gate(period, burst);
+            gate = self.gate(period, burst, assignment);
             self.gates.insert(host.to_string(), gate.clone()).await;
+        }
+        if gate.assignment.swap(assignment, Ordering::AcqRel) != assignment {
+            // Spend what is left of the burst (at most `burst` cells).
+            while gate.limiter.check().is_ok() {}
         }
         // The semaphore is never closed; `None` would only mean no slot limit.
         let permit = gate.slots.clone().acquire_owned().await.ok();
@@ -105,7 +121,7 @@ mod tests {
     async fn time(hosts: &Hosts, n: usize, crawl_delay: Option<Duration>) -> Duration {
         let started = Instant::now();
         for _ in 0..n {
-            drop(hosts.enter("127.0.0.1:1", crawl_delay).await);
+            drop(hosts.enter("127.0.0.1:1", crawl_delay, 0).await);
         }
         started.elapsed()
     }
@@ -120,6 +136,24 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(600)).await;
         let took = time(&h, 4, None).await;
         assert!(took < Duration::from_millis(150), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_new_assignment_spends_the_saved_burst() {
+        // 10/s with a burst of 5; idle long enough to save the burst up.
+        let h = hosts(10.0, 5);
+        drop(h.enter("127.0.0.1:1", None, 1).await);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        // Handed over and back: another fetcher may have paced the host.
+        let started = Instant::now();
+        for _ in 0..3 {
+            drop(h.enter("127.0.0.1:1", None, 2).await);
+        }
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]
@@ -141,7 +175,7 @@ mod tests {
         assert!(took >= Duration::from_millis(450), "{took:?}");
         // Nor does it after the host was first seen without one.
         let h = hosts(4.0, 1);
-        drop(h.enter("127.0.0.1:1", None).await);
+        drop(h.enter("127.0.0.1:1", None, 0).await);
         let took = time(&h, 2, Some(Duration::from_millis(10))).await;
         assert!(took >= Duration::from_millis(450), "{took:?}");
     }
@@ -149,7 +183,7 @@ mod tests {
     #[tokio::test]
     async fn a_crawl_delay_learnt_later_slows_a_known_host() {
         let h = hosts(100.0, 5);
-        drop(h.enter("127.0.0.1:1", None).await);
+        drop(h.enter("127.0.0.1:1", None, 0).await);
         let took = time(&h, 3, Some(Duration::from_millis(300))).await;
         assert!(took >= Duration::from_millis(550), "{took:?}");
     }

@@ -25,7 +25,7 @@ use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, 
 use lapin::types::{FieldTable, ShortString};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -60,15 +60,25 @@ struct Attached {
     active: HashSet<Arc<str>>,
     /// Per queue, the flag its deliveries carry: cleared when the current
     /// subscription is handed over or the attachment dropped.
-    assigned: HashMap<Arc<str>, Arc<AtomicBool>>,
+    assigned: HashMap<Arc<str>, (Arc<AtomicBool>, u64)>,
+}
+
+/// Numbers assignments of queues to this process's consumers.
+static ASSIGNMENTS: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh assignment flag and its number.
+fn new_assignment() -> (Arc<AtomicBool>, u64) {
+    (
+        Arc::new(AtomicBool::new(true)),
+        ASSIGNMENTS.fetch_add(1, Ordering::Relaxed),
+    )
 }
 
 impl Attached {
     /// Marks the deliveries taken so far from `name` as handed over, and
     /// gives its next subscription a fresh flag.
     fn reassign(&mut self, name: &Arc<str>) {
-        let fresh = Arc::new(AtomicBool::new(true));
-        if let Some(old) = self.assigned.insert(name.clone(), fresh) {
+        if let Some((old, _)) = self.assigned.insert(name.clone(), new_assignment()) {
             old.store(false, Ordering::Release);
         }
     }
@@ -77,7 +87,7 @@ impl Attached {
 impl Drop for Attached {
     fn drop(&mut self) {
         // Deliveries of a dropped attachment come back from RabbitMQ anyway.
-        for flag in self.assigned.values() {
+        for (flag, _) in self.assigned.values() {
             flag.store(false, Ordering::Release);
         }
     }
@@ -137,7 +147,7 @@ impl AmqpConsumer {
         d: lapin::message::Delivery,
         link: Arc<Link>,
         queue: Queue,
-        assigned: Arc<AtomicBool>,
+        (assigned, assignment): (Arc<AtomicBool>, u64),
     ) -> Delivery {
         let attempt = header_u32(&d.properties, ATTEMPT_HEADER)
             .unwrap_or(1)
@@ -146,6 +156,7 @@ impl AmqpConsumer {
             link,
             queue,
             assigned,
+            assignment,
             work_queue,
             acker: d.acker,
             payload: d.data.clone(),
@@ -248,7 +259,7 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
         for name in names {
             let name: Arc<str> = name.as_str().into();
             let (tag, s) = subscribe(&channel, &name).await?;
-            assigned.insert(name.clone(), Arc::new(AtomicBool::new(true)));
+            assigned.insert(name.clone(), new_assignment());
             tags.insert(name, tag);
             stream.push(s);
         }
@@ -314,7 +325,7 @@ impl Consumer for AmqpConsumer {
                     let assigned = attached
                         .assigned
                         .entry(name.clone())
-                        .or_insert_with(|| Arc::new(AtomicBool::new(true)))
+                        .or_insert_with(new_assignment)
                         .clone();
                     return Some(Ok(Self::delivery(
                         name,

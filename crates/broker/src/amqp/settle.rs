@@ -27,6 +27,8 @@ pub(crate) struct AmqpSettle {
     pub(crate) attempt: u32,
     /// Cleared when this consumer stops being the work queue's consumer.
     pub(crate) assigned: Arc<AtomicBool>,
+    /// The number of that assignment (unique in this process).
+    pub(crate) assignment: u64,
 }
 
 impl AmqpSettle {
@@ -66,6 +68,10 @@ impl AmqpSettle {
 impl Settle for AmqpSettle {
     fn handed_over(&self) -> bool {
         !self.assigned.load(Ordering::Acquire)
+    }
+
+    fn assignment(&self) -> u64 {
+        self.assignment
     }
 
     async fn ack(&self) -> Result<(), BackendError> {
