@@ -18,6 +18,17 @@ fn page(head: &str, article: &str) -> String {
     )
 }
 
+/// The body extracted from the article markup `art` on a plain page at a
+/// story URL.
+fn story_body(art: &str) -> String {
+    let x = run(
+        &page("", art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    x.article.map(|a| a.body).unwrap_or_default()
+}
+
 fn run(html: &str, url: &str, tz: Option<chrono_tz::Tz>) -> Extraction {
     let opts = ExtractOptions {
         default_timezone: tz,
@@ -295,12 +306,7 @@ fn elements_hidden_by_utility_classes_are_skipped() {
         "<h1>Budget plan passes</h1>{}<div class=\"intro hidden\"><p>This content is reserved for subscribers only, subscribe now to read it all.</p></div>",
         article_body(3)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("Paragraph 2.") && !body.contains("subscribers"),
         "{body}"
@@ -314,12 +320,7 @@ fn inline_credits_and_custom_element_paywall_wrappers() {
          <p>The mayor spoke. <span class=\"image-credit\">Photo: Agency</span></p></article></storefront-body>",
         article_body(3)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("Paragraph 2.") && body.contains("The mayor spoke."),
         "{body}"
@@ -335,12 +336,7 @@ fn a_long_comment_does_not_beat_a_shorter_article() {
         article_body(2),
         format!("<p>{PARA} I think the council got this badly wrong.</p>").repeat(4)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("Paragraph 1.") && !body.contains("badly wrong"),
         "{body}"
@@ -354,12 +350,7 @@ fn paywall_named_wrappers_hold_the_article_but_paywall_prompts_are_dropped() {
          <div class=\"paywall-text\"><p>Only 3 free articles left this month, subscribe to keep reading.</p></div>",
         article_body(4)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("Paragraph 3.") && !body.contains("subscribe"),
         "{body}"
@@ -373,12 +364,7 @@ fn an_article_beats_a_much_longer_comment_thread() {
         article_body(8),
         format!("<li><p>{PARA} I disagree with every word of this.</p></li>").repeat(40)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("Paragraph 7.") && !body.contains("disagree"),
         "{body}"
@@ -414,12 +400,7 @@ fn numbered_and_heading_ids_are_anchors_not_signals() {
         article_body(3),
         article_body(3)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.contains("What comes next") && body.matches("Paragraph 2.").count() == 2,
         "{body}"
@@ -479,12 +460,7 @@ fn clock_lines_ad_labels_and_alerts_are_furniture() {
          <div class=\"alert\"><strong>Ad block users: some site features may not work correctly while an ad blocker is enabled.</strong></div>",
         article_body(3)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(
         body.starts_with("The committee met") && body.ends_with("Paragraph 2."),
         "{body}"
@@ -520,11 +496,6 @@ fn press_release_contact_tail_is_cut() {
         "<h1>Budget plan passes</h1>{}<p>Telefon:</p><p>+49 30 1234567, press office of the council, open on weekdays.</p>",
         article_body(4)
     );
-    let x = run(
-        &page("", &art),
-        "https://example.com/news/2023/01/30/budget-plan-passes",
-        None,
-    );
-    let body = x.article.map(|a| a.body).unwrap_or_default();
+    let body = story_body(&art);
     assert!(body.ends_with("Paragraph 3."), "{body}");
 }
