@@ -499,3 +499,68 @@ fn press_release_contact_tail_is_cut() {
     let body = story_body(&art);
     assert!(body.ends_with("Paragraph 3."), "{body}");
 }
+
+/// The title of `article` on the plain page with `head` added, at a story URL.
+fn title_of(head: &str, article: &str) -> String {
+    let x = run(
+        &page(head, article),
+        "https://example.com/news/2023/01/30/story",
+        None,
+    );
+    x.article.map(|a| a.title).unwrap_or_default()
+}
+
+#[test]
+fn an_h1_in_the_breadcrumb_trail_is_no_headline() {
+    let head = "<meta property=\"og:title\" content=\"Storm cuts power: How safe is the grid?\">\
+        <script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"headline\":\"Storm cuts power - How safe is the grid?\"}</script>";
+    let art = format!(
+        "<div class=\"breadcrumb\"><a href=\"/\">Home</a> <h1>Blackout: the grid questions answered</h1></div>\
+         <h2><span>Storm cuts power</span> <span>How safe is the grid?</span></h2>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        title_of(head, &art),
+        "Storm cuts power: How safe is the grid?"
+    );
+}
+
+#[test]
+fn a_screen_reader_separator_joins_the_kicker_to_the_headline() {
+    let head = "<meta property=\"og:title\" content=\"Heat wave: Oceans are warming fast\">";
+    for h1 in [
+        "<span class=\"kicker\">Heat wave</span><span class=\"visually-hidden\">: </span><span>Oceans are warming fast</span>",
+        "<div class=\"overline\">Heat wave</div><span class=\"sr-only\">: </span><span>Oceans are warming fast</span>",
+    ] {
+        let art = format!("<h1>{h1}</h1>{}", article_body(3));
+        assert_eq!(title_of(head, &art), "Heat wave: Oceans are warming fast");
+    }
+}
+
+#[test]
+fn character_references_in_json_ld_are_decoded() {
+    let head = "<meta property=\"og:title\" content=\"Café owners protest new rules\">\
+        <script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"headline\":\"Caf&eacute; owners protest new rules\"}</script>";
+    assert_eq!(
+        title_of(head, &article_body(3)),
+        "Café owners protest new rules"
+    );
+}
+
+#[test]
+fn the_h1_a_declared_title_repeats_beats_widget_headings() {
+    let nav: String = (0..30)
+        .map(|i| format!("<li><a href=\"/section{i}/\">Section {i}</a></li>"))
+        .collect();
+    let html = format!(
+        "<html><head><meta property=\"og:title\" content=\"Experts in the crisis\"></head><body>\
+         <header><h1 class=\"entry-title\">Experts in the crisis</h1></header><ul>{nav}</ul>\
+         <main><article><h1>While you are here</h1>{}</article></main></body></html>",
+        article_body(3)
+    );
+    let x = run(&html, "https://example.com/news/2023/01/30/story", None);
+    assert_eq!(
+        x.article.map(|a| a.title).unwrap_or_default(),
+        "Experts in the crisis"
+    );
+}

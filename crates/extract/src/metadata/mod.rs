@@ -1,12 +1,13 @@
 //! Metadata reconciliation: JSON-LD first, then `<meta>`, microdata and the visible page.
 //!
 //! Layout: [`jsonld`] (schema.org objects), [`meta`] (`<meta>` pairs), [`byline`] (author
-//! names), [`dates`] (date strings), [`zones`] (ccTLD time zones).
+//! names), [`dates`] (date strings), [`title`] (the headline), [`zones`] (ccTLD time zones).
 
 pub(crate) mod byline;
 pub(crate) mod dates;
 pub(crate) mod jsonld;
 pub(crate) mod meta;
+pub(crate) mod title;
 pub(crate) mod zones;
 
 use std::sync::LazyLock;
@@ -84,114 +85,6 @@ pub(crate) const DATE_WORDS: &[&str] = &[
     "datum",
     "stand",
 ];
-
-fn strip_site(title: &str, site: Option<&str>) -> String {
-    let mut best = title.to_string();
-    for sep in [" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » "] {
-        if let Some((a, b)) = best.rsplit_once(sep) {
-            let (kb, ks) = (key(b), site.map(key).unwrap_or_default());
-            let site_match =
-                !ks.is_empty() && !kb.is_empty() && (kb.contains(&ks) || ks.contains(&kb));
-            if site_match
-                || (sep == " | " && b.split_whitespace().count() <= 4 && a.len() > b.len())
-            {
-                best = a.trim().to_string();
-            }
-        }
-    }
-    best
-}
-
-/// Whether `long` is `short` behind a kicker: "Kicker: short", "Kicker – short".
-fn kicked(long: &str, short: &str) -> bool {
-    long.len() > short.len()
-        && long.ends_with(short)
-        && long[..long.len() - short.len()]
-            .trim_end()
-            .ends_with([':', '–', '—', '|', '/'])
-}
-
-/// The headline: the visible `<h1>` nearest the article (not a logo or site name), else the
-/// declared title without its site suffix.
-fn title(doc: &Doc<'_>, ld: &jsonld::LdArticle, m: &meta::MetaFields, container: u32) -> String {
-    let site = m.site_name.as_deref().map(key).unwrap_or_default();
-    let best = doc
-        .blocks
-        .iter()
-        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
-        .filter(|b| {
-            let k = key(&b.text);
-            let e = &doc.elems[b.elem as usize];
-            k.chars().count() >= 6 && k != site && !e.caption
-        })
-        .min_by_key(|b| {
-            let in_boiler = u32::from(doc.elems[b.elem as usize].boiler_anc != NONE);
-            let dist = if container == NONE {
-                0
-            } else {
-                b.elem.abs_diff(container)
-            };
-            (in_boiler, dist)
-        });
-    // Every source votes; the text most sources agree on wins, earlier sources break ties.
-    let h1 = best.map(|b| collapse(&b.text));
-    let site_name = m.site_name.as_deref();
-    // "Headline | Site" agrees with an `<h1>` "Headline"; when the `<h1>` lost the spaces
-    // between its spans ("KickerHeadline" against "Kicker / Headline"), OpenGraph's text wins.
-    let og = m
-        .title
-        .as_ref()
-        .map(|t| strip_site(&collapse(t), site_name))
-        .filter(|t| !t.is_empty());
-    let h1 = match (h1, &og) {
-        (Some(h), Some(o))
-            if key(&h) == key(o) && o.split_whitespace().count() > h.split_whitespace().count() =>
-        {
-            Some(o.clone())
-        }
-        // An `<h1>` "Kicker: Headline" whose headline OpenGraph gives alone.
-        (Some(h), Some(o)) if kicked(&h, o) => Some(o.clone()),
-        (h, _) => h,
-    };
-    let declared = [
-        ld.headline.as_ref(),
-        m.title.as_ref(),
-        m.twitter_title.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|t| {
-        let t = collapse(t);
-        let stripped = strip_site(&t, site_name);
-        match &h1 {
-            Some(h) if key(&stripped) == key(h) || kicked(&stripped, h) => h.clone(),
-            _ => stripped,
-        }
-    });
-    let candidates: Vec<String> = h1
-        .clone()
-        .into_iter()
-        .chain(declared)
-        .filter(|t| !t.is_empty())
-        .collect();
-    let votes = |c: &String| candidates.iter().filter(|o| *o == c).count();
-    if let Some(winner) = candidates
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, c)| (votes(c), usize::MAX - i))
-        .map(|(_, c)| c)
-        && (best.is_some() || votes(winner) > 1)
-    {
-        return winner.clone();
-    }
-    if let Some(t) = ld.headline.as_ref().or(m.title.as_ref()) {
-        return strip_site(&collapse(t), m.site_name.as_deref());
-    }
-    doc.title
-        .as_deref()
-        .map(|t| strip_site(&collapse(t), m.site_name.as_deref()))
-        .unwrap_or_default()
-}
 
 /// Text of an element (whitespace collapsed), bounded.
 fn elem_text(doc: &Doc<'_>, idx: u32) -> String {
@@ -395,7 +288,7 @@ pub(crate) fn reconcile(
     };
     tags.dedup();
     Meta {
-        title: title(doc, ld, m, container),
+        title: title::title(doc, ld, m, container),
         subtitle: ld
             .description
             .clone()
