@@ -31,19 +31,18 @@
 //! after each reconnection): durable queues, persistent messages,
 //! `x-max-priority` 9. The fetch queue is `N` partition queues
 //! `<prefix>.fetch.<i>` (`i = xxh3(partition_key) % N`; a message without a
-//! key is placed by the hash of its payload), each with
-//! `x-single-active-consumer`, so one fetcher owns a host at a time. As
-//! RabbitMQ makes the first subscriber of such a queue its active consumer,
-//! a fetch consumer active on more than ⌈N / consumers⌉ partitions hands the
-//! excess over (cancel, return its buffered deliveries, subscribe again at
-//! the back of the line), so partitions spread over the fetchers.
+//! key is placed by the hash of its payload). Each partition is held by one
+//! fetcher at a time, through an exclusive consumer, so one process paces a
+//! host. Fetchers count themselves by subscribing to `<prefix>.fetchers`,
+//! and each holds ⌈N / fetchers⌉ partitions: one above its share releases
+//! the excess, one below claims free partitions (see `amqp::consumer`).
 //! [`Topology::definitions`] renders the same topology as a RabbitMQ
 //! definitions document.
 //!
 //! Publishing waits for every publisher confirm (a Nack or an unroutable
-//! message is an error). Consumers ack manually under a channel-wide
-//! `basic.qos(prefetch)`. `retry_after` publishes a copy (attempt header
-//! `x-newshound-attempt` + 1) to `<prefix>.retry.<bucket>`, whose
+//! message is an error). Consumers ack manually under `basic.qos(prefetch)`
+//! per channel (a fetcher has one channel per partition it holds).
+//! `retry_after` publishes a copy (attempt header `x-newshound-attempt` + 1) to `<prefix>.retry.<bucket>`, whose
 //! `<prefix>.<queue>.retry.<bucket>` queue holds it for the bucket's TTL and
 //! dead-letters it back to the work queue it came from; the delay is rounded
 //! up to 1 s, 5 s, 30 s, 5 min or 1 h. `dead_letter` publishes a copy with

@@ -1,5 +1,5 @@
 //! The RabbitMQ job queue against a real broker, mirroring the embedded
-//! backend's tests, plus partitioning, single-active-consumer, the article
+//! backend's tests, plus partitioning, one fetcher per partition, the article
 //! publisher and the management-API depth.
 
 mod common;
@@ -8,6 +8,7 @@ use common::*;
 use newshound_broker::{AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
 use newshound_core::message::Article;
 use newshound_core::{ArticleSink, JobQueue, Queue, codec};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -224,7 +225,7 @@ async fn same_partition_key_goes_to_the_same_partition_queue() {
 }
 
 #[tokio::test]
-async fn one_active_consumer_per_fetch_partition() {
+async fn one_consumer_per_fetch_partition() {
     let prefix = unique_prefix();
     let mut config = amqp_config(&prefix);
     config.fetch_partitions = 1;
@@ -249,7 +250,7 @@ async fn one_active_consumer_per_fetch_partition() {
             .is_none(),
         "b is inactive"
     );
-    // When the active consumer goes, the other takes over.
+    // When the holder goes, the other claims the partition.
     drop(a);
     first.close().await;
     second
@@ -262,6 +263,54 @@ async fn one_active_consumer_per_fetch_partition() {
     assert_eq!(d.payload, b"later");
     d.ack().await.expect("ack");
     drop(b);
+    teardown(&second).await;
+}
+
+/// Two fetchers share four partitions two and two, and each partition's
+/// messages go to one of them only.
+#[tokio::test]
+async fn fetch_partitions_spread_over_fetchers() {
+    let prefix = unique_prefix();
+    let mut config = amqp_config(&prefix);
+    config.fetch_partitions = 4;
+    let first = amqp(config.clone()).await;
+    let second = amqp(config).await;
+    let t = first.topology().clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut fetchers = Vec::new();
+    for (who, q) in [&first, &second].into_iter().enumerate() {
+        let mut consumer = q.consume(Queue::Fetch, 50).await.expect("consume");
+        let tx = tx.clone();
+        fetchers.push(tokio::spawn(async move {
+            while let Some(Ok(d)) = consumer.next().await {
+                let payload = d.payload.clone();
+                d.ack().await.expect("ack");
+                if tx.send((who, payload)).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    // A few claim rounds: the first fetcher releases what the second claims.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let hosts: Vec<String> = (0..16).map(|i| format!("h{i}.example")).collect();
+    let batch = hosts.iter().map(|h| msg(h, 0, Some(h.as_str()))).collect();
+    first.publish(Queue::Fetch, batch).await.expect("publish");
+    let mut partitions = [HashSet::new(), HashSet::new()];
+    for _ in 0..hosts.len() {
+        let (who, payload) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("every message is delivered")
+            .expect("fetchers alive");
+        partitions[who].insert(t.partition_of(&payload));
+    }
+    assert_eq!(partitions[0].len(), 2, "a holds two: {partitions:?}");
+    assert_eq!(partitions[1].len(), 2, "b holds two: {partitions:?}");
+    assert!(partitions[0].is_disjoint(&partitions[1]));
+    for f in fetchers {
+        f.abort();
+    }
+    first.close().await;
     teardown(&second).await;
 }
 

@@ -5,7 +5,10 @@
 //! paced until a moment ago (a handed-over fetch partition) gets no second
 //! burst, so the rate plus one burst holds in any window across fetchers.
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::clock::MonotonicClock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 use moka::future::Cache;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -15,10 +18,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use newshound_core::config::Politeness;
 
+/// A rate limiter on the monotonic clock, the one tokio's timers use
+/// (governor's default TSC-based clock can disagree with it on a loaded
+/// virtual machine).
+type HostLimiter =
+    RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;
+
 /// One host's gate.
 struct HostGate {
     period: Duration,
-    limiter: DefaultDirectRateLimiter,
+    limiter: HostLimiter,
     slots: Arc<Semaphore>,
     /// The queue assignment this fetcher last paced the host under.
     assignment: AtomicU64,
@@ -51,7 +60,7 @@ impl Hosts {
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
-        let limiter = RateLimiter::direct(quota);
+        let limiter = RateLimiter::direct_with_clock(quota, MonotonicClock);
         // Spend the burst: always possible on a fresh limiter of this quota.
         let _ = limiter.check_n(burst);
         Arc::new(HostGate {

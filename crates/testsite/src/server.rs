@@ -96,6 +96,10 @@ async fn handle(
     headers: HeaderMap,
     uri: Uri,
 ) -> axum::response::Response {
+    // Stamped on arrival, before rendering: the log measures the crawler.
+    let arrived = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let local = state.local.to_string();
     let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let (host, rendered) = match &state.hosts {
@@ -118,12 +122,9 @@ async fn handle(
     };
     let rendered = rendered.conditional(header(IF_NONE_MATCH), header(IF_MODIFIED_SINCE));
     if let Some(log) = &state.log {
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
         // The writer thread outlives the server; a send error only means it already failed.
         let _ = log.send(format!(
-            "{millis} {host} {path_and_query} {}\n",
+            "{arrived} {host} {path_and_query} {}\n",
             rendered.status
         ));
     }

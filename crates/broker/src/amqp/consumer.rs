@@ -1,22 +1,32 @@
 //! [`Consumer`] over one or more work queues (all fetch partitions for
-//! `Queue::Fetch`) on a channel of its own.
+//! `Queue::Fetch`).
 //!
 //! The consumer survives reconnections: when its stream fails it re-attaches
 //! to the link's new connection. Deliveries taken from the dead connection
-//! can no longer be settled (RabbitMQ redelivers them, marked redelivered).
+//! can no longer be settled (RabbitMQ redelivers them).
 //!
-//! Fetch partitions are single-active-consumer queues, and RabbitMQ makes
-//! the *first* registered consumer of each the active one, so the first
-//! fetcher to start would own every partition. To spread them, a fetch
-//! consumer periodically compares the partitions it is active on (those it
-//! received deliveries from) with its fair share, ⌈N / consumers⌉ (the
-//! consumer count of the partition queues), and hands the excess over: it
-//! cancels its consumer on such a partition, returns (nacks with requeue)
-//! the deliveries still buffered for it, and subscribes again, at the end of
-//! the queue's waiting list, so the next waiting fetcher becomes active.
-//! Deliveries of a handed-over partition already given to the caller report
-//! [`Delivery::handed_over`], so that the fetcher requeues those it has not
-//! started on instead of fetching them beside the partition's new owner.
+//! # Fetch partitions
+//!
+//! Each fetch partition is consumed by one fetcher at a time, so that one
+//! process paces each host. A fetcher holds a partition through an
+//! *exclusive* consumer on a channel of the partition's own (a failed claim
+//! closes only that channel). Every fetcher also subscribes to the
+//! `<prefix>.fetchers` queue, whose consumer count is thus the number of
+//! fetchers. Every [`CLAIM_EVERY`] each fetcher compares the partitions it
+//! holds with its fair share, ⌈N / fetchers⌉: above it, it releases the
+//! excess (cancels those consumers and returns the deliveries still buffered
+//! for them); below it, it claims partitions that have no consumer. A
+//! partition it released is not claimed back in the next round, so another
+//! fetcher gets it. Deliveries of a released partition already given to
+//! the caller report [`Delivery::handed_over`], so that the fetcher requeues
+//! those it has not started on instead of fetching them beside the
+//! partition's next owner. When a fetcher dies its exclusive consumers go
+//! with its connection and the others claim the partitions within a round.
+//!
+//! (RabbitMQ's single-active-consumer queues would do the hand-over for us,
+//! but classic queues in the 3.10 and 3.11 series crash when the active
+//! consumer goes while messages are ready, rabbitmq-server issue 5460; the
+//! restarted queue redelivers everything, so hosts were fetched twice.)
 
 use futures::StreamExt;
 use futures::stream::{BoxStream, SelectAll};
@@ -35,32 +45,40 @@ use super::topology::{ATTEMPT_HEADER, inspect};
 use crate::error::BrokerError;
 use newshound_core::{BackendError, Consumer, Delivery, Queue};
 
-/// A delivery (or failure) with the queue and consumer tag it came from.
+/// What a subscription yields: a delivery, a failure, or (`None`) its end
+/// (cancelled by us or by the server).
 type Incoming = (
     Arc<str>,
     ShortString,
-    lapin::Result<lapin::message::Delivery>,
+    Option<lapin::Result<lapin::message::Delivery>>,
 );
 
-/// How often a fetch consumer checks its share of the partitions.
-const REBALANCE_EVERY: Duration = Duration::from_secs(5);
+/// How often a fetch consumer compares its partitions with its share.
+pub(crate) const CLAIM_EVERY: Duration = Duration::from_secs(1);
 
 /// First wait between failed re-attachments (doubling up to 5 s).
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 
-/// The channel and basic.consume streams of one connection generation.
+/// The channels and subscriptions of one connection generation.
 struct Attached {
     generation: u64,
+    /// Consumes an unpartitioned queue; for fetch, holds the subscription
+    /// that counts this fetcher.
     channel: Channel,
+    /// One channel per fetch partition ever claimed, kept open while the
+    /// attachment lives so that deliveries of a released partition can
+    /// still be settled.
+    partition_channels: HashMap<Arc<str>, Channel>,
     stream: SelectAll<BoxStream<'static, Incoming>>,
-    /// The current consumer tag per queue; deliveries under any other tag
-    /// belong to a handed-over subscription.
+    /// The current consumer tag per queue consumed (partitions held);
+    /// deliveries under any other tag belong to a released subscription.
     tags: HashMap<Arc<str>, ShortString>,
-    /// Queues delivered from under their current tag (where we are active).
-    active: HashSet<Arc<str>>,
     /// Per queue, the flag its deliveries carry: cleared when the current
-    /// subscription is handed over or the attachment dropped.
+    /// subscription is released or the attachment dropped.
     assigned: HashMap<Arc<str>, (Arc<AtomicBool>, u64)>,
+    /// Partitions released in the last round, not to be claimed back in
+    /// the next one.
+    released: HashSet<Arc<str>>,
 }
 
 /// Numbers assignments of queues to this process's consumers.
@@ -82,6 +100,15 @@ impl Attached {
             old.store(false, Ordering::Release);
         }
     }
+
+    /// Forgets the subscription of `name` under `tag` (ended or failed).
+    fn lost(&mut self, name: &Arc<str>, tag: &ShortString) {
+        if self.tags.get(name) == Some(tag) {
+            self.tags.remove(name);
+            self.reassign(name);
+            tracing::info!(queue = %name, "Lost a fetch partition; it will be claimed again");
+        }
+    }
 }
 
 impl Drop for Attached {
@@ -93,8 +120,8 @@ impl Drop for Attached {
     }
 }
 
-/// Consumes a logical queue with at most `prefetch` unacked deliveries
-/// (a channel-wide QoS, shared by the partition consumers).
+/// Consumes a logical queue with at most `prefetch` unacked deliveries per
+/// channel (the queue's, or each fetch partition's).
 pub(crate) struct AmqpConsumer {
     link: Arc<Link>,
     queue: Queue,
@@ -102,8 +129,12 @@ pub(crate) struct AmqpConsumer {
     attached: Option<Attached>,
     /// Wait before the next attempt to re-attach after a failed one.
     retry_delay: Duration,
-    /// When to check the partition share (`None`: not partitioned).
-    next_rebalance: Option<Instant>,
+    /// When to compare the partitions held with the share (`None`: not
+    /// partitioned).
+    next_claim: Option<Instant>,
+    /// Where this process starts looking for free partitions, so that
+    /// fetchers starting together try different ones first.
+    claim_offset: usize,
 }
 
 impl AmqpConsumer {
@@ -115,15 +146,22 @@ impl AmqpConsumer {
     ) -> Result<AmqpConsumer, BrokerError> {
         let prefetch = prefetch.max(1);
         let attached = attach(&link, queue, prefetch).await?;
-        let partitioned = link.topology.work_queues(queue).len() > 1;
-        Ok(AmqpConsumer {
+        let partitioned = queue == Queue::Fetch;
+        let seed = format!("{}:{:?}", std::process::id(), std::time::SystemTime::now());
+        let mut consumer = AmqpConsumer {
             link,
             queue,
             prefetch,
             attached: Some(attached),
             retry_delay: FIRST_RETRY_DELAY,
-            next_rebalance: partitioned.then(|| Instant::now() + REBALANCE_EVERY),
-        })
+            next_claim: partitioned.then(Instant::now),
+            // Truncation is fine: any offset will do.
+            claim_offset: xxhash_rust::xxh3::xxh3_64(seed.as_bytes()) as usize,
+        };
+        if partitioned {
+            consumer.claim_round().await?;
+        }
+        Ok(consumer)
     }
 
     /// Drops the current attachment; when its connection is dead, makes the
@@ -133,10 +171,12 @@ impl AmqpConsumer {
             return;
         };
         if attached.channel.status().connected() {
-            let close = attached
-                .channel
-                .close(200, "newshound: re-attaching".into());
-            let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+            let channels =
+                std::iter::once(&attached.channel).chain(attached.partition_channels.values());
+            for channel in channels {
+                let close = channel.close(200, "newshound: re-attaching".into());
+                let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+            }
         } else {
             self.link.invalidate(attached.generation).await;
         }
@@ -166,83 +206,164 @@ impl AmqpConsumer {
         Delivery::new(d.data, attempt, d.redelivered, Box::new(settle))
     }
 
-    /// Hands partitions beyond the fair share over to waiting consumers.
-    async fn rebalance(&mut self) -> Result<(), BrokerError> {
-        self.next_rebalance = Some(Instant::now() + REBALANCE_EVERY);
+    /// Releases the partitions held beyond the fair share, or claims free
+    /// ones up to it.
+    async fn claim_round(&mut self) -> Result<(), BrokerError> {
+        self.next_claim = Some(Instant::now() + CLAIM_EVERY);
         let Some(attached) = self.attached.as_mut() else {
             return Ok(());
         };
-        if attached.active.len() <= 1 {
-            return Ok(());
-        }
-        let names = self.link.topology.work_queues(self.queue);
-        let consumers = consumer_count(&attached.channel, &names).await?.max(1);
-        let share = names.len().div_ceil(consumers);
-        if attached.active.len() <= share {
-            return Ok(());
-        }
-        let mut excess: Vec<Arc<str>> = attached.active.iter().cloned().collect();
-        excess.sort();
-        excess.truncate(attached.active.len() - share);
-        for name in &excess {
-            if let Some(tag) = attached.tags.get(name) {
-                attached
-                    .channel
-                    .basic_cancel(tag.clone(), BasicCancelOptions::default())
-                    .await
-                    .map_err(|e| BrokerError::amqp(format!("cancel consumer of {name}"), e))?;
+        let topology = &self.link.topology;
+        let names: Vec<Arc<str>> = topology
+            .work_queues(self.queue)
+            .into_iter()
+            .map(Arc::from)
+            .collect();
+        let fetchers = inspect(&attached.channel, &topology.fetchers_queue())
+            .await?
+            .consumer_count()
+            .max(1) as usize;
+        let share = names.len().div_ceil(fetchers);
+        let mut held: Vec<Arc<str>> = names
+            .iter()
+            .filter(|n| attached.tags.contains_key(*n))
+            .cloned()
+            .collect();
+        let recently_released = std::mem::take(&mut attached.released);
+        if held.len() > share {
+            for name in held.split_off(share) {
+                release(attached, &name).await?;
+                attached.released.insert(name);
             }
-            attached.active.remove(name);
-            attached.reassign(name);
-            let (tag, stream) = subscribe(&attached.channel, name).await?;
-            attached.tags.insert(name.clone(), tag);
-            attached.stream.push(stream);
+            tracing::info!(
+                fetchers,
+                share,
+                "Released fetch partitions beyond this fetcher's share"
+            );
+            return Ok(());
         }
-        tracing::info!(
-            handed_over = excess.len(),
-            consumers,
-            share,
-            "Handed fetch partitions over to other consumers"
-        );
+        let start = self.claim_offset % names.len();
+        let candidates = names[start..].iter().chain(&names[..start]);
+        for name in candidates {
+            if held.len() >= share {
+                break;
+            }
+            if held.contains(name) || recently_released.contains(name) {
+                continue;
+            }
+            if inspect(&attached.channel, name).await?.consumer_count() > 0 {
+                continue;
+            }
+            if claim(attached, &self.link, name, self.prefetch).await? {
+                held.push(name.clone());
+            }
+        }
         Ok(())
     }
 }
 
-/// The most consumers registered on any of `names` (passive declares).
-async fn consumer_count(channel: &Channel, names: &[String]) -> Result<usize, BrokerError> {
-    let mut most = 0;
-    for name in names {
-        let q = inspect(channel, name).await?;
-        most = most.max(q.consumer_count() as usize);
-    }
-    Ok(most)
+/// Cancels the subscription to partition `name`; deliveries still buffered
+/// for it are returned as they arrive, those already handed out report
+/// [`Delivery::handed_over`].
+async fn release(attached: &mut Attached, name: &Arc<str>) -> Result<(), BrokerError> {
+    let Some(tag) = attached.tags.remove(name) else {
+        return Ok(());
+    };
+    attached.reassign(name);
+    let Some(channel) = attached.partition_channels.get(name) else {
+        return Ok(());
+    };
+    channel
+        .basic_cancel(tag, BasicCancelOptions::default())
+        .await
+        .map_err(|e| BrokerError::amqp(format!("cancel consumer of {name}"), e))
 }
 
-/// basic.consume on `name`; returns the tag and the tagged stream.
+/// Tries to hold partition `name` with an exclusive consumer on its own
+/// channel; `false` when another fetcher got it first.
+async fn claim(
+    attached: &mut Attached,
+    link: &Link,
+    name: &Arc<str>,
+    prefetch: u16,
+) -> Result<bool, BrokerError> {
+    let channel = match attached.partition_channels.get(name) {
+        Some(c) if c.status().connected() => c.clone(),
+        _ => {
+            let session = link.session().await?;
+            let channel = session
+                .connection
+                .create_channel()
+                .await
+                .map_err(|e| BrokerError::amqp("open partition channel", e))?;
+            channel
+                .basic_qos(prefetch, BasicQosOptions::default())
+                .await
+                .map_err(|e| BrokerError::amqp("set prefetch", e))?;
+            attached
+                .partition_channels
+                .insert(name.clone(), channel.clone());
+            channel
+        }
+    };
+    let exclusive = BasicConsumeOptions {
+        exclusive: true,
+        ..BasicConsumeOptions::default()
+    };
+    match subscribe(&channel, name, exclusive).await {
+        Ok((tag, stream)) => {
+            attached.reassign(name);
+            attached.tags.insert(name.clone(), tag);
+            attached.stream.push(stream);
+            Ok(true)
+        }
+        // The server closes the channel of a refused exclusive consume.
+        Err(_) if channel.status().connected() || attached.channel.status().connected() => {
+            attached.partition_channels.remove(name);
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// basic.consume on `name`; returns the tag and the tagged stream, which
+/// ends with a `None` item.
 async fn subscribe(
     channel: &Channel,
     name: &Arc<str>,
+    options: BasicConsumeOptions,
 ) -> Result<(ShortString, BoxStream<'static, Incoming>), BrokerError> {
     let consumer = channel
         .basic_consume(
             name.as_ref().into(),
             ShortString::from(""),
-            BasicConsumeOptions::default(),
+            options,
             FieldTable::default(),
         )
         .await
         .map_err(|e| BrokerError::amqp(format!("consume {name}"), e))?;
     let tag = consumer.tag();
     let (n, t) = (name.clone(), tag.clone());
-    let stream = consumer.map(move |d| (n.clone(), t.clone(), d)).boxed();
+    let (end_name, end_tag) = (name.clone(), tag.clone());
+    let stream = consumer
+        .map(move |d| (n.clone(), t.clone(), Some(d)))
+        .chain(futures::stream::once(
+            async move { (end_name, end_tag, None) },
+        ))
+        .boxed();
     Ok((tag, stream))
 }
 
-/// Opens a channel on the live session and consumes every work queue of
-/// `queue` on it.
+/// Opens a channel on the live session and subscribes on it: to the
+/// queue, or for fetch to the fetchers queue (partitions are claimed by
+/// [`AmqpConsumer::claim_round`]).
 async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, BrokerError> {
-    let names = link.topology.work_queues(queue);
-    let names = &names;
+    let name: Arc<str> = match queue {
+        Queue::Fetch => link.topology.fetchers_queue(),
+        q => link.topology.work_queues(q).remove(0),
+    }
+    .into();
+    let name = &name;
     link.retrying("consume", |session| async move {
         let channel = session
             .connection
@@ -250,26 +371,20 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
             .await
             .map_err(|e| BrokerError::amqp("open consumer channel", e))?;
         channel
-            .basic_qos(prefetch, BasicQosOptions { global: true })
+            .basic_qos(prefetch, BasicQosOptions::default())
             .await
             .map_err(|e| BrokerError::amqp("set prefetch", e))?;
-        let mut stream = SelectAll::new();
-        let mut tags = HashMap::new();
+        let (tag, stream) = subscribe(&channel, name, BasicConsumeOptions::default()).await?;
         let mut assigned = HashMap::new();
-        for name in names {
-            let name: Arc<str> = name.as_str().into();
-            let (tag, s) = subscribe(&channel, &name).await?;
-            assigned.insert(name.clone(), new_assignment());
-            tags.insert(name, tag);
-            stream.push(s);
-        }
+        assigned.insert(name.clone(), new_assignment());
         Ok(Attached {
             generation: session.generation,
             channel,
-            stream,
-            tags,
-            active: HashSet::new(),
+            partition_channels: HashMap::new(),
+            stream: SelectAll::from_iter([stream]),
+            tags: HashMap::from([(name.clone(), tag)]),
             assigned,
+            released: HashSet::new(),
         })
     })
     .await
@@ -278,6 +393,7 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
 #[async_trait::async_trait]
 impl Consumer for AmqpConsumer {
     async fn next(&mut self) -> Option<Result<Delivery, BackendError>> {
+        let fetchers_queue: Arc<str> = self.link.topology.fetchers_queue().into();
         loop {
             if self.link.is_closed() {
                 return None;
@@ -287,6 +403,8 @@ impl Consumer for AmqpConsumer {
                     Ok(a) => {
                         self.attached = Some(a);
                         self.retry_delay = FIRST_RETRY_DELAY;
+                        // Claim partitions at once on the new connection.
+                        self.next_claim = self.next_claim.map(|_| Instant::now());
                         continue;
                     }
                     Err(BrokerError::Closed) => return None,
@@ -298,30 +416,38 @@ impl Consumer for AmqpConsumer {
                     }
                 }
             };
-            let rebalance_at = self.next_rebalance;
+            let claim_at = self.next_claim;
             let item = tokio::select! {
                 item = attached.stream.next() => item,
                 _ = self.link.closed() => return None,
-                _ = sleep_until(rebalance_at), if rebalance_at.is_some() => {
-                    if let Err(e) = self.rebalance().await {
-                        tracing::warn!(error = %e, "Fetch partition rebalancing failed; re-attaching");
+                _ = sleep_until(claim_at), if claim_at.is_some() => {
+                    if let Err(e) = self.claim_round().await {
+                        tracing::warn!(error = %e, "Claiming fetch partitions failed; re-attaching");
                         self.detach().await;
                     }
                     continue;
                 }
             };
+            let current = |name: &Arc<str>, tag: &ShortString| attached.tags.get(name) == Some(tag);
+            // A partition's subscription can fail or end alone (its channel
+            // closed); anything else means the connection or the main
+            // channel went.
+            let partition_only = |name: &Arc<str>| {
+                self.next_claim.is_some()
+                    && *name != fetchers_queue
+                    && attached.channel.status().connected()
+            };
             match item {
-                Some((name, tag, Ok(d))) => {
-                    if attached.tags.get(&name) != Some(&tag) {
-                        // Buffered for a handed-over subscription: give it back.
+                Some((name, tag, Some(Ok(d)))) => {
+                    if !current(&name, &tag) || name == fetchers_queue {
+                        // Buffered for a released subscription: give it back.
                         let requeue = BasicNackOptions {
                             multiple: false,
-                            requeue: true,
+                            requeue: name != fetchers_queue,
                         };
                         let _ = d.acker.nack(requeue).await;
                         continue;
                     }
-                    attached.active.insert(name.clone());
                     let assigned = attached
                         .assigned
                         .entry(name.clone())
@@ -335,8 +461,23 @@ impl Consumer for AmqpConsumer {
                         assigned,
                     )));
                 }
-                Some((name, _, Err(e))) => {
-                    tracing::warn!(queue = %name, error = %e, "RabbitMQ consumer failed; re-attaching");
+                Some((name, tag, end)) => {
+                    if !current(&name, &tag) {
+                        // The end of a subscription we released.
+                        continue;
+                    }
+                    if partition_only(&name) {
+                        attached.lost(&name, &tag);
+                        continue;
+                    }
+                    match end {
+                        Some(Err(e)) => {
+                            tracing::warn!(queue = %name, error = %e, "RabbitMQ consumer failed; re-attaching")
+                        }
+                        _ => {
+                            tracing::warn!(queue = %name, "RabbitMQ consumer cancelled; re-attaching")
+                        }
+                    }
                     self.detach().await;
                 }
                 None => {

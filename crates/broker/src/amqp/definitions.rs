@@ -70,7 +70,16 @@ mod tests {
             .iter()
             .find(|q| q["name"] == "nh.fetch.0")
             .expect("fetch.0");
-        assert_eq!(fetch0["arguments"]["x-single-active-consumer"], true);
+        assert!(
+            fetch0["arguments"]
+                .get("x-single-active-consumer")
+                .is_none()
+        );
+        let fetchers = queues
+            .iter()
+            .find(|q| q["name"] == "nh.fetchers")
+            .expect("fetchers");
+        assert_eq!(fetchers["arguments"]["x-max-length"], 0);
         assert_eq!(fetch0["arguments"]["x-max-priority"], 9);
         let retry = queues
             .iter()

@@ -57,10 +57,8 @@ fn bucket_label(bucket: Duration) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ArgValue {
-    /// An integer (`x-max-priority`, `x-message-ttl`).
+    /// An integer (`x-max-priority`, `x-message-ttl`, `x-max-length`).
     Int(i64),
-    /// A flag (`x-single-active-consumer`).
-    Bool(bool),
     /// A name (`x-dead-letter-exchange`, `x-dead-letter-routing-key`).
     Str(String),
 }
@@ -97,8 +95,12 @@ pub struct BindingSpec {
 /// The whole topology for one prefix.
 ///
 /// - work queues `<p>.links`, `<p>.pages`, `<p>.articles` and
-///   `<p>.fetch.0..N-1` (`x-single-active-consumer` on the fetch partitions),
-///   all with `x-max-priority` 9 and dead-lettering to `<p>.dead`;
+///   `<p>.fetch.0..N-1` (the fetch partitions, each consumed by one fetcher
+///   at a time through an exclusive consumer), all with `x-max-priority` 9
+///   and dead-lettering to `<p>.dead`;
+/// - `<p>.fetchers`, which never holds a message (`x-max-length` 0): every
+///   fetcher subscribes to it, so its consumer count is the number of
+///   fetchers sharing the partitions;
 /// - `<p>.dead` (direct) routes by logical queue name to `<p>.<queue>.dead`;
 /// - per retry bucket `<b>`, exchange `<p>.retry.<b>` (direct) routes a work
 ///   queue's name to `<p>.<queue>.retry.<b>`, whose `x-message-ttl` is the
@@ -147,7 +149,7 @@ impl Topology {
         }
         for queue in Queue::ALL {
             for name in t.work_queues(queue) {
-                let mut arguments = BTreeMap::from([
+                let arguments = BTreeMap::from([
                     ("x-max-priority".into(), ArgValue::Int(MAX_PRIORITY.into())),
                     (
                         "x-dead-letter-exchange".into(),
@@ -158,9 +160,6 @@ impl Topology {
                         ArgValue::Str(queue.name().into()),
                     ),
                 ]);
-                if queue == Queue::Fetch {
-                    arguments.insert("x-single-active-consumer".into(), ArgValue::Bool(true));
-                }
                 t.queues.push(QueueSpec { name, arguments });
             }
             t.queues.push(QueueSpec {
@@ -194,6 +193,10 @@ impl Topology {
                 }
             }
         }
+        t.queues.push(QueueSpec {
+            name: t.fetchers_queue(),
+            arguments: BTreeMap::from([("x-max-length".into(), ArgValue::Int(0))]),
+        });
         t.bindings.push(BindingSpec {
             exchange: t.articles_exchange(),
             queue: t.work_queues(Queue::Articles).remove(0),
@@ -215,6 +218,11 @@ impl Topology {
     /// The name of fetch partition `index`.
     pub fn fetch_partition(&self, index: usize) -> String {
         format!("{}.fetch.{index}", self.prefix)
+    }
+
+    /// The queue every fetcher subscribes to, to be counted.
+    pub fn fetchers_queue(&self) -> String {
+        format!("{}.fetchers", self.prefix)
     }
 
     /// The partition index for a partition key: xxh3(key) % N.
@@ -317,7 +325,6 @@ fn field_table(args: &BTreeMap<String, ArgValue>) -> FieldTable {
     for (k, v) in args {
         let value = match v {
             ArgValue::Int(i) => AMQPValue::LongLongInt(*i),
-            ArgValue::Bool(b) => AMQPValue::Boolean(*b),
             ArgValue::Str(s) => AMQPValue::LongString(LongString::from(s.as_str())),
         };
         table.insert(k.as_str().into(), value);
@@ -377,8 +384,9 @@ mod tests {
         assert_eq!(t.retry_exchange(Duration::from_secs(3600)), "p.retry.1h");
         assert_eq!(t.dead_queue(Queue::Links), "p.links.dead");
         assert!(t.queues.iter().all(|q| q.name.starts_with("p.")));
-        // 3 + 3 fetch partitions work queues, 4 dead, 4 × 5 retry.
-        assert_eq!(t.queues.len(), 6 + 4 + 20);
+        // 3 + 3 fetch partitions work queues, 4 dead, 4 × 5 retry, fetchers.
+        assert_eq!(t.queues.len(), 6 + 4 + 20 + 1);
+        assert_eq!(t.fetchers_queue(), "p.fetchers");
     }
 
     #[test]
