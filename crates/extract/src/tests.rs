@@ -564,3 +564,20 @@ fn the_h1_a_declared_title_repeats_beats_widget_headings() {
         "Experts in the crisis"
     );
 }
+
+#[test]
+fn a_kicker_every_declared_title_carries_stays_in_the_headline() {
+    let declared = "Veterans day: Medals for the fallen";
+    let head = format!(
+        "<meta property=\"og:title\" content=\"{declared}\"><meta name=\"twitter:title\" content=\"{declared}\">\
+         <script type=\"application/ld+json\">{{\"@type\":\"NewsArticle\",\"headline\":\"{declared}\"}}</script>"
+    );
+    let art = format!(
+        "<div class=\"kicker\">Veterans day</div><h1>Medals for the fallen</h1>{}",
+        article_body(3)
+    );
+    assert_eq!(title_of(&head, &art), declared);
+    // OpenGraph alone does not outvote the visible headline.
+    let head = format!("<meta property=\"og:title\" content=\"{declared}\">");
+    assert_eq!(title_of(&head, &art), "Medals for the fallen");
+}

@@ -170,6 +170,16 @@ pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u3
         (Some(h), Some(o)) if kicked(&h, o) => Some(o.clone()),
         (h, _) => h,
     };
+    // JSON-LD and the social tags all declaring "Kicker: Headline" over an `<h1>` of the
+    // headline alone: the publisher's headline carries its kicker.
+    if let (Some(h), Some(first)) = (&h1, declared.first())
+        && ld.headline.is_some()
+        && declared.len() >= 2
+        && declared.iter().all(|d| d == first)
+        && kicked(first, h)
+    {
+        return first.clone();
+    }
     let candidates: Vec<String> = h1
         .clone()
         .into_iter()
