@@ -581,3 +581,15 @@ fn a_kicker_every_declared_title_carries_stays_in_the_headline() {
     let head = format!("<meta property=\"og:title\" content=\"{declared}\">");
     assert_eq!(title_of(&head, &art), "Medals for the fallen");
 }
+
+#[test]
+fn opengraph_times_spelled_with_colons_are_read() {
+    let head = "<meta property=\"article:published:time\" content=\"2024-10-23T15:48:15+00:00\">";
+    let x = run(
+        &page(head, &article_body(3)),
+        "https://example.com/news/budget-plan-passes",
+        None,
+    );
+    let published = x.article.and_then(|a| a.published).map(|d| d.to_rfc3339());
+    assert_eq!(published.as_deref(), Some("2024-10-23T15:48:15+00:00"));
+}

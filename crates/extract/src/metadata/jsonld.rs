@@ -129,6 +129,17 @@ fn parse_lenient(text: &str) -> Option<Value> {
         .trim_start_matches("<!--")
         .trim_end_matches("-->")
         .trim();
+    // A CDATA wrapper, commented out for scripts: "//<![CDATA[ {...} //]]>", "/*<![CDATA[*/".
+    let text = match text.split_once("<![CDATA[") {
+        Some((_, inner)) => inner
+            .rsplit_once("]]>")
+            .map_or(inner, |(a, _)| a)
+            .trim_start_matches("*/")
+            .trim_end()
+            .trim_end_matches(['/', '*'])
+            .trim(),
+        None => text,
+    };
     serde_json::from_str(text).ok().or_else(|| {
         let cleaned: String = text
             .chars()
@@ -223,5 +234,12 @@ mod tests {
         assert!(ld.headline.is_some());
         let hub = read(&[r#"{"@type":"CollectionPage","name":"Politics"}"#.to_string()]);
         assert!(hub.is_hub && !hub.is_article);
+    }
+
+    #[test]
+    fn cdata_wrapped_script() {
+        let s = "//<![CDATA[\n{\"@graph\":[{\"@type\":\"NewsArticle\",\"datePublished\":\"2024-08-22T12:00:00+02:00\"}]}\n//]]>";
+        let ld = read(&[s.to_string()]);
+        assert_eq!(ld.published.as_deref(), Some("2024-08-22T12:00:00+02:00"));
     }
 }

@@ -55,6 +55,7 @@ const AUTHOR: &[&str] = &[
 ];
 const PUBLISHED: &[&str] = &[
     "article:published_time",
+    "article:published:time",
     "og:article:published_time",
     "published_time",
     "article:published",
@@ -81,6 +82,7 @@ const PUBLISHED: &[&str] = &[
 ];
 const MODIFIED: &[&str] = &[
     "article:modified_time",
+    "article:modified:time",
     "og:updated_time",
     "og:article:modified_time",
     "datemodified",
@@ -132,7 +134,7 @@ pub(crate) fn read(doc: &Doc<'_>) -> MetaFields {
         og_type: doc.meta(&["og:type"]).map(str::to_ascii_lowercase),
         title: own(doc.meta(TITLE)),
         twitter_title: own(doc.meta(&["twitter:title"])),
-        site_name: own(doc.meta(&["og:site_name", "application-name"])),
+        site_name: own(doc.meta(&["og:site_name", "og:site:name", "application-name"])),
         description: own(doc.meta(&["og:description", "description", "twitter:description"])),
         published: own(doc.meta(PUBLISHED)),
         modified: own(doc.meta(MODIFIED)),
