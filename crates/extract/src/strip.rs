@@ -57,6 +57,16 @@ fn end_tag(s: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     None
 }
 
+/// Whether a `<noscript>`'s content is running text: several paragraphs, not a pixel or an
+/// "enable JavaScript" line.
+fn holds_text(inner: &[u8]) -> bool {
+    inner.len() >= 500
+        && memmem::find_iter(inner, b"<p")
+            .filter(|&i| is_name_end(inner.get(i + 2)))
+            .nth(1)
+            .is_some()
+}
+
 /// Returns the page without non-JSON-LD scripts, styles, comments and inline SVG.
 pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     let s = html.as_bytes();
@@ -86,12 +96,16 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
             let json_ld = *name == b"script"
                 && memmem::find(&open.to_ascii_lowercase(), b"ld+json").is_some();
             let self_closed = *name == b"svg" && open.ends_with(b"/>");
+            let end = end_tag(s, open_end, name).unwrap_or(s.len());
             if json_ld {
                 None
-            } else if self_closed {
+            } else if self_closed || (*name == b"noscript" && holds_text(&s[open_end..end])) {
+                // A `<noscript>` holding paragraphs is the page's text for readers without
+                // scripts (blog engines render the post from a script template): its tags go,
+                // its content stays.
                 Some(open_end)
             } else {
-                Some(end_tag(s, open_end, name).unwrap_or(s.len()))
+                Some(end)
             }
         } else {
             None
@@ -134,5 +148,17 @@ mod tests {
         assert_eq!(strip("<p>plain</p>"), "<p>plain</p>");
         assert_eq!(strip("<p>x</p><script>unterminated"), "<p>x</p>");
         assert_eq!(strip("<script src='a>b'></script>z"), "z");
+    }
+
+    #[test]
+    fn noscript_paragraphs_stay_and_pixels_go() {
+        let text = "Some running text of the post. ".repeat(10);
+        let html = format!(
+            "<noscript><p>{text}</p><p>{text}</p></noscript><noscript><img src=x></noscript>z"
+        );
+        assert_eq!(
+            strip(&html),
+            format!("<p>{text}</p><p>{text}</p></noscript>z")
+        );
     }
 }
