@@ -182,7 +182,10 @@ pub(crate) fn extract(
         if boiler != NONE && boiler > container && forced.is_none() {
             continue;
         }
-        if e.caption || e.tag == Tag::H(1) || b.link_weight * 2 > b.weight {
+        if e.caption
+            || e.tag == Tag::H(1)
+            || (b.link_weight * 2 > b.weight && !linked_sentence(e.tag, b))
+        {
             continue;
         }
         if !excluded.is_empty() && ancestors(doc, b.elem).any(|a| excluded.contains(&a)) {
@@ -206,6 +209,15 @@ pub(crate) fn extract(
     }
     cut_tail(&mut body);
     body
+}
+
+/// A paragraph of running text whose links carry much of it ("X replaces Y, <a>who for eight
+/// months combined the role with marketing</a>."): a sentence, not a link list.
+fn linked_sentence(tag: Tag, b: &crate::dom::Block) -> bool {
+    tag == Tag::P
+        && b.link_weight * 4 <= b.weight * 3
+        && b.weight - b.link_weight >= MIN_SENTENCE
+        && ends_sentence(&b.text)
 }
 
 /// The `<article>` inside the container that holds the headline and most of the text: a

@@ -593,3 +593,19 @@ fn opengraph_times_spelled_with_colons_are_read() {
     let published = x.article.and_then(|a| a.published).map(|d| d.to_rfc3339());
     assert_eq!(published.as_deref(), Some("2024-10-23T15:48:15+00:00"));
 }
+
+#[test]
+fn a_sentence_carried_by_its_link_stays_but_a_link_line_goes() {
+    let art = format!(
+        "{}<p>Smith replaces Jones, <a href=\"/news/2023/01/02/jones\">who for the last eight months combined the role with his duties</a> in marketing.</p>\
+         <p><a href=\"/news/2023/01/03/other\">Read the other story about the budget and the schools</a></p>{}",
+        article_body(2),
+        article_body(2)
+    );
+    let body = story_body(&art);
+    assert!(
+        body.contains("who for the last eight months combined the role"),
+        "{body}"
+    );
+    assert!(!body.contains("Read the other story"), "{body}");
+}
