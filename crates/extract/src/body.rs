@@ -307,16 +307,27 @@ const TAIL_HEADINGS: &[&str] = &[
     "more from",
 ];
 
-/// Cuts the body at a short furniture heading in its last third.
+/// Openings of a press contact heading ("Ansprechpartner Presse bei X", "Media contacts").
+const CONTACT_PREFIXES: &[&str] = &[
+    "ansprechpartner",
+    "pressekontakt",
+    "medienkontakt",
+    "media contact",
+    "press contact",
+];
+
+/// Cuts the body at a short furniture heading in its second half.
 fn cut_tail(body: &mut Body) {
     let n = body.paragraphs.len();
-    let from = n * 2 / 3;
+    let from = n / 2;
     let cut = (from.max(1)..n).find(|&i| {
         let p = body.paragraphs[i].trim();
         let words = p.split_whitespace().count();
         let lower = p.to_lowercase();
         let bare = lower.trim_end_matches([':', '.', ' ']);
-        words <= 5 && TAIL_HEADINGS.contains(&bare)
+        words <= 5
+            && (TAIL_HEADINGS.contains(&bare)
+                || CONTACT_PREFIXES.iter().any(|c| bare.starts_with(c)))
     });
     if let Some(i) = cut {
         body.paragraphs.truncate(i);

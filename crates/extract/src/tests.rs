@@ -609,3 +609,16 @@ fn a_sentence_carried_by_its_link_stays_but_a_link_line_goes() {
     );
     assert!(!body.contains("Read the other story"), "{body}");
 }
+
+#[test]
+fn a_press_contact_heading_in_the_second_half_ends_the_body() {
+    // Four paragraphs of text, then the contact box: the heading is the fifth of eight.
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>Ansprechpartner Presse bei Example SE</p>\
+         <p>Jane Roe, press office of the council, open on weekdays.</p>\
+         <p>Kontakt:</p><p>John Doe, phone +49 30 1234567, john.doe@example.com</p>",
+        article_body(4)
+    );
+    let body = story_body(&art);
+    assert!(body.ends_with("Paragraph 3."), "{body}");
+}
