@@ -266,6 +266,9 @@ pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>)
             "contentinfo",
             "complementary",
             "menu",
+            "button",
+            "toolbar",
+            "dialog",
         ]
         .iter()
         .any(|x| x.eq_ignore_ascii_case(r));

@@ -622,3 +622,15 @@ fn a_press_contact_heading_in_the_second_half_ends_the_body() {
     let body = story_body(&art);
     assert!(body.ends_with("Paragraph 3."), "{body}");
 }
+
+#[test]
+fn controls_marked_by_role_are_no_text() {
+    let art = format!(
+        "{}<div class=\"step-image-toggle\" role=\"button\"><span>Show the picture of this step</span></div>{}",
+        article_body(2),
+        article_body(2)
+    );
+    let body = story_body(&art);
+    assert!(!body.contains("Show the picture"), "{body}");
+    assert!(body.contains("Paragraph 1."), "{body}");
+}
