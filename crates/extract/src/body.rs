@@ -327,7 +327,13 @@ fn cut_tail(body: &mut Body) {
         let bare = lower.trim_end_matches([':', '.', ' ']);
         words <= 5
             && (TAIL_HEADINGS.contains(&bare)
-                || CONTACT_PREFIXES.iter().any(|c| bare.starts_with(c)))
+                || CONTACT_PREFIXES.iter().any(|c| bare.starts_with(c))
+                || TAIL_HEADINGS.iter().any(|h| {
+                    h.contains(' ')
+                        && bare
+                            .strip_prefix(h)
+                            .is_some_and(|rest| rest.starts_with(' '))
+                }))
     });
     if let Some(i) = cut {
         body.paragraphs.truncate(i);
@@ -412,6 +418,24 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
         return true;
     }
     if lower.starts_with('©') || lower.starts_with("copyright") || lower.starts_with("(c)") {
+        return true;
+    }
+    // Photo credit lines ("Crédits photos : Agency", "Foto: dpa") belong to the images.
+    const CREDITS: &[&str] = &[
+        "crédits photos",
+        "crédit photo",
+        "photo credit",
+        "image credit",
+        "credit:",
+        "credits:",
+        "photo:",
+        "photos:",
+        "foto:",
+        "fotos:",
+        "bildnachweis",
+        "bildquelle",
+    ];
+    if words <= 8 && CREDITS.iter().any(|c| lower.starts_with(c)) {
         return true;
     }
     let reading = [

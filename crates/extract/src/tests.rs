@@ -634,3 +634,24 @@ fn controls_marked_by_role_are_no_text() {
     assert!(!body.contains("Show the picture"), "{body}");
     assert!(body.contains("Paragraph 1."), "{body}");
 }
+
+#[test]
+fn a_furniture_heading_that_goes_on_ends_the_body_too() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>Weitere Beiträge aus der Kolumne:</p>\
+         <p>Another column about the budget, the schools and the hospitals of the region.</p>",
+        article_body(4)
+    );
+    let body = story_body(&art);
+    assert!(body.ends_with("Paragraph 3."), "{body}");
+}
+
+#[test]
+fn photo_credit_lines_are_no_body_text() {
+    let art = format!(
+        "{}<p>Crédits photos : Example Agency</p><p>Foto: dpa</p>",
+        article_body(3)
+    );
+    let body = story_body(&art);
+    assert!(body.ends_with("Paragraph 2."), "{body}");
+}
