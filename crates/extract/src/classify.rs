@@ -125,6 +125,8 @@ const BOILER_SUBSTR: &[&str] = &[
     "authorbio",
     "navigation",
     "copyright",
+    "licence",
+    "license",
     "promo",
     "banner",
     "nav-",

@@ -655,3 +655,13 @@ fn photo_credit_lines_are_no_body_text() {
     let body = story_body(&art);
     assert!(body.ends_with("Paragraph 2."), "{body}");
 }
+
+#[test]
+fn licence_notices_are_furniture() {
+    let art = format!(
+        "{}<div class=\"licenceInfo\"><p>Material protected by copyright law, every use without the publisher's consent is forbidden.</p></div>",
+        article_body(3)
+    );
+    let body = story_body(&art);
+    assert!(!body.contains("protected by copyright"), "{body}");
+}
