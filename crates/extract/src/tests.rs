@@ -665,3 +665,17 @@ fn licence_notices_are_furniture() {
     let body = story_body(&art);
     assert!(!body.contains("protected by copyright"), "{body}");
 }
+
+#[test]
+fn every_declared_title_votes() {
+    let head = "<meta property=\"og:title\" content=\"I sell holidays - the right day saves you thousands\">\
+        <meta name=\"parsely-title\" content=\"I sell holidays - the right day saves you thousands\">";
+    let art = format!(
+        "<h1>I sell theme park holidays - the right day saves you thousands</h1>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        title_of(head, &art),
+        "I sell holidays - the right day saves you thousands"
+    );
+}

@@ -12,6 +12,8 @@ pub(crate) struct MetaFields {
     pub title: Option<String>,
     /// `twitter:title`.
     pub twitter_title: Option<String>,
+    /// Other declared titles (`parsely-title`, `dc.title`), each a vote of its own.
+    pub other_titles: Vec<String>,
     /// `og:site_name`.
     pub site_name: Option<String>,
     /// Description.
@@ -134,6 +136,10 @@ pub(crate) fn read(doc: &Doc<'_>) -> MetaFields {
         og_type: doc.meta(&["og:type"]).map(str::to_ascii_lowercase),
         title: own(doc.meta(TITLE)),
         twitter_title: own(doc.meta(&["twitter:title"])),
+        other_titles: ["parsely-title", "dc.title"]
+            .iter()
+            .filter_map(|k| own(doc.meta(&[k])))
+            .collect(),
         site_name: own(doc.meta(&["og:site_name", "og:site:name", "application-name"])),
         description: own(doc.meta(&["og:description", "description", "twitter:description"])),
         published: own(doc.meta(PUBLISHED)),

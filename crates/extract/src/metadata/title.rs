@@ -154,6 +154,7 @@ pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u3
     ]
     .into_iter()
     .flatten()
+    .chain(m.other_titles.iter().map(clean))
     .filter(|t| !t.is_empty())
     .collect();
     let h1 = visible(doc, &site, container, &declared, og.as_ref());
