@@ -9,7 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::score::score;
 use crate::{FixtureSite, newshound_binary};
 use newshound_broker::{
-    AmqpConfig, AmqpQueue, RedisConfig, RedisHostBudget, RedisRevisitSchedule, RedisSeenSet,
+    AmqpConfig, AmqpQueue, DistributedControl, RedisConfig, RedisHostBudget, RedisRevisitSchedule,
+    RedisSeenSet,
 };
 
 /// Local RabbitMQ (guest/guest) as the tests and CI run it.
@@ -91,6 +92,51 @@ impl Cluster {
         Ok(self.processes.len() - 1)
     }
 
+    /// The config file every role reads.
+    pub fn config_path(&self) -> &std::path::Path {
+        &self.config
+    }
+
+    /// Starts one process of each role: a sink, a frontier, `fetchers`
+    /// fetchers and two parsers.
+    pub fn start_roles(&mut self, fetchers: usize) -> anyhow::Result<()> {
+        let mut roles = vec!["sink", "frontier"];
+        roles.extend(std::iter::repeat_n("fetcher", fetchers));
+        roles.extend(["parser", "parser"]);
+        for role in roles {
+            self.start(role)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every process has exited on its own, each successfully.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> anyhow::Result<()> {
+        let started = Instant::now();
+        for i in 0..self.processes.len() {
+            loop {
+                if let Some(status) = self.processes[i].child.try_wait()? {
+                    if !status.success() {
+                        bail!(
+                            "{} exited with {status}:\n{}",
+                            self.processes[i].role,
+                            self.logs()
+                        );
+                    }
+                    break;
+                }
+                if started.elapsed() > limit {
+                    bail!(
+                        "{} still running after {limit:?}:\n{}",
+                        self.processes[i].role,
+                        self.logs()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Ok(())
+    }
+
     /// Lines in the sink's `articles.jsonl`.
     pub fn records_written(&self) -> usize {
         crate::records_written(&self.out)
@@ -163,7 +209,7 @@ impl Cluster {
     }
 
     /// Removes the cluster's queues, exchanges and Redis keys (seen-set,
-    /// revisit schedule and host page budget).
+    /// revisit schedule, host page budget, control state and status).
     pub fn remove_backend_state(&self) -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -173,10 +219,14 @@ impl Cluster {
             amqp.prefix = self.prefix.clone();
             amqp.fetch_partitions = 4;
             let queue = AmqpQueue::connect(amqp).await?;
-            queue.delete_topology().await?;
-            queue.close().await;
             let mut redis = RedisConfig::new(REDIS_URL);
             redis.prefix = self.prefix.clone();
+            DistributedControl::connect(queue.clone(), &redis)
+                .await?
+                .delete_all()
+                .await?;
+            queue.delete_topology().await?;
+            queue.close().await;
             RedisRevisitSchedule::connect(&redis)
                 .await?
                 .delete_all()
@@ -211,11 +261,7 @@ pub const LIMIT: Duration = Duration::from_secs(900);
 /// Starts one frontier, three fetchers, two parsers and a sink.
 pub fn start_cluster(site: &FixtureSite, rate: f64, name: &str) -> anyhow::Result<Cluster> {
     let mut cluster = Cluster::new(&site.config(rate), name)?;
-    for role in [
-        "sink", "frontier", "fetcher", "fetcher", "fetcher", "parser", "parser",
-    ] {
-        cluster.start(role)?;
-    }
+    cluster.start_roles(3)?;
     Ok(cluster)
 }
 

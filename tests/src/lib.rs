@@ -6,10 +6,12 @@
 //! - [`FixtureSite`]: the fixture news site on a loopback port;
 //! - [`Crawl`]: a `newshound run` child process and its output directory;
 //! - [`score`]: output records against the truth;
-//! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis.
+//! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis;
+//! - [`operator`]: `newshound ctl` against a running crawl.
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod operator;
 pub mod score;
 
 use anyhow::{Context, bail};
@@ -286,6 +288,11 @@ impl Crawl {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The config file.
+    pub fn config_path(&self) -> &Path {
+        &self.config
     }
 
     /// What run number `run` printed on stderr.

@@ -18,6 +18,8 @@
 //!   fetch partitions); `amqp::settle` (ack, requeue, retry, dead-letter);
 //!   `amqp::management` (unacked counts over HTTP);
 //! - `articles`: [`AmqpArticlePublisher`];
+//! - `control_plane`: [`DistributedControl`], operators' commands and the
+//!   processes' status (control exchange, Redis keys);
 //! - `redis_connection`: the Redis connection both Redis backends run on
 //!   (one server or a cluster; retry after a lost connection, rebuilding a
 //!   cluster connection);
@@ -29,7 +31,7 @@
 //!
 //! Every process declares the whole [`Topology`] when it connects (and again
 //! after each reconnection): durable queues, persistent messages,
-//! `x-max-priority` 9. The fetch queue is `N` partition queues
+//! `x-max-priority` 10. The fetch queue is `N` partition queues
 //! `<prefix>.fetch.<i>` (`i = xxh3(partition_key) % N`; a message without a
 //! key is placed by the hash of its payload). Each partition is held by one
 //! fetcher at a time, through an exclusive consumer, so one process paces a
@@ -135,6 +137,7 @@
 
 pub mod amqp;
 mod articles;
+mod control_plane;
 mod error;
 mod redis_budget;
 mod redis_connection;
@@ -144,6 +147,7 @@ mod redis_seen;
 pub use amqp::topology::Topology;
 pub use amqp::{AmqpConfig, AmqpQueue};
 pub use articles::AmqpArticlePublisher;
+pub use control_plane::{DistributedControl, STALE_AFTER};
 pub use error::{BrokerError, redact_url};
 pub use redis_budget::RedisHostBudget;
 pub use redis_schedule::RedisRevisitSchedule;

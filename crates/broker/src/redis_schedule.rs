@@ -314,6 +314,38 @@ impl RevisitSchedule for RedisRevisitSchedule {
             .await?;
         Ok(count)
     }
+
+    async fn upcoming(&self, max: usize) -> Result<Vec<Revisit>, BackendError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let members: Vec<Vec<u8>> = self
+            .connection
+            .retry("upcoming revisits", || async {
+                self.connection
+                    .query(redis::cmd("ZRANGE").arg(&self.due_key).arg(0).arg(max - 1))
+                    .await
+                    .map_err(|e| BrokerError::redis("ZRANGE revisit schedule", e))
+            })
+            .await?;
+        if members.is_empty() {
+            return Ok(Vec::new());
+        }
+        let states: Vec<Option<Vec<u8>>> = self
+            .connection
+            .retry("upcoming revisits", || async {
+                self.connection
+                    .query(redis::cmd("HMGET").arg(&self.state_key).arg(&members))
+                    .await
+                    .map_err(|e| BrokerError::redis("HMGET revisit schedule", e))
+            })
+            .await?;
+        Ok(members
+            .iter()
+            .zip(states)
+            .filter_map(|(member, state)| decode(member, &state?))
+            .collect())
+    }
 }
 
 #[cfg(test)]

@@ -128,6 +128,9 @@ pub trait Settle: Send + Sync {
     async fn requeue(&self) -> Result<(), BackendError>;
     /// Delivers the message again after `delay`, counting one more attempt.
     async fn retry_after(&self, delay: Duration) -> Result<(), BackendError>;
+    /// Delivers the message again after `delay`, as the same attempt (work
+    /// put off, not failed: a host paused by an operator).
+    async fn defer(&self, delay: Duration) -> Result<(), BackendError>;
     /// Parks the message in the dead-letter store with the reason.
     async fn dead_letter(&self, reason: &str) -> Result<(), BackendError>;
     /// Whether the queue the message came from has since been handed to
@@ -187,6 +190,12 @@ impl Delivery {
     /// Failed transiently: try again after `delay`.
     pub async fn retry_after(self, delay: Duration) -> Result<(), BackendError> {
         self.settle.retry_after(delay).await
+    }
+
+    /// Put off (not failed): deliver it again after `delay`, as the same
+    /// attempt.
+    pub async fn defer(self, delay: Duration) -> Result<(), BackendError> {
+        self.settle.defer(delay).await
     }
 
     /// Failed for good: park it with a reason.
@@ -257,6 +266,9 @@ pub trait RevisitSchedule: Send + Sync {
     ) -> Result<Vec<(u64, Revisit)>, BackendError>;
     /// Number of entries.
     async fn count(&self) -> Result<u64, BackendError>;
+    /// Up to `max` entries, soonest due first, without claiming them (for
+    /// status reports).
+    async fn upcoming(&self, max: usize) -> Result<Vec<Revisit>, BackendError>;
 }
 
 /// The set of URL fingerprints already scheduled.

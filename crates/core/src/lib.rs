@@ -7,6 +7,7 @@
 //! - [`canon`]: URL canonicalization, fingerprints and scope rules;
 //! - [`message`]: fetch jobs, fetched pages, discovered links and article records;
 //! - [`backend`]: the job-queue, seen-set and article-sink traits;
+//! - [`control`]: operator commands, the live control state and status reports;
 //! - [`codec`]: the wire encoding of messages;
 //! - [`shutdown`]: the cancellation handle passed down to every role;
 //! - [`worker`]: the consume loop every role runs;
@@ -17,6 +18,7 @@ pub mod backend;
 pub mod canon;
 pub mod codec;
 pub mod config;
+pub mod control;
 pub mod message;
 pub mod recrawl;
 pub mod shutdown;

@@ -26,6 +26,9 @@ pub enum LinkKind {
     Feed,
     /// Not classified.
     Unknown,
+    /// A URL an operator injected (`newshound ctl seed`): scheduled even when
+    /// seen before, ahead of everything else.
+    Injected,
 }
 
 /// A URL the frontier has scheduled for fetching.
@@ -44,13 +47,15 @@ pub struct FetchJob {
 }
 
 impl FetchJob {
-    /// Queue priority (higher is served first): new related stories, new
+    /// Queue priority (higher is served first): URLs an operator injected,
+    /// then new related stories, new
     /// stories, then due hub and feed revisits and seeds, then new hubs and
     /// feeds, then article re-fetches, then deep pages and everything else.
     pub fn priority(&self) -> u8 {
         /// Hubs this many links from a seed are archive pages.
         const DEEP: u16 = 3;
         match (self.kind, self.related, &self.revisit) {
+            (LinkKind::Injected, _, _) => 10,
             (LinkKind::Article, true, None) => 9,
             (LinkKind::Article, false, None) => 8,
             (LinkKind::Seed | LinkKind::Feed | LinkKind::Hub, _, Some(_))

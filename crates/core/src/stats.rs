@@ -25,6 +25,8 @@ pub struct CrawlStats {
     pub dead_letters: AtomicU64,
     /// Pages the parser could not use.
     pub parse_errors: AtomicU64,
+    /// Requests and last errors per host (fetchers).
+    pub hosts: crate::control::HostLog,
 }
 
 impl CrawlStats {

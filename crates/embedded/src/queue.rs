@@ -149,6 +149,9 @@ impl Settle for EmbeddedSettle {
     async fn retry_after(&self, delay: Duration) -> Result<(), BackendError> {
         self.settle(Settlement::Retry(delay)).await
     }
+    async fn defer(&self, delay: Duration) -> Result<(), BackendError> {
+        self.settle(Settlement::Defer(delay)).await
+    }
     async fn dead_letter(&self, reason: &str) -> Result<(), BackendError> {
         self.settle(Settlement::Dead(reason.to_string())).await
     }

@@ -82,6 +82,35 @@ impl RevisitSchedule for EmbeddedStore {
     async fn count(&self) -> Result<u64, BackendError> {
         Ok(self.shared.revisit_count())
     }
+
+    async fn upcoming(&self, max: usize) -> Result<Vec<Revisit>, BackendError> {
+        let db = self.db.clone();
+        let read = move || -> Result<Vec<(u64, Vec<u8>)>, redb::Error> {
+            let txn = db.begin_read()?;
+            let (due, state) = match (txn.open_table(REVISIT_DUE), txn.open_table(REVISIT_STATE)) {
+                (Ok(due), Ok(state)) => (due, state),
+                (Err(TableError::TableDoesNotExist(_)), _)
+                | (_, Err(TableError::TableDoesNotExist(_))) => return Ok(Vec::new()),
+                (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+            };
+            let mut entries = Vec::new();
+            for key in due.iter()?.take(max) {
+                let (_, fingerprint) = key?.0.value();
+                if let Some(bytes) = state.get(fingerprint)? {
+                    entries.push((fingerprint, bytes.value().to_vec()));
+                }
+            }
+            Ok(entries)
+        };
+        let entries = tokio::task::spawn_blocking(read)
+            .await
+            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?
+            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?;
+        Ok(entries
+            .iter()
+            .filter_map(|(fp, bytes)| decode(*fp, bytes))
+            .collect())
+    }
 }
 
 /// Decodes a stored entry; one that does not decode (written by an

@@ -24,6 +24,8 @@ pub(crate) enum Settlement {
     Ack,
     Requeue,
     Retry(Duration),
+    /// Back after the delay, as the same attempt.
+    Defer(Duration),
     Dead(String),
 }
 
@@ -362,8 +364,10 @@ fn settle(
             delta.waiting[q] += 1;
             delta.woken[q] = true;
         }
-        Settlement::Retry(delay) => {
-            stored.attempt += 1;
+        Settlement::Retry(delay) | Settlement::Defer(delay) => {
+            if matches!(how, Settlement::Retry(_)) {
+                stored.attempt += 1;
+            }
             let due = now_ms() + delay.as_millis() as u64;
             txn.open_table(DELAYED)?
                 .insert((queue, due, *seq), stored.encode().as_slice())?;

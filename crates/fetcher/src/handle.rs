@@ -9,16 +9,19 @@
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
 //! | robots.txt 5xx or unreachable         | held: retried, at least after the hold, up to [`MAX_HOLD_ATTEMPTS`] times |
 //! | partition handed to another fetcher   | requeued, unfetched           |
+//! | host paused by an operator            | deferred (same attempt)       |
 //! | retries used up, body too large, loop | dead-lettered with the reason |
 //!
 //! The first job of a host loads its robots.txt; its `Sitemap:` URLs go to
 //! the frontier as feed links, once per load.
 
 use reqwest::{Client, StatusCode};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
 
-use crate::hosts::Hosts;
+use crate::hosts::{Hosts, Pace};
 use crate::http::{self, FetchError, Oversize};
 use crate::robots::{RobotsCache, RobotsVerdict};
 use crate::{FetcherBackends, FetcherConfig};
@@ -32,6 +35,10 @@ use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 /// dead-lettered: with the backoff capped at an hour, more than a day.
 pub(crate) const MAX_HOLD_ATTEMPTS: u32 = 40;
 
+/// How long a job of a host an operator paused is put off before it is
+/// looked at again.
+const PAUSED_HOST_RECHECK: Duration = Duration::from_secs(5);
+
 /// Shared state of one fetch worker.
 pub(crate) struct Worker {
     pub client: Client,
@@ -40,7 +47,7 @@ pub(crate) struct Worker {
     pub budget: Option<AtomicU64>,
     pub requests: AtomicU64,
     pub stop: Shutdown,
-    pub config: FetcherConfig,
+    pub config: watch::Receiver<Arc<FetcherConfig>>,
     pub backends: FetcherBackends,
 }
 
@@ -53,6 +60,8 @@ enum Verdict {
     Hold(Duration, String),
     Dead(String),
     Requeue,
+    /// Put off without counting an attempt.
+    Defer(Duration),
 }
 
 impl Worker {
@@ -63,10 +72,12 @@ impl Worker {
             Err(e) => Verdict::Dead(e.to_string()),
         };
         let stats = &self.backends.stats;
+        let max_attempts = self.config.borrow().fetch.max_attempts;
         let settled = match verdict {
             Verdict::Done => delivery.ack().await,
             Verdict::Requeue => delivery.requeue().await,
-            Verdict::Retry(delay, reason) if delivery.attempt < self.config.fetch.max_attempts => {
+            Verdict::Defer(delay) => delivery.defer(delay).await,
+            Verdict::Retry(delay, reason) if delivery.attempt < max_attempts => {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Fetch will be retried");
                 delivery.retry_after(delay).await
             }
@@ -106,15 +117,27 @@ impl Worker {
     async fn fetch_job(&self, job: &FetchJob, delivery: &Delivery) -> Verdict {
         let attempt = delivery.attempt;
         let stats = &self.backends.stats;
+        let controls = &self.backends.controls;
+        let config = self.config.borrow().clone();
         let host = host_key(&job.url);
-        let max_body = self.config.fetch.max_body_bytes;
+        if controls.host_paused(&host) && !controls.paused() {
+            return Verdict::Defer(PAUSED_HOST_RECHECK);
+        }
+        if controls.paused() {
+            tokio::select! {
+                _ = controls.wait_while_paused() => {}
+                _ = self.stop.wait() => return Verdict::Requeue,
+            }
+        }
+        let pace = Pace::new(&config.politeness, controls.rate(&host));
+        let max_body = config.fetch.max_body_bytes;
         let host_ref = host.as_str();
         let rules = self
             .robots
             .verdict(&job.url, &host, |robots_url| async move {
                 let _slot = self
                     .hosts
-                    .enter(host_ref, None, delivery.assignment())
+                    .enter(host_ref, pace, None, delivery.assignment())
                     .await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 let max = self.robots.max_bytes();
@@ -147,10 +170,15 @@ impl Worker {
             self.stop.trigger();
             return Verdict::Requeue;
         }
-        let _slot = self
-            .hosts
-            .enter(&host, rules.crawl_delay(), delivery.assignment())
-            .await;
+        let Some(_slot) = self.enter(&host, pace, rules.crawl_delay(), delivery).await else {
+            // Stopping while paused.
+            self.give_back_budget();
+            return Verdict::Requeue;
+        };
+        if controls.host_paused(&host) && !controls.paused() {
+            self.give_back_budget();
+            return Verdict::Defer(PAUSED_HOST_RECHECK);
+        }
         if delivery.handed_over() {
             // Its fetch partition now belongs to another fetcher, which
             // paces the host: leave the request to it.
@@ -164,19 +192,24 @@ impl Worker {
             Ok(r) => r,
             Err(e @ FetchError::Transport(_)) => {
                 CrawlStats::add(&stats.fetch_errors, 1);
+                stats.hosts.record(&host, Some(e.to_string()));
                 return Verdict::Retry(self.backoff(attempt), e.to_string());
             }
             Err(e) => {
                 CrawlStats::add(&stats.fetch_errors, 1);
-                return Verdict::Dead(format!("{}: {e}", job.url));
+                let reason = format!("{}: {e}", job.url);
+                stats.hosts.record(&host, Some(reason.clone()));
+                return Verdict::Dead(reason);
             }
         };
         let status = response.status;
         if status.is_success() || (status == StatusCode::NOT_MODIFIED && held.is_some()) {
+            stats.hosts.record(&host, None);
             return self.publish(job, response).await;
         }
         CrawlStats::add(&stats.fetch_errors, 1);
         let reason = format!("{} answered {status}", job.url);
+        stats.hosts.record(&host, Some(reason.clone()));
         if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
             let delay = response
                 .retry_after
@@ -257,6 +290,35 @@ impl Worker {
     /// Exponential backoff: base × 2^(attempt-1), at most an hour.
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        (self.config.fetch.retry_base_delay * factor).min(Duration::from_secs(3600))
+        let base = self.config.borrow().fetch.retry_base_delay;
+        (base * factor).min(Duration::from_secs(3600))
+    }
+
+    /// Waits out an operator's pause of every host, then the host's gate;
+    /// a pause that comes while waiting at the gate is waited out again,
+    /// through the gate again, so that resuming never releases a crowd.
+    /// `None` when the worker stops meanwhile; else the host slot (see
+    /// [`Hosts::enter`]).
+    async fn enter(
+        &self,
+        host: &str,
+        pace: Pace,
+        crawl_delay: Option<Duration>,
+        delivery: &Delivery,
+    ) -> Option<Option<tokio::sync::OwnedSemaphorePermit>> {
+        let controls = &self.backends.controls;
+        loop {
+            tokio::select! {
+                _ = controls.wait_while_paused() => {}
+                _ = self.stop.wait() => return None,
+            }
+            let slot = self
+                .hosts
+                .enter(host, pace, crawl_delay, delivery.assignment())
+                .await;
+            if !controls.paused() {
+                return Some(slot);
+            }
+        }
     }
 }

@@ -27,54 +27,90 @@ type HostLimiter =
 /// One host's gate.
 struct HostGate {
     period: Duration,
+    burst: NonZeroU32,
     limiter: HostLimiter,
     slots: Arc<Semaphore>,
     /// The queue assignment this fetcher last paced the host under.
     assignment: AtomicU64,
 }
 
+/// How fast a host may be fetched: the configured politeness, unless an
+/// operator set a rate for it; a robots.txt `Crawl-delay` only slows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pace {
+    /// Time between two requests.
+    pub period: Duration,
+    /// Requests that may go at once after an idle spell.
+    pub burst: NonZeroU32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Pace {
+    /// The pace `p` configures, or the operator's `rate` (requests per
+    /// second, with a burst of at most one second's worth).
+    pub(crate) fn new(p: &Politeness, rate: Option<f64>) -> Pace {
+        let (rps, burst) = match rate {
+            Some(rps) => (rps, p.burst.min(rps.ceil() as u32)),
+            None => (p.requests_per_second, p.burst),
+        };
+        Pace {
+            period: Duration::from_secs_f64(1.0 / rps).max(Duration::from_micros(1)),
+            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+            concurrency: p.max_concurrent_per_host,
+        }
+    }
+
+    /// This pace, slowed to `crawl_delay` when that is longer (no burst).
+    fn with_crawl_delay(self, crawl_delay: Option<Duration>) -> Pace {
+        match crawl_delay {
+            Some(delay) if delay > self.period => Pace {
+                period: delay,
+                burst: NonZeroU32::MIN,
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
 /// Gates for every host seen recently.
 pub(crate) struct Hosts {
     gates: Cache<String, Arc<HostGate>>,
-    period: Duration,
-    burst: NonZeroU32,
-    per_host: usize,
 }
 
 impl Hosts {
-    pub(crate) fn new(p: &Politeness) -> Self {
+    pub(crate) fn new() -> Self {
         Hosts {
             gates: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_idle(Duration::from_secs(600))
                 .build(),
-            period: Duration::from_secs_f64(1.0 / p.requests_per_second)
-                .max(Duration::from_micros(1)),
-            burst: NonZeroU32::new(p.burst).unwrap_or(NonZeroU32::MIN),
-            per_host: p.max_concurrent_per_host,
         }
     }
 
-    fn gate(&self, period: Duration, burst: NonZeroU32, assignment: u64) -> Arc<HostGate> {
+    fn gate(pace: Pace, assignment: u64) -> Arc<HostGate> {
         // `period` is at least 1 µs, so `with_period` always gives a quota.
-        let quota = Quota::with_period(period)
+        let quota = Quota::with_period(pace.period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst);
+            .allow_burst(pace.burst);
         let limiter = RateLimiter::direct_with_clock(quota, MonotonicClock);
         // Spend the burst: always possible on a fresh limiter of this quota.
-        let _ = limiter.check_n(burst);
+        let _ = limiter.check_n(pace.burst);
         Arc::new(HostGate {
-            period,
+            period: pace.period,
+            burst: pace.burst,
             limiter,
-            slots: Arc::new(Semaphore::new(self.per_host)),
+            slots: Arc::new(Semaphore::new(pace.concurrency.max(1))),
             assignment: AtomicU64::new(assignment),
         })
     }
 
-    /// Waits for a free slot and a rate-limit cell for `host`. A robots.txt
-    /// `Crawl-delay` can only make the rate slower than configured, never
-    /// faster; when it does, it is the time between two requests (no burst).
-    /// The returned permit holds the slot until dropped.
+    /// Waits for a free slot and a rate-limit cell for `host` at `pace`
+    /// (slowed by a robots.txt `Crawl-delay`, which then allows no burst).
+    /// A host whose pace changed (reloaded config, operator's rate, newly
+    /// learnt crawl delay) gets a new gate, its burst spent. The returned
+    /// permit holds the slot until dropped.
     ///
     /// `assignment` is the job's [`newshound_core::Delivery::assignment`]:
     /// when it differs from the one the host was last paced under, another
@@ -83,21 +119,17 @@ impl Hosts {
     pub(crate) async fn enter(
         &self,
         host: &str,
+        pace: Pace,
         crawl_delay: Option<Duration>,
         assignment: u64,
     ) -> Option<OwnedSemaphorePermit> {
-        let (period, burst) = match crawl_delay {
-            Some(delay) if delay > self.period => (delay, NonZeroU32::MIN),
-            _ => (self.period, self.burst),
-        };
+        let pace = pace.with_crawl_delay(crawl_delay);
         let mut gate = self
             .gates
-            .get_with(host.to_string(), async {
-                self.gate(period, burst, assignment)
-            })
+            .get_with(host.to_string(), async { Self::gate(pace, assignment) })
             .await;
-        if gate.period < period {
-            gate = self.gate(period, burst, assignment);
+        if gate.period != pace.period || gate.burst != pace.burst {
+            gate = Self::gate(pace, assignment);
             self.gates.insert(host.to_string(), gate.clone()).await;
         }
         if gate.assignment.swap(assignment, Ordering::AcqRel) != assignment {
@@ -116,18 +148,39 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    fn hosts(requests_per_second: f64, burst: u32) -> Hosts {
-        Hosts::new(&Politeness {
+    fn politeness(requests_per_second: f64, burst: u32) -> Politeness {
+        Politeness {
             user_agent: "newshound/0.1".into(),
             requests_per_second,
             burst,
             max_concurrent_per_host: 8,
             obey_robots: true,
-        })
+        }
+    }
+
+    /// Gates at a fixed pace.
+    struct Fixed(Hosts, Pace);
+
+    impl Fixed {
+        async fn enter(
+            &self,
+            host: &str,
+            crawl_delay: Option<Duration>,
+            assignment: u64,
+        ) -> Option<OwnedSemaphorePermit> {
+            self.0.enter(host, self.1, crawl_delay, assignment).await
+        }
+    }
+
+    fn hosts(requests_per_second: f64, burst: u32) -> Fixed {
+        Fixed(
+            Hosts::new(),
+            Pace::new(&politeness(requests_per_second, burst), None),
+        )
     }
 
     /// Time taken by `n` requests to one host.
-    async fn time(hosts: &Hosts, n: usize, crawl_delay: Option<Duration>) -> Duration {
+    async fn time(hosts: &Fixed, n: usize, crawl_delay: Option<Duration>) -> Duration {
         let started = Instant::now();
         for _ in 0..n {
             drop(hosts.enter("127.0.0.1:1", crawl_delay, 0).await);
@@ -187,6 +240,26 @@ mod tests {
         drop(h.enter("127.0.0.1:1", None, 0).await);
         let took = time(&h, 2, Some(Duration::from_millis(10))).await;
         assert!(took >= Duration::from_millis(450), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn an_operator_rate_replaces_the_configured_one() {
+        // Configured: 100/s with a burst of 5; the operator sets 4/s, whose
+        // burst is at most one second's worth (4).
+        let h = Hosts::new();
+        let p = politeness(100.0, 5);
+        drop(h.enter("127.0.0.1:1", Pace::new(&p, None), None, 0).await);
+        let slow = Pace::new(&p, Some(4.0));
+        assert_eq!(slow.burst.get(), 4);
+        let started = Instant::now();
+        for _ in 0..3 {
+            drop(h.enter("127.0.0.1:1", slow, None, 0).await);
+        }
+        assert!(
+            started.elapsed() >= Duration::from_millis(450),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

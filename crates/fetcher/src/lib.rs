@@ -16,8 +16,10 @@ mod robots;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::watch;
 
 use newshound_core::config::{FetchSettings, Politeness};
+use newshound_core::control::Controls;
 use newshound_core::{BackendError, CrawlStats, JobQueue, Queue, Shutdown};
 
 /// What the fetcher needs to know.
@@ -38,6 +40,8 @@ pub struct FetcherBackends {
     pub queue: Arc<dyn JobQueue>,
     /// Live counters.
     pub stats: Arc<CrawlStats>,
+    /// Operators' pauses and per-host rates.
+    pub controls: Controls,
 }
 
 /// The fetcher could not start.
@@ -61,23 +65,27 @@ pub struct FetcherReport {
 }
 
 /// Runs a fetch worker until `shutdown` fires (or the page budget is spent).
+/// A new `config` sent on the channel (a reloaded config file) applies to
+/// the next jobs: politeness and fetch limits; the user agent, HTTP timeouts
+/// and concurrency stay as they were at start.
 ///
 /// # Errors
 /// Fails only at start: the HTTP client cannot be built or the fetch queue
 /// cannot be consumed. Per-page failures are retried or dead-lettered.
 pub async fn run(
-    config: FetcherConfig,
+    config: watch::Receiver<Arc<FetcherConfig>>,
     backends: FetcherBackends,
     shutdown: Shutdown,
 ) -> Result<FetcherReport, FetcherError> {
-    let client = http::client(&config.politeness, &config.fetch)
+    let start = config.borrow().clone();
+    let client = http::client(&start.politeness, &start.fetch)
         .map_err(|e| FetcherError::Client(e.to_string()))?;
     let stop = shutdown.child();
     let worker = Arc::new(handle::Worker {
         client,
-        hosts: hosts::Hosts::new(&config.politeness),
-        robots: robots::RobotsCache::new(&config.politeness, config.fetch.retry_base_delay * 10),
-        budget: config.max_pages.map(AtomicU64::new),
+        hosts: hosts::Hosts::new(),
+        robots: robots::RobotsCache::new(&start.politeness, start.fetch.retry_base_delay * 10),
+        budget: start.max_pages.map(AtomicU64::new),
         requests: AtomicU64::new(0),
         stop: stop.clone(),
         config,
@@ -85,9 +93,9 @@ pub async fn run(
     });
     let consumer = backends
         .queue
-        .consume(Queue::Fetch, worker.config.fetch.concurrency)
+        .consume(Queue::Fetch, start.fetch.concurrency)
         .await?;
-    let concurrency = usize::from(worker.config.fetch.concurrency);
+    let concurrency = usize::from(start.fetch.concurrency);
     let w = worker.clone();
     newshound_core::worker::drive(consumer, concurrency, &stop, move |delivery| {
         let w = w.clone();

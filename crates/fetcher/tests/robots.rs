@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::StatusCode;
 use newshound_core::config::{FetchSettings, Politeness};
+use newshound_core::control::Controls;
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind};
 use newshound_core::{CrawlStats, JobQueue, Message, Queue, Shutdown, codec};
 use newshound_embedded::EmbeddedStore;
@@ -105,8 +106,10 @@ async fn failing_robots_txt_holds_the_host_then_the_job_is_fetched_and_sitemaps_
     let backends = FetcherBackends {
         queue: queue.clone(),
         stats: Arc::new(CrawlStats::default()),
+        controls: Controls::default(),
     };
-    let fetcher = tokio::spawn(newshound_fetcher::run(config(), backends, shutdown.clone()));
+    let (_config, live) = tokio::sync::watch::channel(Arc::new(config()));
+    let fetcher = tokio::spawn(newshound_fetcher::run(live, backends, shutdown.clone()));
 
     let started = Instant::now();
     loop {

@@ -16,6 +16,7 @@ mod revisit;
 mod schedule;
 
 use std::sync::Arc;
+use tokio::sync::watch;
 
 use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::message::{DiscoveredLink, LinkBatch, LinkKind};
@@ -57,15 +58,19 @@ pub struct FrontierBackends {
     pub stats: Arc<CrawlStats>,
 }
 
-/// Runs the frontier until `shutdown` fires.
+/// Runs the frontier until `shutdown` fires. A new `config` sent on the
+/// channel (a reloaded config file) applies from the next link batch on:
+/// scope, canonicalization, revisit policy and host budget (concurrency and
+/// whether revisits run stay as they were at start).
 ///
 /// # Errors
 /// Fails only when the links queue cannot be consumed at start.
 pub async fn run(
-    config: FrontierConfig,
+    live: watch::Receiver<Arc<FrontierConfig>>,
     backends: FrontierBackends,
     shutdown: Shutdown,
 ) -> Result<(), BackendError> {
+    let config = live.borrow().clone();
     let consumer = backends
         .queue
         .consume(Queue::Links, config.concurrency as u16)
@@ -77,8 +82,11 @@ pub async fn run(
             shutdown.child(),
         ))
     });
-    let scheduler = Arc::new(schedule::Scheduler { config, backends });
-    let concurrency = scheduler.config.concurrency;
+    let concurrency = config.concurrency;
+    let scheduler = Arc::new(schedule::Scheduler {
+        config: live,
+        backends,
+    });
     newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
         let scheduler = scheduler.clone();
         async move { scheduler.handle(delivery).await }
@@ -92,6 +100,15 @@ pub async fn run(
     Ok(())
 }
 
+/// Publishes URLs an operator injected (`newshound ctl seed`) for the
+/// frontier, which schedules them at top priority even when seen before.
+///
+/// # Errors
+/// Fails when the links queue does not accept the batch.
+pub async fn inject(queue: &dyn JobQueue, urls: &[Url]) -> Result<(), BackendError> {
+    publish_start_urls(queue, urls, LinkKind::Injected).await
+}
+
 /// Publishes the start URLs as a depth-0 link batch for the frontier.
 ///
 /// Safe to call at every start: URLs already seen are not scheduled again.
@@ -99,13 +116,22 @@ pub async fn run(
 /// # Errors
 /// Fails when the links queue does not accept the batch.
 pub async fn seed(queue: &dyn JobQueue, seeds: &[Url]) -> Result<(), BackendError> {
+    publish_start_urls(queue, seeds, LinkKind::Seed).await
+}
+
+/// One depth-0 batch of `urls`, all of `kind`.
+async fn publish_start_urls(
+    queue: &dyn JobQueue,
+    seeds: &[Url],
+    kind: LinkKind,
+) -> Result<(), BackendError> {
     let batch = LinkBatch {
         depth: 0,
         links: seeds
             .iter()
             .map(|url| DiscoveredLink {
                 url: url.to_string(),
-                kind: LinkKind::Seed,
+                kind,
                 related: false,
             })
             .collect(),

@@ -1,20 +1,22 @@
 //! Scheduling one batch of discovered links, and recording its page's visit.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 use url::Url;
 
 use crate::revisit::now_ms;
 use crate::{FrontierBackends, FrontierConfig};
 use newshound_core::canon::{fingerprint, host_key};
-use newshound_core::message::{FetchJob, LinkBatch, Visit};
+use newshound_core::message::{FetchJob, LinkBatch, LinkKind, Visit};
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 
 /// Delay before a batch whose backend calls failed is tried again.
 const BACKEND_RETRY: Duration = Duration::from_secs(2);
 
 pub(crate) struct Scheduler {
-    pub config: FrontierConfig,
+    pub config: watch::Receiver<Arc<FrontierConfig>>,
     pub backends: FrontierBackends,
 }
 
@@ -36,7 +38,8 @@ impl Scheduler {
                 return;
             }
         };
-        let jobs = self.in_scope(&batch);
+        let config = self.config.borrow().clone();
+        let jobs = in_scope(&config, &batch);
         let fingerprints: Vec<u64> = jobs.iter().map(|j| fingerprint(&j.url)).collect();
         let fresh = match self.backends.seen.insert_new(&fingerprints).await {
             Ok(fresh) => fresh,
@@ -50,10 +53,10 @@ impl Scheduler {
         let candidates: Vec<FetchJob> = jobs
             .into_iter()
             .zip(fresh)
-            .filter(|(_, fresh)| *fresh || handled_before)
+            .filter(|(job, fresh)| *fresh || handled_before || job.kind == LinkKind::Injected)
             .map(|(job, _)| job)
             .collect();
-        let jobs = match self.within_budget(candidates).await {
+        let jobs = match self.within_budget(&config, candidates).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %e, "Host budget unavailable; batch will be retried");
@@ -81,7 +84,7 @@ impl Scheduler {
         }
         CrawlStats::add(&self.backends.stats.urls_scheduled, scheduled);
         if let Some(visit) = &batch.visit
-            && let Err(e) = self.record_visit(visit).await
+            && let Err(e) = self.record_visit(&config, visit).await
         {
             tracing::warn!(error = %e, "Revisit schedule unavailable; batch will be retried");
             log_settle(delivery.retry_after(BACKEND_RETRY).await);
@@ -93,11 +96,15 @@ impl Scheduler {
     /// Sets when the visited page is due again (or drops it from the
     /// schedule). Idempotent enough for a redelivered batch: the entry is
     /// computed from the same visit again.
-    async fn record_visit(&self, visit: &Visit) -> Result<(), BackendError> {
+    async fn record_visit(
+        &self,
+        config: &FrontierConfig,
+        visit: &Visit,
+    ) -> Result<(), BackendError> {
         let revisits = &self.backends.revisits;
         let key = fingerprint(&visit.url);
         let previous = revisits.get(key).await?;
-        let next = self.config.recrawl.next(previous.as_ref(), visit, now_ms());
+        let next = config.recrawl.next(previous.as_ref(), visit, now_ms());
         match next {
             Some(entry) => revisits.put(vec![(key, entry)]).await,
             None if previous.is_some() => revisits.remove(key).await,
@@ -113,7 +120,11 @@ impl Scheduler {
     /// A batch handled again takes the budget again for what it republishes,
     /// so a retry may spend a host's budget twice on the same URLs: the
     /// crawl gets fewer pages of that host, never more than its budget.
-    async fn within_budget(&self, jobs: Vec<FetchJob>) -> Result<Vec<FetchJob>, BackendError> {
+    async fn within_budget(
+        &self,
+        config: &FrontierConfig,
+        jobs: Vec<FetchJob>,
+    ) -> Result<Vec<FetchJob>, BackendError> {
         if jobs.is_empty() {
             return Ok(jobs);
         }
@@ -132,7 +143,7 @@ impl Scheduler {
         let granted = self
             .backends
             .budget
-            .take(&wanted, self.config.max_pages_per_host)
+            .take(&wanted, config.max_pages_per_host)
             .await?;
         let mut left: Vec<u64> = granted;
         left.resize(wanted.len(), 0);
@@ -154,34 +165,34 @@ impl Scheduler {
         }
         Ok(kept)
     }
+}
 
-    /// Canonical, in-scope, de-duplicated fetch jobs of a batch.
-    fn in_scope(&self, batch: &LinkBatch) -> Vec<FetchJob> {
-        let mut seen_here = HashSet::new();
-        let mut jobs = Vec::with_capacity(batch.links.len());
-        for link in &batch.links {
-            let Ok(url) = Url::parse(&link.url) else {
-                continue;
-            };
-            let Some(url) = self.config.canon.canonicalize(&url) else {
-                continue;
-            };
-            if self.config.scope.check(&url, batch.depth).is_err() {
-                continue;
-            }
-            if !seen_here.insert(url.to_string()) {
-                continue;
-            }
-            jobs.push(FetchJob {
-                url,
-                depth: batch.depth,
-                kind: link.kind,
-                related: link.related,
-                revisit: None,
-            });
+/// Canonical, in-scope, de-duplicated fetch jobs of a batch.
+fn in_scope(config: &FrontierConfig, batch: &LinkBatch) -> Vec<FetchJob> {
+    let mut seen_here = HashSet::new();
+    let mut jobs = Vec::with_capacity(batch.links.len());
+    for link in &batch.links {
+        let Ok(url) = Url::parse(&link.url) else {
+            continue;
+        };
+        let Some(url) = config.canon.canonicalize(&url) else {
+            continue;
+        };
+        if config.scope.check(&url, batch.depth).is_err() {
+            continue;
         }
-        jobs
+        if !seen_here.insert(url.to_string()) {
+            continue;
+        }
+        jobs.push(FetchJob {
+            url,
+            depth: batch.depth,
+            kind: link.kind,
+            related: link.related,
+            revisit: None,
+        });
     }
+    jobs
 }
 
 fn log_settle(result: Result<(), newshound_core::BackendError>) {

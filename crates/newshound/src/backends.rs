@@ -6,14 +6,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use newshound_broker::{
-    AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisHostBudget,
+    AmqpArticlePublisher, AmqpConfig, AmqpQueue, DistributedControl, RedisConfig, RedisHostBudget,
     RedisRevisitSchedule, RedisSeenSet,
 };
 use newshound_core::config::{Backend, Config};
+use newshound_core::control::ControlPlane;
 use newshound_core::{ArticleSink, HostBudget, JobQueue, RevisitSchedule, SeenSet};
 use newshound_embedded::EmbeddedStore;
 
-/// The queue, seen-set, revisit schedule and host page budget every role of
+/// The queue, seen-set, revisit schedule, host page budget (and in
+/// distributed mode the article publisher and control plane) every role of
 /// a process shares.
 #[derive(Clone)]
 pub struct Backends {
@@ -27,6 +29,8 @@ pub struct Backends {
     pub budget: Arc<dyn HostBudget>,
     /// Set in distributed mode: parsers publish articles here for the sink role.
     pub article_publisher: Option<Arc<dyn ArticleSink>>,
+    /// Set in distributed mode: operators' commands and status.
+    pub control: Option<Arc<dyn ControlPlane>>,
 }
 
 impl Backends {
@@ -39,6 +43,7 @@ impl Backends {
             revisits: Arc::new(store.clone()),
             budget: Arc::new(store),
             article_publisher: None,
+            control: None,
         })
     }
 
@@ -60,6 +65,9 @@ impl Backends {
         let budget = RedisHostBudget::connect(&redis)
             .await
             .context("connecting to Redis")?;
+        let control = DistributedControl::connect(queue.clone(), &redis)
+            .await
+            .context("connecting to Redis")?;
         let seen = RedisSeenSet::connect(redis)
             .await
             .context("connecting to Redis")?;
@@ -69,6 +77,7 @@ impl Backends {
             revisits: Arc::new(revisits),
             budget: Arc::new(budget),
             article_publisher: Some(Arc::new(AmqpArticlePublisher::new(queue))),
+            control: Some(Arc::new(control)),
         })
     }
 

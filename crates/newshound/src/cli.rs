@@ -26,6 +26,8 @@ pub enum Command {
     Parser(RoleArgs),
     /// Run the sink: the articles queue to OUT/articles.jsonl.
     Sink(RoleArgs),
+    /// Steer a running crawl: pause, resume, seed, set-rate, reload, drain, status.
+    Ctl(crate::ctl::CtlArgs),
     /// Extract the article of one HTML file and print its record as JSON.
     Extract(ExtractArgs),
     /// Validate a config file.

@@ -6,15 +6,23 @@
 //! - `backends`: the embedded or distributed backends a config asks for;
 //! - `roles`: role settings and the one-role subcommands;
 //! - `run`: `newshound run`, every role in one process;
+//! - `control`: what steers a process (live configs, commands, status);
+//! - `admin`: the admin socket of an embedded run;
+//! - `ctl`: `newshound ctl`, steering a running crawl;
+//! - `status`: the crawl's status report;
 //! - `progress`: the live progress line and the final summary;
 //! - `extract_cmd`: `newshound extract`.
 
+mod admin;
 mod backends;
 mod cli;
+mod control;
+mod ctl;
 mod extract_cmd;
 mod progress;
 mod roles;
 mod run;
+mod status;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -30,6 +38,7 @@ fn main() -> ExitCode {
         Command::Fetcher(args) => tokio_main(roles::run_role(RoleCommand::Fetcher, args)),
         Command::Parser(args) => tokio_main(roles::run_role(RoleCommand::Parser, args)),
         Command::Sink(args) => tokio_main(roles::run_role(RoleCommand::Sink, args)),
+        Command::Ctl(args) => tokio_main(ctl::run(args)),
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Check(args) => cli::check(&args),
         Command::Definitions(args) => cli::definitions(&args),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
+use crate::control::Process;
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Shutdown};
 use newshound_extract::ExtractOptions;
@@ -89,45 +90,81 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
     let stats = Arc::new(CrawlStats::default());
     let shutdown = Shutdown::new();
     stop_on_signals(shutdown.clone());
-    tracing::info!(role = ?role, site = %config.name, "Role starting");
-    match role {
-        RoleCommand::Frontier => {
-            newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
-                .await
-                .context("queueing the seeds")?;
-            let b = newshound_frontier::FrontierBackends {
-                queue: backends.queue,
-                seen: backends.seen,
-                revisits: backends.revisits,
-                budget: backends.budget,
-                stats,
-            };
-            newshound_frontier::run(frontier_config(&config), b, shutdown).await?;
-        }
-        RoleCommand::Fetcher => {
-            let b = newshound_fetcher::FetcherBackends {
-                queue: backends.queue,
-                stats,
-            };
-            newshound_fetcher::run(fetcher_config(&config, None), b, shutdown).await?;
-        }
-        RoleCommand::Parser => {
-            let sink = backends
-                .article_publisher
-                .context("distributed backends have an article publisher")?;
-            let b = newshound_parser::ParserBackends {
-                queue: backends.queue,
-                sink,
-                stats,
-            };
-            newshound_parser::run(parser_config(&config), b, shutdown).await?;
-        }
-        RoleCommand::Sink => {
-            let out = args.out.unwrap_or_else(|| config.out_dir.clone());
-            let sink: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
-            newshound_sink::role::run(backends.queue, sink, stats, shutdown).await?;
-        }
-    }
-    tracing::info!(role = ?role, "Role stopped");
+    let name = format!("{role:?}").to_lowercase();
+    let mut process = Process::new(
+        &name,
+        args.config.clone(),
+        stats.clone(),
+        shutdown.clone(),
+        backends.queue.clone(),
+    );
+    tracing::info!(role = %name, site = %config.name, "Role starting");
+    let role_task: std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> =
+        match role {
+            RoleCommand::Frontier => {
+                newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
+                    .await
+                    .context("queueing the seeds")?;
+                let live = process.frontier_config(&config, true);
+                let b = newshound_frontier::FrontierBackends {
+                    queue: backends.queue.clone(),
+                    seen: backends.seen.clone(),
+                    revisits: backends.revisits.clone(),
+                    budget: backends.budget.clone(),
+                    stats,
+                };
+                let stop = shutdown.clone();
+                Box::pin(async move { Ok(newshound_frontier::run(live, b, stop).await?) })
+            }
+            RoleCommand::Fetcher => {
+                let live = process.fetcher_config(&config, None);
+                let b = newshound_fetcher::FetcherBackends {
+                    queue: backends.queue.clone(),
+                    stats,
+                    controls: process.controls.clone(),
+                };
+                let stop = shutdown.clone();
+                Box::pin(async move {
+                    newshound_fetcher::run(live, b, stop)
+                        .await
+                        .map(drop)
+                        .map_err(Into::into)
+                })
+            }
+            RoleCommand::Parser => {
+                let sink = backends
+                    .article_publisher
+                    .clone()
+                    .context("distributed backends have an article publisher")?;
+                let live = process.parser_config(&config);
+                let b = newshound_parser::ParserBackends {
+                    queue: backends.queue.clone(),
+                    sink,
+                    stats,
+                };
+                let stop = shutdown.clone();
+                Box::pin(async move { Ok(newshound_parser::run(live, b, stop).await?) })
+            }
+            RoleCommand::Sink => {
+                let out = args.out.unwrap_or_else(|| config.out_dir.clone());
+                let file = JsonlSink::open(&out)?;
+                process.sink = Some(file.clone());
+                let sink: Arc<dyn ArticleSink> = Arc::new(file);
+                let queue = backends.queue.clone();
+                let stop = shutdown.clone();
+                Box::pin(
+                    async move { Ok(newshound_sink::role::run(queue, sink, stats, stop).await?) },
+                )
+            }
+        };
+    let process = Arc::new(process);
+    let plane = backends
+        .control
+        .clone()
+        .context("distributed backends have a control plane")?;
+    process.clone().serve(plane).await?;
+    process.reload_on_sighup();
+    role_task.await?;
+    tracing::info!(role = %name, "Role stopped");
     Ok(())
 }

@@ -6,8 +6,10 @@ use anyhow::Context;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::admin;
 use crate::backends::Backends;
 use crate::cli::RunArgs;
+use crate::control::Process;
 use crate::progress::Progress;
 use crate::roles;
 use newshound_core::backend::QueueDepth;
@@ -26,16 +28,14 @@ const IDLE_TICKS_DISTRIBUTED: u32 = 40;
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let out_dir = args.out.clone().unwrap_or_else(|| config.out_dir.clone());
+    let state_dir = args
+        .state
+        .clone()
+        .or_else(|| config.state_dir.clone())
+        .unwrap_or_else(|| out_dir.join("state"));
     let backends = match &config.backend {
         Some(backend) => Backends::distributed(backend).await?,
-        None => {
-            let state_dir = args
-                .state
-                .clone()
-                .or_else(|| config.state_dir.clone())
-                .unwrap_or_else(|| out_dir.join("state"));
-            Backends::embedded(&state_dir)?
-        }
+        None => Backends::embedded(&state_dir)?,
     };
     let file = JsonlSink::open(&out_dir)?;
     let stats = Arc::new(CrawlStats::default());
@@ -51,11 +51,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     let shutdown = Shutdown::new();
     roles::stop_on_signals(shutdown.clone());
+    let mut process = Process::new(
+        "run",
+        args.config.clone(),
+        stats.clone(),
+        shutdown.clone(),
+        backends.queue.clone(),
+    );
+    process.sink = Some(file.clone());
     let mut tasks = tokio::task::JoinSet::new();
-    let mut frontier_config = roles::frontier_config(&config);
     // A crawl that ends when idle does not come back for revisits (its
     // visits are still recorded for a later continuous run).
-    frontier_config.recrawl.enabled = !args.once;
+    let frontier_config = process.frontier_config(&config, !args.once);
     tasks.spawn(newshound_frontier::run(
         frontier_config,
         newshound_frontier::FrontierBackends {
@@ -83,7 +90,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         None => file_sink.clone(),
     };
     tasks.spawn(newshound_parser::run(
-        roles::parser_config(&config),
+        process.parser_config(&config),
         newshound_parser::ParserBackends {
             queue: backends.queue.clone(),
             sink: parser_sink,
@@ -93,13 +100,28 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     ));
     let fetcher_shutdown = shutdown.child();
     let mut fetcher = tokio::spawn(newshound_fetcher::run(
-        roles::fetcher_config(&config, args.max_pages),
+        process.fetcher_config(&config, args.max_pages),
         newshound_fetcher::FetcherBackends {
             queue: backends.queue.clone(),
             stats: stats.clone(),
+            controls: process.controls.clone(),
         },
         fetcher_shutdown,
     ));
+    let process = Arc::new(process);
+    match &backends.control {
+        Some(plane) => process.clone().serve(plane.clone()).await?,
+        None => {
+            let rate = config.politeness.requests_per_second;
+            // The crawl goes on without it (a state path too long for a
+            // socket name, say), only `ctl` cannot reach it.
+            if let Err(e) = admin::serve(&state_dir, process.clone(), backends.clone(), rate).await
+            {
+                tracing::warn!(error = %format!("{e:#}"), "No admin socket: `newshound ctl` cannot steer this run");
+            }
+        }
+    }
+    process.clone().reload_on_sighup();
 
     let started = Instant::now();
     let progress = Progress::new(stats.clone(), file, started);

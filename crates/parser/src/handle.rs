@@ -15,7 +15,9 @@
 //! changed on a re-fetch is written again with the next revision number; an
 //! unchanged one is not written.
 
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{
@@ -45,13 +47,14 @@ enum Reading {
 }
 
 pub(crate) struct Parser {
-    pub config: ParserConfig,
+    pub config: watch::Receiver<Arc<ParserConfig>>,
     pub backends: ParserBackends,
 }
 
 impl Parser {
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let stats = &self.backends.stats;
+        let config = self.config.borrow().clone();
         let page: FetchedPage = match codec::decode(&delivery.payload) {
             Ok(p) => p,
             Err(e) => {
@@ -67,7 +70,7 @@ impl Parser {
             self.settle(delivery, &page, stored).await;
             return;
         }
-        let body = match page.body(self.config.max_body_bytes) {
+        let body = match page.body(config.max_body_bytes) {
             Ok(b) => b,
             Err(e) => {
                 CrawlStats::add(&stats.dead_letters, 1);
@@ -79,7 +82,7 @@ impl Parser {
                 return;
             }
         };
-        let options = self.config.extract.clone();
+        let options = config.extract.clone();
         let url = page.final_url.clone();
         let content_type = page.content_type.clone();
         let read = tokio::task::spawn_blocking(move || {
@@ -144,7 +147,7 @@ impl Parser {
                 to_article(
                     extraction,
                     &page.final_url,
-                    &self.config.canon,
+                    &self.config.borrow().canon,
                     page.fetched_at,
                 )
             })

@@ -12,6 +12,7 @@ mod handle;
 mod record;
 
 use std::sync::Arc;
+use tokio::sync::watch;
 
 use newshound_core::canon::CanonRules;
 use newshound_core::{ArticleSink, BackendError, CrawlStats, JobQueue, Queue, Shutdown};
@@ -43,20 +44,22 @@ pub struct ParserBackends {
     pub stats: Arc<CrawlStats>,
 }
 
-/// Runs the parser until `shutdown` fires.
+/// Runs the parser until `shutdown` fires. A new `config` sent on the
+/// channel (a reloaded config file) applies from the next page on
+/// (concurrency stays as it was at start).
 ///
 /// # Errors
 /// Fails only when the pages queue cannot be consumed at start.
 pub async fn run(
-    config: ParserConfig,
+    config: watch::Receiver<Arc<ParserConfig>>,
     backends: ParserBackends,
     shutdown: Shutdown,
 ) -> Result<(), BackendError> {
+    let concurrency = config.borrow().concurrency;
     let consumer = backends
         .queue
-        .consume(Queue::Pages, config.concurrency as u16)
+        .consume(Queue::Pages, concurrency as u16)
         .await?;
-    let concurrency = config.concurrency;
     let parser = Arc::new(handle::Parser { config, backends });
     newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
         let parser = parser.clone();

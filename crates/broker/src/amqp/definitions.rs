@@ -80,7 +80,7 @@ mod tests {
             .find(|q| q["name"] == "nh.fetchers")
             .expect("fetchers");
         assert_eq!(fetchers["arguments"]["x-max-length"], 0);
-        assert_eq!(fetch0["arguments"]["x-max-priority"], 9);
+        assert_eq!(fetch0["arguments"]["x-max-priority"], 10);
         let retry = queues
             .iter()
             .find(|q| q["name"] == "nh.links.retry.30s")

@@ -3,6 +3,7 @@
 
 mod connection;
 mod consumer;
+mod control;
 mod definitions;
 mod management;
 mod queue;

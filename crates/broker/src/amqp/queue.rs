@@ -20,7 +20,7 @@ use newshound_core::{BackendError, Consumer, JobQueue, Message, Queue};
 /// Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct AmqpQueue {
-    link: Arc<Link>,
+    pub(super) link: Arc<Link>,
     management: Arc<Management>,
     /// Whether the management API failure was already logged.
     warned: Arc<AtomicBool>,

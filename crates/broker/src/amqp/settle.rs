@@ -105,6 +105,17 @@ impl Settle for AmqpSettle {
         .await
     }
 
+    async fn defer(&self, delay: Duration) -> Result<(), BackendError> {
+        let topology = &self.link.topology;
+        let same = i64::from(self.attempt);
+        self.forward(
+            topology.retry_exchange(retry_bucket(delay)),
+            self.work_queue.to_string(),
+            &[(ATTEMPT_HEADER, AMQPValue::LongLongInt(same))],
+        )
+        .await
+    }
+
     async fn dead_letter(&self, reason: &str) -> Result<(), BackendError> {
         let topology = &self.link.topology;
         self.forward(

@@ -20,7 +20,7 @@ pub const ATTEMPT_HEADER: &str = "x-newshound-attempt";
 /// Header carrying the reason a message was dead-lettered.
 pub const REASON_HEADER: &str = "x-newshound-reason";
 /// Highest message priority (`x-max-priority` of the work queues).
-pub const MAX_PRIORITY: u8 = 9;
+pub const MAX_PRIORITY: u8 = 10;
 
 /// The fixed retry delays: a requested delay is rounded up to the first bucket
 /// at least as long (and capped at the last).
@@ -96,7 +96,7 @@ pub struct BindingSpec {
 ///
 /// - work queues `<p>.links`, `<p>.pages`, `<p>.articles` and
 ///   `<p>.fetch.0..N-1` (the fetch partitions, each consumed by one fetcher
-///   at a time through an exclusive consumer), all with `x-max-priority` 9
+///   at a time through an exclusive consumer), all with `x-max-priority` 10
 ///   and dead-lettering to `<p>.dead`;
 /// - `<p>.fetchers`, which never holds a message (`x-max-length` 0): every
 ///   fetcher subscribes to it, so its consumer count is the number of
@@ -106,7 +106,9 @@ pub struct BindingSpec {
 ///   queue's name to `<p>.<queue>.retry.<b>`, whose `x-message-ttl` is the
 ///   bucket and which dead-letters to the default exchange, so an expired
 ///   message goes back to the work queue named by its routing key;
-/// - `<p>.articles` (fanout exchange) feeds the `<p>.articles` queue.
+/// - `<p>.articles` (fanout exchange) feeds the `<p>.articles` queue;
+/// - `<p>.control` (fanout exchange) carries operators' commands to every
+///   process's own queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Topology {
     /// Name prefix.
@@ -139,6 +141,10 @@ impl Topology {
         });
         t.exchanges.push(ExchangeSpec {
             name: t.articles_exchange(),
+            kind: "fanout",
+        });
+        t.exchanges.push(ExchangeSpec {
+            name: t.control_exchange(),
             kind: "fanout",
         });
         for bucket in RETRY_BUCKETS {
@@ -268,6 +274,12 @@ impl Topology {
     /// The fanout exchange articles are published to.
     pub fn articles_exchange(&self) -> String {
         format!("{}.articles", self.prefix)
+    }
+
+    /// The fanout exchange operators' commands are broadcast on; every
+    /// process binds a queue of its own (exclusive, auto-deleted) to it.
+    pub fn control_exchange(&self) -> String {
+        format!("{}.control", self.prefix)
     }
 
     /// Declares everything (idempotent: same names, same arguments).

@@ -1,0 +1,267 @@
+//! Operator control inside one process: the live configs of the roles it
+//! runs, the commands it obeys (from the control exchange, the admin socket
+//! or SIGHUP) and the status it reports.
+
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+use crate::roles;
+use newshound_core::config::Config;
+use newshound_core::control::{Command, ControlPlane, Controls, Counters, ProcessStatus};
+use newshound_core::{CrawlStats, JobQueue, Shutdown};
+use newshound_sink::JsonlSink;
+
+/// How often a process reports its status and re-reads the stored control
+/// state (a broadcast missed while reconnecting is caught up this way).
+const REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// One process's roles and what steers them.
+pub struct Process {
+    /// `roles@hostname:pid`.
+    pub id: String,
+    /// The config file, read again on reload.
+    pub config_file: PathBuf,
+    /// Pauses and per-host rates.
+    pub controls: Controls,
+    /// The process's counters.
+    pub stats: Arc<CrawlStats>,
+    /// Stops every role (drain).
+    pub shutdown: Shutdown,
+    /// Where reloaded seeds and injected URLs go.
+    pub queue: Arc<dyn JobQueue>,
+    /// The output file, when this process writes it.
+    pub sink: Option<JsonlSink>,
+    /// Live role configs.
+    frontier: Option<(watch::Sender<Arc<newshound_frontier::FrontierConfig>>, bool)>,
+    fetcher: Option<(
+        watch::Sender<Arc<newshound_fetcher::FetcherConfig>>,
+        Option<u64>,
+    )>,
+    parser: Option<watch::Sender<Arc<newshound_parser::ParserConfig>>>,
+    /// Counters at the last report, for the rates.
+    last: std::sync::Mutex<(Instant, Counters)>,
+}
+
+impl Process {
+    /// A process running `roles` (for its id) from `config_file`.
+    pub fn new(
+        roles: &str,
+        config_file: PathBuf,
+        stats: Arc<CrawlStats>,
+        shutdown: Shutdown,
+        queue: Arc<dyn JobQueue>,
+    ) -> Process {
+        let host = hostname();
+        Process {
+            id: format!("{roles}@{host}:{}", std::process::id()),
+            config_file,
+            controls: Controls::default(),
+            stats,
+            shutdown,
+            queue,
+            sink: None,
+            frontier: None,
+            fetcher: None,
+            parser: None,
+            last: std::sync::Mutex::new((Instant::now(), Counters::default())),
+        }
+    }
+
+    /// The frontier's live config; `revisits` says whether it revisits
+    /// pages (kept across reloads).
+    pub fn frontier_config(
+        &mut self,
+        config: &Config,
+        revisits: bool,
+    ) -> watch::Receiver<Arc<newshound_frontier::FrontierConfig>> {
+        let (tx, rx) = watch::channel(Arc::new(frontier_of(config, revisits)));
+        self.frontier = Some((tx, revisits));
+        rx
+    }
+
+    /// The fetcher's live config.
+    pub fn fetcher_config(
+        &mut self,
+        config: &Config,
+        max_pages: Option<u64>,
+    ) -> watch::Receiver<Arc<newshound_fetcher::FetcherConfig>> {
+        let (tx, rx) = watch::channel(Arc::new(roles::fetcher_config(config, max_pages)));
+        self.fetcher = Some((tx, max_pages));
+        rx
+    }
+
+    /// The parser's live config.
+    pub fn parser_config(
+        &mut self,
+        config: &Config,
+    ) -> watch::Receiver<Arc<newshound_parser::ParserConfig>> {
+        let (tx, rx) = watch::channel(Arc::new(roles::parser_config(config)));
+        self.parser = Some(tx);
+        rx
+    }
+
+    /// Carries out a command. `seed` and `status` are answered by whoever
+    /// received them (`ctl` itself, or the admin socket).
+    ///
+    /// # Errors
+    /// A reload whose config does not load or validate (the running config
+    /// stays).
+    pub async fn obey(&self, command: &Command) -> anyhow::Result<()> {
+        match command {
+            Command::Pause { .. } | Command::Resume { .. } | Command::SetRate { .. } => {
+                self.controls.apply(command);
+                tracing::info!(?command, "Control state changed");
+            }
+            Command::Reload => self.reload().await?,
+            Command::Drain => {
+                tracing::info!("Draining: finishing work in flight, then stopping");
+                self.shutdown.trigger();
+            }
+            Command::Seed { urls } => {
+                let urls = urls
+                    .iter()
+                    .map(|u| url::Url::parse(u).with_context(|| format!("seed {u}")))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                newshound_frontier::inject(self.queue.as_ref(), &urls).await?;
+            }
+            Command::Status => {}
+        }
+        Ok(())
+    }
+
+    /// Reads the config file again and hands each role its new settings;
+    /// the frontier's new seeds are queued.
+    ///
+    /// # Errors
+    /// When the file does not load or validate.
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        let file = self.config_file.clone();
+        let config = tokio::task::spawn_blocking(move || Config::load(&file))
+            .await
+            .context("reading the config")??;
+        if let Some((tx, revisits)) = &self.frontier {
+            tx.send_replace(Arc::new(frontier_of(&config, *revisits)));
+            newshound_frontier::seed(self.queue.as_ref(), &config.seeds)
+                .await
+                .context("queueing the reloaded seeds")?;
+        }
+        if let Some((tx, max_pages)) = &self.fetcher {
+            tx.send_replace(Arc::new(roles::fetcher_config(&config, *max_pages)));
+        }
+        if let Some(tx) = &self.parser {
+            tx.send_replace(Arc::new(roles::parser_config(&config)));
+        }
+        tracing::info!(file = %self.config_file.display(), site = %config.name, "Config reloaded");
+        Ok(())
+    }
+
+    /// The process's status now; rates are over the time since the last
+    /// call.
+    pub fn status(&self) -> ProcessStatus {
+        let mut counters = Counters::of(&self.stats);
+        counters.articles_written = self.sink.as_ref().map_or(0, JsonlSink::records);
+        let now = Instant::now();
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let secs = now.duration_since(last.0).as_secs_f64().max(1e-3);
+        let per_sec = |now: u64, then: u64| now.saturating_sub(then) as f64 / secs;
+        let status = ProcessStatus {
+            id: self.id.clone(),
+            at: chrono::Utc::now(),
+            counters,
+            pages_per_sec: per_sec(counters.pages_fetched, last.1.pages_fetched),
+            articles_per_sec: per_sec(counters.articles_extracted, last.1.articles_extracted),
+            hosts: self.stats.hosts.snapshot(),
+        };
+        *last = (now, counters);
+        status
+    }
+
+    /// Obeys the commands broadcast on `plane` and reports to it, until
+    /// the process stops. Adopts the stored control state first.
+    ///
+    /// # Errors
+    /// When the stored state cannot be read or the broadcast not joined.
+    pub async fn serve(self: Arc<Self>, plane: Arc<dyn ControlPlane>) -> anyhow::Result<()> {
+        self.controls.adopt(plane.load_state().await?);
+        let mut commands = plane.listen().await?;
+        let listener = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = listener.shutdown.wait() => return,
+                    command = commands.recv() => match command {
+                        // Seeds and status are handled by `ctl` itself.
+                        Some(Command::Seed { .. } | Command::Status) => {}
+                        Some(command) => {
+                            if let Err(e) = listener.obey(&command).await {
+                                tracing::warn!(error = %format!("{e:#}"), ?command, "Command failed");
+                            }
+                        }
+                        None => return,
+                    },
+                }
+            }
+        });
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(REPORT_EVERY);
+            while !self.shutdown.is_triggered() {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = self.shutdown.wait() => break,
+                }
+                if let Err(e) = plane.report(&self.status()).await {
+                    tracing::debug!(error = %e, "Status report failed");
+                }
+                match plane.load_state().await {
+                    Ok(state) => self.controls.adopt(state),
+                    Err(e) => tracing::debug!(error = %e, "Control state unreadable"),
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Reloads the config on SIGHUP, until the process stops.
+    pub fn reload_on_sighup(self: Arc<Self>) {
+        #[cfg(unix)]
+        tokio::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+                tracing::warn!("SIGHUP cannot be caught here; reload with `newshound ctl reload`");
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = self.shutdown.wait() => return,
+                    _ = hangups.recv() => {
+                        if let Err(e) = self.reload().await {
+                            tracing::error!(error = %format!("{e:#}"), "Reload failed; the running config stays");
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The frontier's settings, revisits on or off.
+fn frontier_of(config: &Config, revisits: bool) -> newshound_frontier::FrontierConfig {
+    let mut frontier = roles::frontier_config(config);
+    frontier.recrawl.enabled &= revisits;
+    frontier
+}
+
+/// This machine's name (for process ids), `localhost` when unknown.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
