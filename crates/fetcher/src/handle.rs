@@ -16,7 +16,8 @@
 
 use reqwest::{Client, StatusCode};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::hosts::Hosts;
 use crate::http::{self, FetchError, Oversize};
@@ -26,6 +27,7 @@ use newshound_core::canon::host_key;
 use newshound_core::message::{
     DiscoveredLink, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
+use newshound_core::stats::FetchClass;
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
 /// Attempts of a job whose host is held by a failing robots.txt before it is
@@ -68,15 +70,17 @@ impl Worker {
             Verdict::Requeue => delivery.requeue().await,
             Verdict::Retry(delay, reason) if delivery.attempt < self.config.fetch.max_attempts => {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Fetch will be retried");
+                stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
             Verdict::Hold(delay, reason) if delivery.attempt < MAX_HOLD_ATTEMPTS => {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Host held by robots.txt");
+                stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
             Verdict::Retry(_, reason) | Verdict::Hold(_, reason) | Verdict::Dead(reason) => {
                 tracing::warn!(%reason, "Fetch job dead-lettered");
-                CrawlStats::add(&stats.dead_letters, 1);
+                stats.dead_letters.add(Queue::Fetch, 1);
                 delivery.dead_letter(&reason).await
             }
         };
@@ -112,11 +116,9 @@ impl Worker {
         let rules = self
             .robots
             .verdict(&job.url, &host, |robots_url| async move {
-                let _slot = self
-                    .hosts
-                    .enter(host_ref, None, delivery.assignment())
-                    .await;
+                let _slot = self.enter_host(host_ref, None, delivery).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
+                CrawlStats::add(&stats.robots_fetches, 1);
                 let max = self.robots.max_bytes();
                 http::get(&self.client, &robots_url, max, Oversize::Truncate, None).await
             })
@@ -147,10 +149,7 @@ impl Worker {
             self.stop.trigger();
             return Verdict::Requeue;
         }
-        let _slot = self
-            .hosts
-            .enter(&host, rules.crawl_delay(), delivery.assignment())
-            .await;
+        let _slot = self.enter_host(&host, rules.crawl_delay(), delivery).await;
         if delivery.handed_over() {
             // Its fetch partition now belongs to another fetcher, which
             // paces the host: leave the request to it.
@@ -159,23 +158,25 @@ impl Worker {
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let held = job.revisit.as_ref();
-        let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await
-        {
+        let started = Instant::now();
+        let fetched = http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await;
+        stats.fetch_latency.observe(started.elapsed());
+        let response = match fetched {
             Ok(r) => r,
             Err(e @ FetchError::Transport(_)) => {
-                CrawlStats::add(&stats.fetch_errors, 1);
+                stats.fetches.count(FetchClass::Failed);
                 return Verdict::Retry(self.backoff(attempt), e.to_string());
             }
             Err(e) => {
-                CrawlStats::add(&stats.fetch_errors, 1);
+                stats.fetches.count(FetchClass::Failed);
                 return Verdict::Dead(format!("{}: {e}", job.url));
             }
         };
         let status = response.status;
+        stats.fetches.count(FetchClass::of_status(status.as_u16()));
         if status.is_success() || (status == StatusCode::NOT_MODIFIED && held.is_some()) {
             return self.publish(job, response).await;
         }
-        CrawlStats::add(&stats.fetch_errors, 1);
         let reason = format!("{} answered {status}", job.url);
         if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
             let delay = response
@@ -186,6 +187,26 @@ impl Worker {
         }
         tracing::debug!(%reason, "Page not fetched");
         Verdict::Done
+    }
+
+    /// Waits for `host`'s politeness gate (see `Hosts::enter`), counting the
+    /// time waited.
+    async fn enter_host(
+        &self,
+        host: &str,
+        crawl_delay: Option<Duration>,
+        delivery: &Delivery,
+    ) -> Option<OwnedSemaphorePermit> {
+        let started = Instant::now();
+        let slot = self
+            .hosts
+            .enter(host, crawl_delay, delivery.assignment())
+            .await;
+        self.backends
+            .stats
+            .politeness_wait
+            .observe(started.elapsed());
+        slot
     }
 
     /// Sends robots.txt `Sitemap:` URLs to the frontier as discovery sources
