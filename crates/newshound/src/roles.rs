@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
+use crate::metrics::{self, MetricsSource};
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Shutdown};
 use newshound_extract::ExtractOptions;
-use newshound_sink::JsonlSink;
+use newshound_sink::{CountingSink, JsonlSink};
 
 /// Link batches the frontier handles at once.
 const FRONTIER_CONCURRENCY: usize = 8;
@@ -87,6 +88,15 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let backends = Backends::for_role(&config).await?;
     let stats = Arc::new(CrawlStats::default());
+    if let Some(listen) = config.metrics_listen {
+        let source = MetricsSource {
+            site: config.name.clone(),
+            stats: stats.clone(),
+            queue: backends.queue.clone(),
+            queues: vec![role.input_queue()],
+        };
+        metrics::serve(listen, source).await?;
+    }
     let shutdown = Shutdown::new();
     stop_on_signals(shutdown.clone());
     tracing::info!(role = ?role, site = %config.name, "Role starting");
@@ -124,7 +134,8 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
         }
         RoleCommand::Sink => {
             let out = args.out.unwrap_or_else(|| config.out_dir.clone());
-            let sink: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
+            let file: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
+            let sink: Arc<dyn ArticleSink> = Arc::new(CountingSink::new(file, stats.clone()));
             newshound_sink::role::run(backends.queue, sink, stats, shutdown).await?;
         }
     }

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use crate::backends::Backends;
 use crate::cli::RunArgs;
+use crate::metrics::{self, MetricsSource};
 use crate::progress::Progress;
 use crate::roles;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Queue, Shutdown};
-use newshound_sink::JsonlSink;
+use newshound_sink::{CountingSink, JsonlSink};
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -39,6 +40,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let file = JsonlSink::open(&out_dir)?;
     let stats = Arc::new(CrawlStats::default());
+    if let Some(listen) = config.metrics_listen {
+        let source = MetricsSource {
+            site: config.name.clone(),
+            stats: stats.clone(),
+            queue: backends.queue.clone(),
+            queues: Queue::ALL.to_vec(),
+        };
+        metrics::serve(listen, source).await?;
+    }
     newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
         .await
         .context("queueing the seeds")?;
@@ -67,7 +77,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         },
         shutdown.clone(),
     ));
-    let file_sink: Arc<dyn ArticleSink> = Arc::new(file.clone());
+    let file_sink: Arc<dyn ArticleSink> =
+        Arc::new(CountingSink::new(Arc::new(file), stats.clone()));
     // Distributed: parsers publish to the articles exchange and the sink role
     // writes the file, as separate processes would. Embedded: straight to the file.
     let parser_sink = match &backends.article_publisher {
@@ -102,7 +113,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     ));
 
     let started = Instant::now();
-    let progress = Progress::new(stats.clone(), file, started);
+    let progress = Progress::new(stats.clone(), started);
     let mut budget_spent = false;
     let mut fetcher_done = false;
     let mut idle_ticks = 0;
