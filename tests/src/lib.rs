@@ -6,11 +6,13 @@
 //! - [`FixtureSite`]: the fixture news site on a loopback port;
 //! - [`Crawl`]: a `newshound run` child process and its output directory;
 //! - [`score`]: output records against the truth;
-//! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis.
+//! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis;
+//! - [`scrape`]: reading a process's `/metrics`.
 #![deny(missing_docs)]
 
 pub mod cluster;
 pub mod score;
+pub mod scrape;
 
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -259,6 +261,7 @@ impl Crawl {
             .arg("--out")
             .arg(&self.out)
             .env("RUST_LOG", "warn")
+            .env_remove("NEWSHOUND_METRICS_LISTEN")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
