@@ -222,7 +222,7 @@ impl Collector for Snapshot {
             let metric = encoder.encode_descriptor(name, help, None, MetricType::Histogram)?;
             histogram_value(metric, histogram)?;
         }
-        let gauges: [(&str, &str, fn(&QueueDepth) -> u64); 3] = [
+        let gauges: [(&str, &str, DepthField); 3] = [
             (
                 "newshound_queue_waiting",
                 "Messages waiting in a queue (ready, or delayed for a retry)",
@@ -249,6 +249,9 @@ impl Collector for Snapshot {
         Ok(())
     }
 }
+
+/// Reads one figure of a queue's depth.
+type DepthField = fn(&QueueDepth) -> u64;
 
 fn counter_value(metric: &mut MetricEncoder<'_>, value: u64) -> Result<(), std::fmt::Error> {
     metric.encode_counter::<NoLabelSet, u64, u64>(&value, None)
