@@ -68,6 +68,12 @@ impl Cluster {
 
     /// Starts one role process; returns its index in `processes`.
     pub fn start(&mut self, role: &str) -> anyhow::Result<usize> {
+        self.start_with_env(role, &[])
+    }
+
+    /// Starts one role process with these environment variables set (a
+    /// metrics address of its own, say); returns its index in `processes`.
+    pub fn start_with_env(&mut self, role: &str, env: &[(&str, &str)]) -> anyhow::Result<usize> {
         self.started += 1;
         let log = self.dir.path().join(format!("{role}-{}.log", self.started));
         let mut command = Command::new(newshound_binary()?);
@@ -76,6 +82,8 @@ impl Cluster {
             command.arg("--out").arg(&self.out);
         }
         let child = command
+            .env_remove("NEWSHOUND_METRICS_LISTEN")
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .env_remove("NEWSHOUND_AMQP_URL")
             .env_remove("NEWSHOUND_REDIS_URL")

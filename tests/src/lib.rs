@@ -7,12 +7,14 @@
 //! - [`Crawl`]: a `newshound run` child process and its output directory;
 //! - [`score`]: output records against the truth;
 //! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis;
-//! - [`operator`]: `newshound ctl` against a running crawl.
+//! - [`operator`]: `newshound ctl` against a running crawl;
+//! - [`scrape`]: reading a process's `/metrics`.
 #![deny(missing_docs)]
 
 pub mod cluster;
 pub mod operator;
 pub mod score;
+pub mod scrape;
 
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -261,6 +263,7 @@ impl Crawl {
             .arg("--out")
             .arg(&self.out)
             .env("RUST_LOG", "warn")
+            .env_remove("NEWSHOUND_METRICS_LISTEN")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -4,6 +4,7 @@
 //! `config/default.toml` documents every key with its default.
 
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
@@ -68,6 +69,17 @@ pub struct RawConfig {
     /// When pages are visited again.
     #[serde(default)]
     pub recrawl: RawRecrawl,
+    /// The Prometheus metrics endpoint.
+    #[serde(default)]
+    pub metrics: RawMetrics,
+}
+
+/// `[metrics]`: where `/metrics` is served; absent, no endpoint.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    /// `IP:PORT` to serve `/metrics` on; `NEWSHOUND_METRICS_LISTEN` overrides it.
+    pub listen: Option<String>,
 }
 
 /// `[recrawl]`: hub revisit intervals and article re-fetch ages.
@@ -435,6 +447,8 @@ pub struct Config {
     /// New URLs scheduled per host over the whole crawl (`[site]
     /// max_pages_per_host`, at least 1).
     pub max_pages_per_host: u64,
+    /// Where the process serves Prometheus metrics on `/metrics` (`None`: nowhere).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Validated `[backend]`: RabbitMQ and Redis both named, from the file or
@@ -657,6 +671,7 @@ impl RawConfig {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let backend = backend(self.backend, &env, &bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
+        let metrics_listen = metrics_listen(self.metrics, &env, &bad)?;
         let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
             bad(
                 &format!("extract.{}", e.field),
@@ -692,8 +707,27 @@ impl RawConfig {
             backend,
             recrawl,
             max_pages_per_host: site.max_pages_per_host,
+            metrics_listen,
         })
     }
+}
+
+/// Validates `[metrics] listen`, which `NEWSHOUND_METRICS_LISTEN` (read
+/// through `env`) overrides: an `IP:PORT` to bind.
+fn metrics_listen(
+    raw: RawMetrics,
+    env: &dyn Fn(&str) -> Option<String>,
+    bad: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(listen) = env("NEWSHOUND_METRICS_LISTEN").or(raw.listen) else {
+        return Ok(None);
+    };
+    listen.trim().parse().map(Some).map_err(|_| {
+        bad(
+            "metrics.listen",
+            format!("`{listen}` is not an IP address and port (e.g. 127.0.0.1:9464)"),
+        )
+    })
 }
 
 /// `line N: ` for the start of `span` in `text` (empty without a span).
@@ -879,6 +913,11 @@ mod tests {
                 format!("{MINIMAL}[fetch]\nmax_body_bytes = \"big\"\n"),
                 "max_body_bytes",
             ),
+            (
+                format!("{MINIMAL}[metrics]\nlisten = \"localhost\"\n"),
+                "metrics.listen",
+            ),
+            (format!("{MINIMAL}[metrics]\nport = 9464\n"), "port"),
         ];
         for (text, key) in cases {
             let err = load(&text).expect_err(&text).to_string();
@@ -1005,6 +1044,30 @@ mod tests {
             redis_target(raw, &empty_env),
             Err("backend.redis_cluster_nodes".into())
         );
+    }
+
+    #[test]
+    fn metrics_listen_from_the_file_or_the_environment() {
+        let bad = |key: &str, reason: String| ConfigError::Invalid {
+            file: PathBuf::from("site.toml"),
+            key: key.to_string(),
+            reason,
+        };
+        let no_env = |_: &str| None;
+        let file = RawMetrics {
+            listen: Some("127.0.0.1:9464".into()),
+        };
+        let listen = metrics_listen(file.clone(), &no_env, &bad).expect("valid");
+        assert_eq!(listen, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
+        assert_eq!(
+            metrics_listen(RawMetrics::default(), &no_env, &bad).expect("valid"),
+            None
+        );
+        let env = |name: &str| (name == "NEWSHOUND_METRICS_LISTEN").then(|| "[::1]:9500".into());
+        let listen = metrics_listen(file, &env, &bad).expect("valid");
+        assert_eq!(listen, Some("[::1]:9500".parse().expect("address")));
+        let c = load(&format!("{MINIMAL}[metrics]\nlisten = \"0.0.0.0:9464\"\n")).expect("valid");
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9464));
     }
 
     #[test]

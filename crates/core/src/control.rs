@@ -243,7 +243,7 @@ pub struct Counters {
     pub bytes_fetched: u64,
     /// Articles extracted.
     pub articles_extracted: u64,
-    /// Records in the output file (of the process that writes it).
+    /// Articles written to the output (new ones: the sink drops repeats).
     pub articles_written: u64,
     /// URLs scheduled by the frontier.
     pub urls_scheduled: u64,
@@ -260,20 +260,19 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Reads every counter of `stats` (`articles_written` is the sink's
-    /// and left at 0).
+    /// Reads every counter of `stats`.
     pub fn of(stats: &CrawlStats) -> Counters {
         let get = CrawlStats::get;
         Counters {
             pages_fetched: get(&stats.pages_fetched),
             bytes_fetched: get(&stats.bytes_fetched),
             articles_extracted: get(&stats.articles_extracted),
-            articles_written: 0,
+            articles_written: get(&stats.articles_written),
             urls_scheduled: get(&stats.urls_scheduled),
             over_host_budget: get(&stats.over_host_budget),
-            fetch_errors: get(&stats.fetch_errors),
+            fetch_errors: stats.fetch_errors(),
             robots_denied: get(&stats.robots_denied),
-            dead_letters: get(&stats.dead_letters),
+            dead_letters: stats.dead_letters.total(),
             parse_errors: get(&stats.parse_errors),
         }
     }

@@ -18,8 +18,8 @@
 use reqwest::{Client, StatusCode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-use tokio::sync::watch;
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use crate::hosts::{Hosts, Pace};
 use crate::http::{self, FetchError, Oversize};
@@ -29,6 +29,7 @@ use newshound_core::canon::host_key;
 use newshound_core::message::{
     DiscoveredLink, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
+use newshound_core::stats::FetchClass;
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
 /// Attempts of a job whose host is held by a failing robots.txt before it is
@@ -79,15 +80,17 @@ impl Worker {
             Verdict::Defer(delay) => delivery.defer(delay).await,
             Verdict::Retry(delay, reason) if delivery.attempt < max_attempts => {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Fetch will be retried");
+                stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
             Verdict::Hold(delay, reason) if delivery.attempt < MAX_HOLD_ATTEMPTS => {
                 tracing::debug!(%reason, attempt = delivery.attempt, "Host held by robots.txt");
+                stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
             Verdict::Retry(_, reason) | Verdict::Hold(_, reason) | Verdict::Dead(reason) => {
                 tracing::warn!(%reason, "Fetch job dead-lettered");
-                CrawlStats::add(&stats.dead_letters, 1);
+                stats.dead_letters.add(Queue::Fetch, 1);
                 delivery.dead_letter(&reason).await
             }
         };
@@ -135,11 +138,9 @@ impl Worker {
         let rules = self
             .robots
             .verdict(&job.url, &host, |robots_url| async move {
-                let _slot = self
-                    .hosts
-                    .enter(host_ref, pace, None, delivery.assignment())
-                    .await;
+                let _slot = self.enter_host(host_ref, pace, None, delivery).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
+                CrawlStats::add(&stats.robots_fetches, 1);
                 let max = self.robots.max_bytes();
                 http::get(&self.client, &robots_url, max, Oversize::Truncate, None).await
             })
@@ -187,27 +188,29 @@ impl Worker {
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let held = job.revisit.as_ref();
-        let response = match http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await
-        {
+        let started = Instant::now();
+        let fetched = http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await;
+        stats.fetch_latency.observe(started.elapsed());
+        let response = match fetched {
             Ok(r) => r,
             Err(e @ FetchError::Transport(_)) => {
-                CrawlStats::add(&stats.fetch_errors, 1);
+                stats.fetches.count(FetchClass::Failed);
                 stats.hosts.record(&host, Some(e.to_string()));
                 return Verdict::Retry(self.backoff(attempt), e.to_string());
             }
             Err(e) => {
-                CrawlStats::add(&stats.fetch_errors, 1);
+                stats.fetches.count(FetchClass::Failed);
                 let reason = format!("{}: {e}", job.url);
                 stats.hosts.record(&host, Some(reason.clone()));
                 return Verdict::Dead(reason);
             }
         };
         let status = response.status;
+        stats.fetches.count(FetchClass::of_status(status.as_u16()));
         if status.is_success() || (status == StatusCode::NOT_MODIFIED && held.is_some()) {
             stats.hosts.record(&host, None);
             return self.publish(job, response).await;
         }
-        CrawlStats::add(&stats.fetch_errors, 1);
         let reason = format!("{} answered {status}", job.url);
         stats.hosts.record(&host, Some(reason.clone()));
         if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
@@ -219,6 +222,27 @@ impl Worker {
         }
         tracing::debug!(%reason, "Page not fetched");
         Verdict::Done
+    }
+
+    /// Waits for `host`'s politeness gate (see `Hosts::enter`), counting the
+    /// time waited.
+    async fn enter_host(
+        &self,
+        host: &str,
+        pace: Pace,
+        crawl_delay: Option<Duration>,
+        delivery: &Delivery,
+    ) -> Option<OwnedSemaphorePermit> {
+        let started = Instant::now();
+        let slot = self
+            .hosts
+            .enter(host, pace, crawl_delay, delivery.assignment())
+            .await;
+        self.backends
+            .stats
+            .politeness_wait
+            .observe(started.elapsed());
+        slot
     }
 
     /// Sends robots.txt `Sitemap:` URLs to the frontier as discovery sources
@@ -305,17 +329,14 @@ impl Worker {
         pace: Pace,
         crawl_delay: Option<Duration>,
         delivery: &Delivery,
-    ) -> Option<Option<tokio::sync::OwnedSemaphorePermit>> {
+    ) -> Option<Option<OwnedSemaphorePermit>> {
         let controls = &self.backends.controls;
         loop {
             tokio::select! {
                 _ = controls.wait_while_paused() => {}
                 _ = self.stop.wait() => return None,
             }
-            let slot = self
-                .hosts
-                .enter(host, pace, crawl_delay, delivery.assignment())
-                .await;
+            let slot = self.enter_host(host, pace, crawl_delay, delivery).await;
             if !controls.paused() {
                 return Some(slot);
             }

@@ -77,7 +77,7 @@ pub(crate) async fn claim_loop(lease: Duration, backends: FrontierBackends, shut
                 tracing::warn!(error = %e, "Revisit jobs not published; retried after the lease");
                 break;
             }
-            CrawlStats::add(&backends.stats.urls_scheduled, published);
+            CrawlStats::add(&backends.stats.revisits_scheduled, published);
             if count < CLAIM_MAX {
                 break;
             }

@@ -33,7 +33,7 @@ impl Scheduler {
         let batch: LinkBatch = match codec::decode(&delivery.payload) {
             Ok(b) => b,
             Err(e) => {
-                CrawlStats::add(&self.backends.stats.dead_letters, 1);
+                self.backends.stats.dead_letters.add(Queue::Links, 1);
                 log_settle(delivery.dead_letter(&e.to_string()).await);
                 return;
             }
@@ -45,10 +45,14 @@ impl Scheduler {
             Ok(fresh) => fresh,
             Err(e) => {
                 tracing::warn!(error = %e, "Seen-set unavailable; batch will be retried");
-                log_settle(delivery.retry_after(BACKEND_RETRY).await);
+                self.retry(delivery).await;
                 return;
             }
         };
+        let stats = &self.backends.stats;
+        let misses = fresh.iter().filter(|fresh| **fresh).count() as u64;
+        CrawlStats::add(&stats.dedup_misses, misses);
+        CrawlStats::add(&stats.dedup_hits, fresh.len() as u64 - misses);
         let handled_before = delivery.redelivered || delivery.attempt > 1;
         let candidates: Vec<FetchJob> = jobs
             .into_iter()
@@ -60,7 +64,7 @@ impl Scheduler {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %e, "Host budget unavailable; batch will be retried");
-                log_settle(delivery.retry_after(BACKEND_RETRY).await);
+                self.retry(delivery).await;
                 return;
             }
         };
@@ -79,7 +83,7 @@ impl Scheduler {
         if let Err(e) = self.backends.queue.publish(Queue::Fetch, messages).await {
             tracing::warn!(error = %e, "Fetch jobs not published; batch will be retried");
             // Comes back with attempt + 1, and then republishes everything.
-            log_settle(delivery.retry_after(BACKEND_RETRY).await);
+            self.retry(delivery).await;
             return;
         }
         CrawlStats::add(&self.backends.stats.urls_scheduled, scheduled);
@@ -87,10 +91,16 @@ impl Scheduler {
             && let Err(e) = self.record_visit(&config, visit).await
         {
             tracing::warn!(error = %e, "Revisit schedule unavailable; batch will be retried");
-            log_settle(delivery.retry_after(BACKEND_RETRY).await);
+            self.retry(delivery).await;
             return;
         }
         log_settle(delivery.ack().await);
+    }
+
+    /// Sends a batch back to be handled again after [`BACKEND_RETRY`].
+    async fn retry(&self, delivery: Delivery) {
+        self.backends.stats.retries.add(Queue::Links, 1);
+        log_settle(delivery.retry_after(BACKEND_RETRY).await);
     }
 
     /// Sets when the visited page is due again (or drops it from the

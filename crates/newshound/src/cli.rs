@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::logging::LogFormat;
+use newshound_core::Queue;
 use newshound_core::config::Config;
 
 /// newshound: a news-site crawler and article extractor.
@@ -11,6 +13,9 @@ use newshound_core::config::Config;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log line format on stderr (`RUST_LOG` filters).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +70,18 @@ pub enum RoleCommand {
     Fetcher,
     Parser,
     Sink,
+}
+
+impl RoleCommand {
+    /// The queue the role consumes.
+    pub fn input_queue(self) -> Queue {
+        match self {
+            RoleCommand::Frontier => Queue::Links,
+            RoleCommand::Fetcher => Queue::Fetch,
+            RoleCommand::Parser => Queue::Pages,
+            RoleCommand::Sink => Queue::Articles,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

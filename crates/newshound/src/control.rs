@@ -12,7 +12,6 @@ use crate::roles;
 use newshound_core::config::Config;
 use newshound_core::control::{Command, ControlPlane, Controls, Counters, ProcessStatus};
 use newshound_core::{CrawlStats, JobQueue, Shutdown};
-use newshound_sink::JsonlSink;
 
 /// How often a process reports its status and re-reads the stored control
 /// state (a broadcast missed while reconnecting is caught up this way).
@@ -32,8 +31,6 @@ pub struct Process {
     pub shutdown: Shutdown,
     /// Where reloaded seeds and injected URLs go.
     pub queue: Arc<dyn JobQueue>,
-    /// The output file, when this process writes it.
-    pub sink: Option<JsonlSink>,
     /// Live role configs.
     frontier: Option<(watch::Sender<Arc<newshound_frontier::FrontierConfig>>, bool)>,
     fetcher: Option<(
@@ -62,7 +59,6 @@ impl Process {
             stats,
             shutdown,
             queue,
-            sink: None,
             frontier: None,
             fetcher: None,
             parser: None,
@@ -161,8 +157,7 @@ impl Process {
     /// The process's status now; rates are over the time since the last
     /// call.
     pub fn status(&self) -> ProcessStatus {
-        let mut counters = Counters::of(&self.stats);
-        counters.articles_written = self.sink.as_ref().map_or(0, JsonlSink::records);
+        let counters = Counters::of(&self.stats);
         let now = Instant::now();
         let mut last = self
             .last

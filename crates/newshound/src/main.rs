@@ -11,6 +11,8 @@
 //! - `ctl`: `newshound ctl`, steering a running crawl;
 //! - `status`: the crawl's status report;
 //! - `progress`: the live progress line and the final summary;
+//! - `metrics`: the Prometheus `/metrics` endpoint;
+//! - `logging`: text or JSON log lines;
 //! - `extract_cmd`: `newshound extract`.
 
 mod admin;
@@ -19,6 +21,8 @@ mod cli;
 mod control;
 mod ctl;
 mod extract_cmd;
+mod logging;
+mod metrics;
 mod progress;
 mod roles;
 mod run;
@@ -31,7 +35,7 @@ use cli::{Cli, Command, RoleCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    logging::init(cli.log_format);
     let result = match cli.command {
         Command::Run(args) => tokio_main(run::run(args)),
         Command::Frontier(args) => tokio_main(roles::run_role(RoleCommand::Frontier, args)),
@@ -60,14 +64,4 @@ fn tokio_main(work: impl std::future::Future<Output = anyhow::Result<()>>) -> an
         .enable_all()
         .build()?
         .block_on(work)
-}
-
-/// Logs to stderr; `RUST_LOG` filters (default `info`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use std::time::Instant;
 
 use newshound_core::CrawlStats;
-use newshound_sink::JsonlSink;
 
 /// How often a plain progress line is logged when stderr is not a terminal.
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
@@ -16,14 +15,13 @@ const PLAIN_EVERY: Duration = Duration::from_secs(10);
 pub struct Progress {
     stats: Arc<CrawlStats>,
     last_line: Mutex<Instant>,
-    output: JsonlSink,
     started: Instant,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
     /// A spinner when stderr is a terminal, periodic log lines otherwise.
-    pub fn new(stats: Arc<CrawlStats>, output: JsonlSink, started: Instant) -> Self {
+    pub fn new(stats: Arc<CrawlStats>, started: Instant) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
@@ -35,7 +33,6 @@ impl Progress {
         Progress {
             stats,
             last_line: Mutex::new(started),
-            output,
             started,
             bar,
         }
@@ -47,7 +44,7 @@ impl Progress {
         let s = &self.stats;
         let pages = CrawlStats::get(&s.pages_fetched);
         let rate = pages as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-        let articles = self.output.written_since_open();
+        let articles = CrawlStats::get(&s.articles_written);
         let errors = s.errors();
         match &self.bar {
             Some(bar) => {
@@ -81,19 +78,17 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!(
-            "{}",
-            summary(&self.stats, self.output.written_since_open(), self.started)
-        );
+        eprintln!("{}", summary(&self.stats, self.started));
     }
 }
 
 /// `crawl done: N pages fetched, N articles written, N errors, 12.3s elapsed, 45.6 pages/s`.
-pub fn summary(stats: &CrawlStats, articles_written: u64, started: Instant) -> String {
+pub fn summary(stats: &CrawlStats, started: Instant) -> String {
     let elapsed = started.elapsed().as_secs_f64();
     let pages = CrawlStats::get(&stats.pages_fetched);
+    let articles = CrawlStats::get(&stats.articles_written);
     format!(
-        "crawl done: {pages} pages fetched, {articles_written} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
+        "crawl done: {pages} pages fetched, {articles} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
         stats.errors(),
         pages as f64 / elapsed.max(0.001)
     )

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
 use crate::control::Process;
+use crate::metrics::{self, MetricsSource};
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Shutdown};
 use newshound_extract::ExtractOptions;
-use newshound_sink::JsonlSink;
+use newshound_sink::{CountingSink, JsonlSink};
 
 /// Link batches the frontier handles at once.
 const FRONTIER_CONCURRENCY: usize = 8;
@@ -88,6 +89,15 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let backends = Backends::for_role(&config).await?;
     let stats = Arc::new(CrawlStats::default());
+    if let Some(listen) = config.metrics_listen {
+        let source = MetricsSource {
+            site: config.name.clone(),
+            stats: stats.clone(),
+            queue: backends.queue.clone(),
+            queues: vec![role.input_queue()],
+        };
+        metrics::serve(listen, source).await?;
+    }
     let shutdown = Shutdown::new();
     stop_on_signals(shutdown.clone());
     let name = format!("{role:?}").to_lowercase();
@@ -147,9 +157,8 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
             }
             RoleCommand::Sink => {
                 let out = args.out.unwrap_or_else(|| config.out_dir.clone());
-                let file = JsonlSink::open(&out)?;
-                process.sink = Some(file.clone());
-                let sink: Arc<dyn ArticleSink> = Arc::new(file);
+                let file: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
+                let sink: Arc<dyn ArticleSink> = Arc::new(CountingSink::new(file, stats.clone()));
                 let queue = backends.queue.clone();
                 let stop = shutdown.clone();
                 Box::pin(

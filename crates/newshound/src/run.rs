@@ -10,12 +10,13 @@ use crate::admin;
 use crate::backends::Backends;
 use crate::cli::RunArgs;
 use crate::control::Process;
+use crate::metrics::{self, MetricsSource};
 use crate::progress::Progress;
 use crate::roles;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Queue, Shutdown};
-use newshound_sink::JsonlSink;
+use newshound_sink::{CountingSink, JsonlSink};
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -39,6 +40,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let file = JsonlSink::open(&out_dir)?;
     let stats = Arc::new(CrawlStats::default());
+    if let Some(listen) = config.metrics_listen {
+        let source = MetricsSource {
+            site: config.name.clone(),
+            stats: stats.clone(),
+            queue: backends.queue.clone(),
+            queues: Queue::ALL.to_vec(),
+        };
+        metrics::serve(listen, source).await?;
+    }
     newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
         .await
         .context("queueing the seeds")?;
@@ -58,7 +68,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         shutdown.clone(),
         backends.queue.clone(),
     );
-    process.sink = Some(file.clone());
     let mut tasks = tokio::task::JoinSet::new();
     // A crawl that ends when idle does not come back for revisits (its
     // visits are still recorded for a later continuous run).
@@ -74,7 +83,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         },
         shutdown.clone(),
     ));
-    let file_sink: Arc<dyn ArticleSink> = Arc::new(file.clone());
+    let file_sink: Arc<dyn ArticleSink> =
+        Arc::new(CountingSink::new(Arc::new(file), stats.clone()));
     // Distributed: parsers publish to the articles exchange and the sink role
     // writes the file, as separate processes would. Embedded: straight to the file.
     let parser_sink = match &backends.article_publisher {
@@ -124,7 +134,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     process.clone().reload_on_sighup();
 
     let started = Instant::now();
-    let progress = Progress::new(stats.clone(), file, started);
+    let progress = Progress::new(stats.clone(), started);
     let mut budget_spent = false;
     let mut fetcher_done = false;
     let mut idle_ticks = 0;

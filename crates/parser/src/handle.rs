@@ -58,7 +58,7 @@ impl Parser {
         let page: FetchedPage = match codec::decode(&delivery.payload) {
             Ok(p) => p,
             Err(e) => {
-                CrawlStats::add(&stats.dead_letters, 1);
+                stats.dead_letters.add(Queue::Pages, 1);
                 settled(delivery.dead_letter(&e.to_string()).await);
                 return;
             }
@@ -73,7 +73,7 @@ impl Parser {
         let body = match page.body(config.max_body_bytes) {
             Ok(b) => b,
             Err(e) => {
-                CrawlStats::add(&stats.dead_letters, 1);
+                stats.dead_letters.add(Queue::Pages, 1);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: {e}", page.final_url))
@@ -106,7 +106,7 @@ impl Parser {
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
-                CrawlStats::add(&stats.dead_letters, 1);
+                stats.dead_letters.add(Queue::Pages, 1);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: extractor failed: {e}", page.final_url))
@@ -129,6 +129,7 @@ impl Parser {
             Ok(()) => settled(delivery.ack().await),
             Err(e) => {
                 tracing::warn!(error = %e, url = %page.final_url, "Page outputs not stored; will retry");
+                self.backends.stats.retries.add(Queue::Pages, 1);
                 settled(delivery.retry_after(BACKEND_RETRY).await);
             }
         }

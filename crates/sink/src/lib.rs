@@ -3,6 +3,7 @@
 //!
 //! Layout:
 //! - [`JsonlSink`]: the [`ArticleSink`] over one JSONL file;
+//! - [`CountingSink`]: counts the records a sink writes;
 //! - `recover`: reading back the file at open (dedup keys, torn last line);
 //! - [`role::run`]: the sink role of the distributed mode (articles queue → file).
 //!
@@ -28,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 use newshound_core::message::Article;
-use newshound_core::{ArticleSink, BackendError};
+use newshound_core::{ArticleSink, BackendError, CrawlStats};
 
 /// The output file name inside the output directory.
 pub const ARTICLES_FILE: &str = "articles.jsonl";
@@ -57,7 +58,6 @@ struct WriteRequest {
 pub struct JsonlSink {
     requests: mpsc::Sender<WriteRequest>,
     written: Arc<AtomicU64>,
-    at_open: u64,
     path: PathBuf,
 }
 
@@ -88,7 +88,6 @@ impl JsonlSink {
         Ok(JsonlSink {
             requests,
             written,
-            at_open: records,
             path,
         })
     }
@@ -96,11 +95,6 @@ impl JsonlSink {
     /// Records in the file (those from earlier runs included).
     pub fn records(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
-    }
-
-    /// Records written since this sink was opened.
-    pub fn written_since_open(&self) -> u64 {
-        self.records().saturating_sub(self.at_open)
     }
 
     /// The file's path.
@@ -125,6 +119,29 @@ impl ArticleSink for JsonlSink {
             .map_err(|_| BackendError::Closed)?
             .map_err(BackendError::Failed)?;
         self.written.fetch_add(new as u64, Ordering::Relaxed);
+        Ok(new)
+    }
+}
+
+/// An [`ArticleSink`] that counts the records its inner sink writes (new
+/// ones, not repeats it drops) in [`CrawlStats::articles_written`].
+pub struct CountingSink {
+    inner: Arc<dyn ArticleSink>,
+    stats: Arc<CrawlStats>,
+}
+
+impl CountingSink {
+    /// Counts what `inner` writes in `stats`.
+    pub fn new(inner: Arc<dyn ArticleSink>, stats: Arc<CrawlStats>) -> CountingSink {
+        CountingSink { inner, stats }
+    }
+}
+
+#[async_trait]
+impl ArticleSink for CountingSink {
+    async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
+        let new = self.inner.write(articles).await?;
+        CrawlStats::add(&self.stats.articles_written, new as u64);
         Ok(new)
     }
 }

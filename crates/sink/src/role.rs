@@ -31,7 +31,7 @@ pub async fn run(
                 let article: Article = match codec::decode(&delivery.payload) {
                     Ok(a) => a,
                     Err(e) => {
-                        CrawlStats::add(&stats.dead_letters, 1);
+                        stats.dead_letters.add(Queue::Articles, 1);
                         log(delivery.dead_letter(&e.to_string()).await);
                         return;
                     }
@@ -40,6 +40,7 @@ pub async fn run(
                     Ok(_) => log(delivery.ack().await),
                     Err(e) => {
                         tracing::warn!(error = %e, "Article not written; will retry");
+                        stats.retries.add(Queue::Articles, 1);
                         log(delivery
                             .retry_after(std::time::Duration::from_secs(2))
                             .await);
