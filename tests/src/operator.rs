@@ -123,9 +123,9 @@ pub fn host_of(base: &str) -> &str {
     base.trim_start_matches("http://")
 }
 
-/// Pause, seed, resume, set-rate and reload against a running crawl of
-/// `site` (two hosts, the second out of scope until the reload), checked
-/// from the access log. `config_file` is rewritten for the reload; the
+/// Pause, seed, resume, set-rate, pause of one host and reload against a
+/// running crawl of `site` (two hosts, the second out of scope until the
+/// reload), checked from the access log. `config_file` is rewritten for the reload; the
 /// crawl must have written a few records already.
 pub fn exercise(
     ctl: &Ctl,
@@ -209,6 +209,17 @@ pub fn exercise(
         .with_context(|| format!("{first} not in status: {status}"))?;
     ensure!(listed["rate"] == 2.0, "status rate of {first}: {listed}");
     ctl.run(&["set-rate", &first, &format!("{rate}")])?;
+
+    // pause one host: nothing is requested from it a second later.
+    ctl.run(&["pause", &first])?;
+    let host_paused_at = now_ms();
+    std::thread::sleep(Duration::from_secs(3));
+    let late: Vec<_> = requests(site)?
+        .into_iter()
+        .filter(|(ms, h, _)| *h == first && *ms > host_paused_at + 1000)
+        .collect();
+    ensure!(late.is_empty(), "requests to {first} after pause: {late:?}");
+    ctl.run(&["resume", &first])?;
 
     // reload: the second host comes into scope.
     ensure!(
