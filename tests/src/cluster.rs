@@ -74,9 +74,27 @@ impl Cluster {
     /// Starts one role process with these environment variables set (a
     /// metrics address of its own, say); returns its index in `processes`.
     pub fn start_with_env(&mut self, role: &str, env: &[(&str, &str)]) -> anyhow::Result<usize> {
+        self.spawn(role, env, false)
+    }
+
+    /// Starts one role process at the lowest CPU priority (`nice -n 19`);
+    /// returns its index in `processes`.
+    pub fn start_niced(&mut self, role: &str) -> anyhow::Result<usize> {
+        self.spawn(role, &[], true)
+    }
+
+    fn spawn(&mut self, role: &str, env: &[(&str, &str)], niced: bool) -> anyhow::Result<usize> {
         self.started += 1;
         let log = self.dir.path().join(format!("{role}-{}.log", self.started));
-        let mut command = Command::new(newshound_binary()?);
+        let binary = newshound_binary()?;
+        // `nice` execs the binary: the child's pid is the role's.
+        let mut command = if niced {
+            let mut c = Command::new("nice");
+            c.args(["-n", "19"]).arg(binary);
+            c
+        } else {
+            Command::new(binary)
+        };
         command.args([role, "--config"]).arg(&self.config);
         if role == "sink" {
             command.arg("--out").arg(&self.out);
