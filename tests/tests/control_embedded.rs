@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use newshound_e2e::operator::{Ctl, exercise, first_host_config, wait_until};
+use newshound_e2e::operator::{
+    Ctl, all_hosts_config, exercise, first_host_config, host_of, requests, wait_until,
+};
 use newshound_e2e::score::score;
 use newshound_e2e::{Crawl, FixtureSite};
 
@@ -67,5 +69,44 @@ fn operator_controls_an_embedded_run() -> anyhow::Result<()> {
     assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
     assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
     assert!(s.unexpected.is_empty(), "unexpected: {:?}", s.unexpected);
+    Ok(())
+}
+
+/// SIGHUP reloads the config like `ctl reload`; SIGTERM then drains.
+#[test]
+fn sighup_reloads_the_config() -> anyhow::Result<()> {
+    let site = FixtureSite::start_on_hosts(100, 2)?;
+    let crawl = Crawl::new(&first_host_config(&site, RATE, CONCURRENCY))?;
+    let mut child = crawl.spawn_continuous(1)?;
+    wait_until(Duration::from_secs(120), "first records", || {
+        Ok(crawl.records_written() >= 5)
+    })?;
+    let second = host_of(&site.bases[1]).to_string();
+    assert!(
+        !requests(&site)?.iter().any(|(_, h, _)| *h == second),
+        "the second host was crawled before the reload"
+    );
+    std::fs::write(
+        crawl.config_path(),
+        all_hosts_config(&site, RATE, CONCURRENCY),
+    )?;
+    signal(&child, libc::SIGHUP)?;
+    wait_until(Duration::from_secs(60), "second host crawled", || {
+        Ok(requests(&site)?.iter().any(|(_, h, _)| *h == second))
+    })?;
+    signal(&child, libc::SIGTERM)?;
+    let exit = child.wait()?;
+    assert!(
+        exit.success(),
+        "run after SIGTERM: {exit}\n{}",
+        crawl.stderr(1)
+    );
+    Ok(())
+}
+
+fn signal(child: &std::process::Child, signal: i32) -> anyhow::Result<()> {
+    let pid = i32::try_from(child.id())?;
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(pid, signal) };
     Ok(())
 }
