@@ -14,8 +14,9 @@
 //! `<prefix>.fetchers` queue, whose consumer count is thus the number of
 //! fetchers. Every [`CLAIM_EVERY`] each fetcher compares the partitions it
 //! holds with its fair share, ⌈N / fetchers⌉: above it, it releases the
-//! excess (cancels those consumers and returns the deliveries still buffered
-//! for them); below it, it claims partitions that have no consumer. A
+//! excess, the partitions that delivered least since the last round first
+//! (cancels those consumers and returns the deliveries still buffered for
+//! them); below it, it claims partitions that have no consumer. A
 //! partition it released is not claimed back in the next round, so another
 //! fetcher gets it. Deliveries of a released partition already given to
 //! the caller report [`Delivery::handed_over`], so that the fetcher requeues
@@ -79,6 +80,9 @@ struct Attached {
     /// Partitions released in the last round, not to be claimed back in
     /// the next one.
     released: HashSet<Arc<str>>,
+    /// Deliveries per partition since the last round: the least busy are
+    /// released first, so a busy host keeps its fetcher (and its pace).
+    delivered: HashMap<Arc<str>, u64>,
 }
 
 /// Numbers assignments of queues to this process's consumers.
@@ -230,7 +234,10 @@ impl AmqpConsumer {
             .cloned()
             .collect();
         let recently_released = std::mem::take(&mut attached.released);
+        let delivered = std::mem::take(&mut attached.delivered);
         if held.len() > share {
+            // Busiest first: the tail (released) is the least busy.
+            held.sort_by_key(|n| std::cmp::Reverse(delivered.get(n).copied().unwrap_or(0)));
             for name in held.split_off(share) {
                 release(attached, &name).await?;
                 attached.released.insert(name);
@@ -385,6 +392,7 @@ async fn attach(link: &Link, queue: Queue, prefetch: u16) -> Result<Attached, Br
             tags: HashMap::from([(name.clone(), tag)]),
             assigned,
             released: HashSet::new(),
+            delivered: HashMap::new(),
         })
     })
     .await
@@ -448,6 +456,7 @@ impl Consumer for AmqpConsumer {
                         let _ = d.acker.nack(requeue).await;
                         continue;
                     }
+                    *attached.delivered.entry(name.clone()).or_default() += 1;
                     let assigned = attached
                         .assigned
                         .entry(name.clone())
