@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::amqp::AmqpQueue;
 use crate::error::BrokerError;
-use crate::redis_connection::Connection;
+use crate::redis_connection::{Connection, hash_tag};
 use crate::redis_seen::RedisConfig;
 use newshound_core::BackendError;
 use newshound_core::control::{Command, ControlPlane, ControlState, ProcessStatus};
@@ -50,12 +50,7 @@ impl DistributedControl {
         queue: AmqpQueue,
         redis: &RedisConfig,
     ) -> Result<DistributedControl, BrokerError> {
-        let prefix = &redis.prefix;
-        if prefix.is_empty() || prefix.contains(['{', '}']) {
-            return Err(BrokerError::Config(format!(
-                "Redis prefix {prefix:?} must be non-empty, without braces"
-            )));
-        }
+        let prefix = hash_tag(&redis.prefix)?;
         Ok(DistributedControl {
             queue,
             redis: Connection::open(redis).await?,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::error::BrokerError;
-use crate::redis_connection::{Connection, unexpected};
+use crate::redis_connection::{Connection, hash_tag, unexpected};
 use crate::redis_seen::RedisConfig;
 use newshound_core::{BackendError, HostBudget};
 
@@ -67,12 +67,7 @@ impl RedisHostBudget {
     /// [`BrokerError::Config`] for a bad URL, an empty cluster node list, or
     /// a prefix that is empty or holds `{` or `}` (it is the key's hash tag).
     pub async fn connect(config: &RedisConfig) -> Result<RedisHostBudget, BrokerError> {
-        let prefix = &config.prefix;
-        if prefix.is_empty() || prefix.contains(['{', '}']) {
-            return Err(BrokerError::Config(format!(
-                "Redis prefix {prefix:?} must be non-empty, without braces"
-            )));
-        }
+        let prefix = hash_tag(&config.prefix)?;
         let connection = Connection::open(config).await?;
         Ok(RedisHostBudget {
             connection,

@@ -321,6 +321,17 @@ where
     }
 }
 
+/// A key prefix fit to be a Redis Cluster hash tag (`{<prefix>}`): not
+/// empty, without braces.
+pub(crate) fn hash_tag(prefix: &str) -> Result<&str, BrokerError> {
+    if prefix.is_empty() || prefix.contains(['{', '}']) {
+        return Err(BrokerError::Config(format!(
+            "Redis prefix {prefix:?} must be non-empty, without braces"
+        )));
+    }
+    Ok(prefix)
+}
+
 /// A reply of the wrong shape.
 pub(crate) fn unexpected(what: &'static str) -> RedisError {
     RedisError::from((redis::ErrorKind::UnexpectedReturnType, what))

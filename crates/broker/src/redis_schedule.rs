@@ -6,7 +6,7 @@ use redis::{FromRedisValue, Script};
 use std::sync::Arc;
 
 use crate::error::BrokerError;
-use crate::redis_connection::{Connection, unexpected};
+use crate::redis_connection::{Connection, hash_tag, unexpected};
 use crate::redis_seen::RedisConfig;
 use newshound_core::{BackendError, Revisit, RevisitSchedule, codec};
 
@@ -120,12 +120,7 @@ impl RedisRevisitSchedule {
     /// [`BrokerError::Config`] for a bad URL, an empty cluster node list, or
     /// a prefix that is empty or holds `{` or `}` (it is the keys' hash tag).
     pub async fn connect(config: &RedisConfig) -> Result<RedisRevisitSchedule, BrokerError> {
-        let prefix = &config.prefix;
-        if prefix.is_empty() || prefix.contains(['{', '}']) {
-            return Err(BrokerError::Config(format!(
-                "Redis prefix {prefix:?} must be non-empty, without braces"
-            )));
-        }
+        let prefix = hash_tag(&config.prefix)?;
         let connection = Connection::open(config).await?;
         Ok(RedisRevisitSchedule {
             connection,
