@@ -133,7 +133,7 @@ pub fn extract(
     options: &ExtractOptions,
 ) -> Extraction {
     let (text, encoding) = decode_html(html, content_type);
-    let parsed = Html::parse_document(&strip::strip(&text));
+    let parsed = Html::parse_document(&strip::strip(&text, !options.selectors.is_empty()));
     let doc = dom::walk(&parsed);
     let tz = options
         .default_timezone

@@ -67,24 +67,133 @@ fn holds_text(inner: &[u8]) -> bool {
             .is_some()
 }
 
-/// Returns the page without non-JSON-LD scripts, styles, comments and inline SVG.
-pub(crate) fn strip(html: &str) -> Cow<'_, str> {
+/// Attributes the extractor reads; [`strip`] drops the others (`data-*` props, `aria-*`,
+/// `srcset`, event handlers, ...), which are a fifth of a news page's bytes and most of its
+/// character references. Every attribute a later pass reads must be listed here.
+const READ_ATTRIBUTES: &[&[u8]] = &[
+    b"class",
+    b"id",
+    b"role",
+    b"itemprop",
+    b"hidden",
+    b"style",
+    b"href",
+    b"src",
+    b"data-src",
+    b"data-lazy-src",
+    b"data-original",
+    b"datetime",
+    b"content",
+    b"type",
+    b"rel",
+    b"property",
+    b"name",
+    b"lang",
+    b"xml:lang",
+    b"http-equiv",
+    b"charset",
+];
+
+/// Elements whose content is text up to their end tag (RCDATA and raw text the tokenizer does
+/// not read as markup): their content is copied as it is.
+const TEXT_ONLY: &[&[u8]] = &[b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"];
+
+/// Whether a name is one of `names`, ASCII case-insensitively.
+fn listed(names: &[&[u8]], name: &[u8]) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Reads the start tag whose name begins at `name_start` as the HTML tokenizer does (tag
+/// name, then attributes with quoted, unquoted or no values) and calls `unread(from, to)` for
+/// each attribute not in [`READ_ATTRIBUTES`]. Returns the tag's name and the index after its
+/// `>` (the end of the input when the tag is not closed).
+fn start_tag<'s>(
+    s: &'s [u8],
+    name_start: usize,
+    mut unread: impl FnMut(usize, usize),
+) -> (&'s [u8], usize) {
+    let mut i = name_start;
+    while i < s.len() && !is_space(s[i]) && s[i] != b'/' && s[i] != b'>' {
+        i += 1;
+    }
+    let name = &s[name_start..i];
+    loop {
+        // Before an attribute name: spaces and stray slashes.
+        let lead = i;
+        while i < s.len() && (is_space(s[i]) || s[i] == b'/') {
+            i += 1;
+        }
+        match s.get(i) {
+            None => return (name, s.len()),
+            Some(b'>') => return (name, i + 1),
+            Some(_) => {}
+        }
+        let attr_start = i;
+        i += 1; // A first `=` belongs to the name.
+        while i < s.len() && !is_space(s[i]) && !matches!(s[i], b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        let attr_name = &s[attr_start..i];
+        let mut value_end = i;
+        while value_end < s.len() && is_space(s[value_end]) {
+            value_end += 1;
+        }
+        if s.get(value_end) == Some(&b'=') {
+            i = value_end + 1;
+            while i < s.len() && is_space(s[i]) {
+                i += 1;
+            }
+            match s.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    i = memchr::memchr(q, &s[i + 1..]).map_or(s.len(), |e| i + 1 + e + 1);
+                }
+                _ => {
+                    while i < s.len() && !is_space(s[i]) && s[i] != b'>' {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        if !listed(READ_ATTRIBUTES, attr_name) {
+            // The spaces before it go too when a space or the tag's end follows it, so that
+            // nothing after it joins the attribute before.
+            let ends_clean = s.get(i).is_none_or(|&b| is_space(b) || b == b'>');
+            unread(if ends_clean { lead } else { attr_start }, i);
+        }
+    }
+}
+
+/// Returns the page without non-JSON-LD scripts, styles, comments, inline SVG and the
+/// attributes the extractor does not read (unless `all_attributes`: site selectors may name
+/// any attribute).
+pub(crate) fn strip(html: &str, all_attributes: bool) -> Cow<'_, str> {
     let s = html.as_bytes();
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
+    let mut cut = |from: usize, to: usize| {
+        let buf = out.get_or_insert_with(|| Vec::with_capacity(s.len() / 2));
+        buf.extend_from_slice(&s[copied..from]);
+        copied = to;
+    };
     let mut i = 0;
     while let Some(pos) = memchr::memchr(b'<', &s[i..]) {
         let lt = i + pos;
         i = lt + 1;
-        let skip_to = if s[lt + 1..].starts_with(b"!--") {
+        if s[lt + 1..].starts_with(b"!--") {
             let body = lt + 4;
-            if s[body..].starts_with(b">") {
-                Some(body + 1)
+            let end = if s[body..].starts_with(b">") {
+                body + 1
             } else if s[body..].starts_with(b"->") {
-                Some(body + 2)
+                body + 2
             } else {
-                Some(memmem::find(&s[body..], b"-->").map_or(s.len(), |e| body + e + 3))
-            }
+                memmem::find(&s[body..], b"-->").map_or(s.len(), |e| body + e + 3)
+            };
+            cut(lt, end);
+            i = end;
         } else if let Some(name) = DROPPED
             .iter()
             .find(|n| starts_with_ci(s, lt + 1, n) && is_name_end(s.get(lt + 1 + n.len())))
@@ -98,23 +207,24 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
             let self_closed = *name == b"svg" && open.ends_with(b"/>");
             let end = end_tag(s, open_end, name).unwrap_or(s.len());
             if json_ld {
-                None
+                i = end;
             } else if self_closed || (*name == b"noscript" && holds_text(&s[open_end..end])) {
                 // A `<noscript>` holding paragraphs is the page's text for readers without
                 // scripts (blog engines render the post from a script template): its tags go,
                 // its content stays.
-                Some(open_end)
+                cut(lt, open_end);
+                i = open_end;
             } else {
-                Some(end)
+                cut(lt, end);
+                i = end;
             }
-        } else {
-            None
-        };
-        if let Some(end) = skip_to {
-            let buf = out.get_or_insert_with(|| Vec::with_capacity(s.len() / 2));
-            buf.extend_from_slice(&s[copied..lt]);
-            copied = end;
-            i = end;
+        } else if !all_attributes && s.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
+            let (name, end) = start_tag(s, lt + 1, &mut cut);
+            i = if listed(TEXT_ONLY, name) {
+                end_tag(s, end, name).unwrap_or(s.len())
+            } else {
+                end
+            };
         }
         if i >= s.len() {
             break;
@@ -124,7 +234,8 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
         None => Cow::Borrowed(html),
         Some(mut buf) => {
             buf.extend_from_slice(&s[copied.min(s.len())..]);
-            // Cuts happen only at ASCII `<` and after ASCII `>`, so the bytes stay UTF-8.
+            // Cuts happen only at ASCII `<`, `>`, spaces and attribute boundaries, so the
+            // bytes stay UTF-8.
             Cow::Owned(
                 String::from_utf8(buf)
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
@@ -142,12 +253,12 @@ mod tests {
         let html = "<p>a<!-- c --></p><SCRIPT>if (a</b) {}</script ><style>p>a{}</style>\
                     <script type=\"application/ld+json\">{\"x\":1}</script><svg><path/></svg><svg/>b<!-->c";
         assert_eq!(
-            strip(html),
+            strip(html, true),
             "<p>a</p><script type=\"application/ld+json\">{\"x\":1}</script>bc"
         );
-        assert_eq!(strip("<p>plain</p>"), "<p>plain</p>");
-        assert_eq!(strip("<p>x</p><script>unterminated"), "<p>x</p>");
-        assert_eq!(strip("<script src='a>b'></script>z"), "z");
+        assert_eq!(strip("<p>plain</p>", true), "<p>plain</p>");
+        assert_eq!(strip("<p>x</p><script>unterminated", true), "<p>x</p>");
+        assert_eq!(strip("<script src='a>b'></script>z", true), "z");
     }
 
     #[test]
@@ -157,8 +268,46 @@ mod tests {
             "<noscript><p>{text}</p><p>{text}</p></noscript><noscript><img src=x></noscript>z"
         );
         assert_eq!(
-            strip(&html),
+            strip(&html, true),
             format!("<p>{text}</p><p>{text}</p></noscript>z")
         );
+    }
+    #[test]
+    fn drops_unread_attributes_as_the_tokenizer_reads_them() {
+        let cases = [
+            (
+                r#"<div class="a" data-x='{"k":"&quot;>"}' aria-label=b id=c>t</div>"#,
+                r#"<div class="a" id=c>t</div>"#,
+            ),
+            // Glued attributes, valueless ones, slashes and a first `=` in a name.
+            (r#"<p data-a="1"class=k hidden data-b>"#, r#"<p class=k hidden>"#),
+            (r#"<a href=x data-y/>"#, r#"<a href=x />"#),
+            (r#"<img src=x data-y=1/>z"#, r#"<img src=x>z"#),
+            (r#"<br/data-x=1><i =a>"#, r#"<br><i>"#),
+            (r#"<IMG SRC=x SrcSet="a 1x, b 2x" DATA-SRC=y>"#, r#"<IMG SRC=x DATA-SRC=y>"#),
+            (r#"<p data-a = "1" >"#, r#"<p >"#),
+            // Unclosed tags and quotes end with the input.
+            (r#"<p class=a data-b="x"#, r#"<p class=a"#),
+            // Text elements keep their content; end tags are left alone.
+            (
+                r#"<title>a <b data-x=1> c</title><p data-x=1></p data-y>"#,
+                r#"<title>a <b data-x=1> c</title><p></p data-y>"#,
+            ),
+            // Markup-like text that is not a tag.
+            ("a < b <3 <!DOCTYPE html>", "a < b <3 <!DOCTYPE html>"),
+        ];
+        for (html, want) in cases {
+            assert_eq!(strip(html, false), want, "{html}");
+        }
+        assert_eq!(strip(r#"<p data-x=1>"#, true), r#"<p data-x=1>"#);
+    }
+
+    #[test]
+    fn keeps_every_attribute_the_extractor_reads() {
+        for name in super::READ_ATTRIBUTES {
+            let name = std::str::from_utf8(name).unwrap_or_default();
+            let html = format!(r#"<div {name}="v" data-gone="1">"#);
+            assert_eq!(strip(&html, false), format!(r#"<div {name}="v">"#));
+        }
     }
 }
