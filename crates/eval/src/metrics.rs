@@ -1,6 +1,7 @@
 //! The metrics of `score.py`, re-implemented: body shingles and segments, title, authors, date.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
+use foldhash::HashMapExt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
 use unicode_normalization::UnicodeNormalization;

@@ -1,8 +1,9 @@
 //! Class/id/role signals: boilerplate containers, captions, bylines and related-story boxes.
 
+use foldhash::HashMap;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 /// What an element's own attributes say about it.
 #[derive(Clone, Copy, Default, Debug)]
@@ -253,69 +254,90 @@ static SUBSTR: LazyLock<(AhoCorasick, Vec<Cat>)> = LazyLock::new(|| {
     }
     let ac = AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&pats)
         .unwrap_or_else(|_| unreachable!("static patterns"));
     (ac, cats)
 });
 
-/// Classifies one element from its class, id and role attributes.
-pub(crate) fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Signals {
-    let mut s = Signals::default();
-    if let Some(r) = role {
-        s.boiler = [
-            "navigation",
-            "banner",
-            "contentinfo",
-            "complementary",
-            "menu",
-            "button",
-            "toolbar",
-            "dialog",
-        ]
-        .iter()
-        .any(|x| x.eq_ignore_ascii_case(r));
-    }
+/// What one class or id value says, by substring and by whole token; nothing when a
+/// substring names an article container.
+fn attribute_signals(attr: &str) -> Signals {
     let (ac, cats) = &*SUBSTR;
-    for attr in [class, id].into_iter().flatten() {
-        if attr.is_empty() {
-            continue;
-        }
-        let mut found = Signals::default();
-        // Elements with many classes (CMS post wrappers: "post type-post tag-x category-y")
-        // are judged by whole class names only.
-        let many = attr.split_whitespace().nth(4).is_some();
-        let mut safe = false;
-        if !many {
-            for m in ac.find_overlapping_iter(attr) {
-                match cats[m.pattern().as_usize()] {
-                    Cat::Boiler => found.boiler = true,
-                    Cat::Related => found.related = true,
-                    Cat::Caption => found.caption = true,
-                    Cat::Byline => found.byline = true,
-                    Cat::Safe => safe = true,
-                    Cat::Paywall => found.paywall = true,
-                }
+    let mut found = Signals::default();
+    // Elements with many classes (CMS post wrappers: "post type-post tag-x category-y")
+    // are judged by whole class names only.
+    let many = attr.split_whitespace().nth(4).is_some();
+    if !many {
+        for m in ac.find_overlapping_iter(attr) {
+            match cats[m.pattern().as_usize()] {
+                Cat::Boiler => found.boiler = true,
+                Cat::Related => found.related = true,
+                Cat::Caption => found.caption = true,
+                Cat::Byline => found.byline = true,
+                Cat::Safe => return Signals::default(),
+                Cat::Paywall => found.paywall = true,
             }
         }
-        if safe {
-            continue;
-        }
-        let is_token =
-            |t: &str| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t));
-        found.boiler = found.boiler
-            || if many {
-                attr.split_whitespace().any(is_token)
-            } else {
-                attr.split(|c: char| c.is_whitespace() || c == '-' || c == '_')
-                    .any(is_token)
-            };
-        s.boiler |= found.boiler;
-        s.related |= found.related;
-        s.caption |= found.caption;
-        s.byline |= found.byline;
-        s.paywall |= found.paywall;
     }
-    s
+    let is_token =
+        |t: &str| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t));
+    found.boiler = found.boiler
+        || if many {
+            attr.split_whitespace().any(is_token)
+        } else {
+            attr.split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+                .any(is_token)
+        };
+    found
+}
+
+/// Classifies elements from their class, id and role attributes, remembering each class and
+/// id value of the page (a page repeats a few hundred of them over thousands of elements).
+#[derive(Default)]
+pub(crate) struct Classifier<'a> {
+    seen: HashMap<&'a str, Signals>,
+}
+
+impl<'a> Classifier<'a> {
+    /// Classifies one element.
+    pub(crate) fn signals(
+        &mut self,
+        class: Option<&'a str>,
+        id: Option<&'a str>,
+        role: Option<&str>,
+    ) -> Signals {
+        let mut s = Signals::default();
+        if let Some(r) = role {
+            s.boiler = [
+                "navigation",
+                "banner",
+                "contentinfo",
+                "complementary",
+                "menu",
+                "button",
+                "toolbar",
+                "dialog",
+            ]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(r));
+        }
+        for attr in [class, id].into_iter().flatten() {
+            if attr.is_empty() {
+                continue;
+            }
+            let found = *self
+                .seen
+                .entry(attr)
+                .or_insert_with(|| attribute_signals(attr));
+            s.boiler |= found.boiler;
+            s.related |= found.related;
+            s.caption |= found.caption;
+            s.byline |= found.byline;
+            s.paywall |= found.paywall;
+        }
+        s
+    }
 }
 
 /// Heading phrases (lower-cased) that introduce a related-stories box, in several languages.
@@ -370,7 +392,7 @@ const RELATED_PHRASES: &[&str] = &[
     "주요뉴스",
     "주요 뉴스",
     "최신뉴스",
-    "Читайте также",
+    "читайте также",
     "популяр",
 ];
 
@@ -379,15 +401,19 @@ pub(crate) fn is_related_heading(text: &str) -> bool {
     if text.chars().count() > 60 {
         return false;
     }
-    let lower = text.to_lowercase();
-    RELATED_PHRASES
-        .iter()
-        .any(|p| lower.contains(&p.to_lowercase()))
+    static PHRASES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new(RELATED_PHRASES).unwrap_or_else(|_| unreachable!("static patterns"))
+    });
+    PHRASES.is_match(&text.to_lowercase())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn signals(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Signals {
+        Classifier::default().signals(class, id, role)
+    }
 
     #[test]
     fn boilerplate_classes() {

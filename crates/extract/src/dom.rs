@@ -171,6 +171,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
     let mut doc = Doc::default();
     let mut stack: Vec<u32> = Vec::new();
     let mut block_stack: Vec<u32> = Vec::new();
+    let mut classifier = classify::Classifier::default();
     let mut skip = 0u32;
     let mut skip_stack: Vec<bool> = Vec::new();
     let mut in_link = 0u32;
@@ -210,7 +211,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                         let id = at
                             .id
                             .filter(|id| !matches!(tag, Tag::H(_)) && !numbered(id));
-                        classify::signals(at.class, id, at.role)
+                        classifier.signals(at.class, id, at.role)
                     };
                     sig.boiler |= structural_boiler(name);
                     let parent_caption = parent != NONE && doc.elems[parent as usize].caption;

@@ -5,6 +5,7 @@
 //! `dek`, ...). A meta/JSON-LD description stands in only when it is not
 //! simply the article's first sentence, as it is on many sites.
 
+use foldhash::HashMap;
 use url::Url;
 
 use crate::dom::{Doc, NONE};
@@ -89,31 +90,39 @@ pub(crate) fn subtitle(
         }
     }
     let description = crate::text::collapse(description?);
-    let opening: String = key(body).chars().take(200).collect();
+    let opening: String = body
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .take(200)
+        .collect();
     let probe: String = key(&description).chars().take(60).collect();
     (!description.is_empty() && !opening.contains(&probe) && key(&description) != title_key)
         .then_some(description)
 }
 
-/// Whether the story box around `elem` (if any) is named as related stories.
-fn in_related_box(doc: &Doc<'_>, elem: u32) -> bool {
+/// Whether the box `a` is named as related stories, by its class or id or by its first
+/// heading.
+fn named_related(doc: &Doc<'_>, a: u32) -> bool {
+    let own = class_and_id(doc, a);
+    if RELATED_NAMES.iter().any(|n| own.contains(n)) {
+        return true;
+    }
+    doc.blocks
+        .iter()
+        .find(|b| matches!(doc.elems[b.elem as usize].tag, Tag::H(_)) && doc.contains(a, b.elem))
+        .is_some_and(|h| {
+            let text = h.text.to_lowercase();
+            RELATED_NAMES.iter().any(|n| text.contains(n))
+        })
+}
+
+/// Whether the story box around `elem` (if any) is named as related stories; `named` keeps
+/// the answer for each box already looked at.
+fn in_related_box(doc: &Doc<'_>, elem: u32, named: &mut HashMap<u32, bool>) -> bool {
     crate::body::ancestors(doc, elem)
         .filter(|&a| doc.elems[a as usize].sig.related)
-        .any(|a| {
-            let own = class_and_id(doc, a);
-            if RELATED_NAMES.iter().any(|n| own.contains(n)) {
-                return true;
-            }
-            doc.blocks
-                .iter()
-                .find(|b| {
-                    matches!(doc.elems[b.elem as usize].tag, Tag::H(_)) && doc.contains(a, b.elem)
-                })
-                .is_some_and(|h| {
-                    let text = h.text.to_lowercase();
-                    RELATED_NAMES.iter().any(|n| text.contains(n))
-                })
-        })
+        .any(|a| *named.entry(a).or_insert_with(|| named_related(doc, a)))
 }
 
 /// Absolute URLs of the links inside related-stories boxes, in page order,
@@ -124,8 +133,9 @@ pub(crate) fn related_stories(
     keep: impl Fn(&Url) -> bool,
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut named = HashMap::default();
     for link in &doc.links {
-        if !in_related_box(doc, link.elem) {
+        if !in_related_box(doc, link.elem, &mut named) {
             continue;
         }
         let Ok(url) = base.join(link.href.trim()) else {

@@ -96,7 +96,14 @@ const READ_ATTRIBUTES: &[&[u8]] = &[
 
 /// Elements whose content is text up to their end tag (RCDATA and raw text the tokenizer does
 /// not read as markup): their content is copied as it is.
-const TEXT_ONLY: &[&[u8]] = &[b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"];
+const TEXT_ONLY: &[&[u8]] = &[
+    b"title",
+    b"textarea",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+];
 
 /// Whether a name is one of `names`, ASCII case-insensitively.
 fn listed(names: &[&[u8]], name: &[u8]) -> bool {
@@ -280,11 +287,17 @@ mod tests {
                 r#"<div class="a" id=c>t</div>"#,
             ),
             // Glued attributes, valueless ones, slashes and a first `=` in a name.
-            (r#"<p data-a="1"class=k hidden data-b>"#, r#"<p class=k hidden>"#),
+            (
+                r#"<p data-a="1"class=k hidden data-b>"#,
+                r#"<p class=k hidden>"#,
+            ),
             (r#"<a href=x data-y/>"#, r#"<a href=x />"#),
             (r#"<img src=x data-y=1/>z"#, r#"<img src=x>z"#),
             (r#"<br/data-x=1><i =a>"#, r#"<br><i>"#),
-            (r#"<IMG SRC=x SrcSet="a 1x, b 2x" DATA-SRC=y>"#, r#"<IMG SRC=x DATA-SRC=y>"#),
+            (
+                r#"<IMG SRC=x SrcSet="a 1x, b 2x" DATA-SRC=y>"#,
+                r#"<IMG SRC=x DATA-SRC=y>"#,
+            ),
             (r#"<p data-a = "1" >"#, r#"<p >"#),
             // Unclosed tags and quotes end with the input.
             (r#"<p class=a data-b="x"#, r#"<p class=a"#),
