@@ -6,7 +6,7 @@ ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 
-.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval services build release
+.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -74,3 +74,10 @@ eval: release
 	  ./target/release/newshound-testsite --articles 500 --dump out/eval-fixture && \
 	  ./target/release/newshound eval --pages out/eval-fixture/html --truth out/eval-fixture/gt --timezone Asia/Seoul; \
 	fi
+
+## trafilatura's CPU per page on the same pages, for the speed ratio (pip install trafilatura lxml_html_clean)
+eval-baseline:
+	@for set in $$(ls $(EVAL_DIR)); do \
+	  echo "== $$set"; \
+	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
+	done
