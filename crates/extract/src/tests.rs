@@ -239,6 +239,32 @@ fn site_selectors_override() {
 }
 
 #[test]
+fn site_selectors_may_name_attributes_the_extractor_drops() {
+    let raw = RawSelectors {
+        body: Some("[data-component=story-text]".into()),
+        title: Some("[data-testid=headline]".into()),
+        ..Default::default()
+    };
+    let opts = ExtractOptions {
+        selectors: SiteSelectors::parse(&raw).expect("selectors"),
+        ..Default::default()
+    };
+    let html = format!(
+        "<html><body><b data-testid=\"headline\">Attribute title</b><div>{}</div><div data-component=\"story-text\"><p>{PARA}</p><p>{PARA}</p></div></body></html>",
+        article_body(6)
+    );
+    let x = extract(
+        html.as_bytes(),
+        None,
+        &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
+        &opts,
+    );
+    let a = x.article.expect("article");
+    assert_eq!(a.title, "Attribute title");
+    assert_eq!(a.body, [PARA; 2].join("\n\n"));
+}
+
+#[test]
 fn paywalled_teaser_declared_as_dated_article_is_an_article() {
     let head = "<meta property=\"og:type\" content=\"article\">\
                 <meta property=\"article:published_time\" content=\"2022-05-04T10:00:00Z\">";
