@@ -208,6 +208,7 @@ pub(crate) fn extract(
         }
     }
     cut_tail(&mut body);
+    drop_outro(&mut body);
     body
 }
 
@@ -338,6 +339,55 @@ fn cut_tail(body: &mut Body) {
     if let Some(i) = cut {
         body.paragraphs.truncate(i);
         body.blocks.truncate(i);
+    }
+}
+
+/// Phrases (lower-cased) of the publisher's sign-off after a story: tip lines, follow and
+/// subscribe prompts, app and newsletter plugs.
+const OUTRO_PHRASES: &[&str] = &[
+    "got a story?",
+    "get in touch with our",
+    "for more stories like this",
+    "follow us on",
+    "on twitter and facebook",
+    "on facebook and twitter",
+    "sign up to our",
+    "sign up for our",
+    "subscribe to our",
+    "subscribe now",
+    "download the",
+    "if you enjoyed",
+    "folgen sie uns",
+    "jetzt abonnieren",
+    "abonnieren sie",
+    "síguenos en",
+    "suscríbete",
+    "hazte miembro",
+    "suivez-nous",
+    "abonnez-vous",
+    "seguici su",
+    "iscriviti",
+];
+
+/// Drops the publisher's sign-off lines that end a story ("Got a story? Get in touch...",
+/// "Follow us on Twitter..."): at most three short paragraphs, from the end.
+fn drop_outro(body: &mut Body) {
+    for _ in 0..3 {
+        if body.paragraphs.len() < 3 {
+            return;
+        }
+        let Some(last) = body.paragraphs.last() else {
+            return;
+        };
+        let lower = last.to_lowercase();
+        let outro = last.split_whitespace().count() <= 40
+            && OUTRO_PHRASES.iter().any(|p| lower.contains(p))
+            && (!lower.contains("download the") || lower.contains("app"));
+        if !outro {
+            return;
+        }
+        body.paragraphs.pop();
+        body.blocks.pop();
     }
 }
 

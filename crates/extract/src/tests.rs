@@ -705,3 +705,18 @@ fn every_declared_title_votes() {
         "I sell holidays - the right day saves you thousands"
     );
 }
+
+#[test]
+fn publisher_sign_off_after_the_story_is_not_body() {
+    let art = format!(
+        "<h1>Budget plan passes after long night</h1><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p>\
+         <p>Got a story? Get in touch with our news team by emailing us at news@example.com.</p>\
+         <p>Follow Example News on Twitter and Facebook for the latest news updates.</p>"
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/2023/01/30/budget-plan-passes/",
+        None,
+    );
+    assert_eq!(x.article.expect("article").body, [PARA; 3].join("\n\n"));
+}
