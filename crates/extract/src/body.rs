@@ -413,6 +413,47 @@ fn is_meta_line(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
         && crate::metadata::dates::parse(&lower, None).is_some()
 }
 
+/// Picture agencies and wire services whose name ends a photo credit ("Friso Gentsch/dpa",
+/// "Getty Images", "REUTERS").
+const AGENCIES: &[&str] = &[
+    "getty images",
+    "getty",
+    "reuters",
+    "ap",
+    "ap photo",
+    "afp",
+    "dpa",
+    "epa",
+    "epa-efe",
+    "efe",
+    "ansa",
+    "imago",
+    "imago images",
+    "picture alliance",
+    "shutterstock",
+    "istock",
+    "istockphoto",
+    "pa",
+    "pa wire",
+    "pa images",
+    "keystone",
+    "apa",
+    "anp",
+    "ntb",
+    "tt",
+    "ritzau scanpix",
+    "xinhua",
+    "alamy",
+];
+
+/// Whether a short line (lower-cased) is a photo credit: a picture agency alone or after the
+/// photographer's name and a slash.
+fn agency_credit(lower: &str) -> bool {
+    let last = lower.rsplit(['/', '|']).next().unwrap_or(lower);
+    let last = last.trim_matches(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '.'));
+    !ends_sentence(lower) && AGENCIES.contains(&last)
+}
+
 /// Short lines that are page furniture: the headline repeated, datelines, reading times,
 /// copyright and advertisement labels, "read more" prompts.
 fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
@@ -459,6 +500,10 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
         "see also",
         "related",
         "autoplay",
+        "article continues below",
+        "story continues below",
+        "advertisement continues below",
+        "more about",
     ];
     if LABELS
         .iter()
@@ -486,6 +531,9 @@ fn is_noise(text: &str, weight: u32, titles: &HashSet<String>) -> bool {
         "bildquelle",
     ];
     if words <= 8 && CREDITS.iter().any(|c| lower.starts_with(c)) {
+        return true;
+    }
+    if words <= 5 && agency_credit(&lower) {
         return true;
     }
     let reading = [

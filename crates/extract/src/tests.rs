@@ -720,3 +720,18 @@ fn publisher_sign_off_after_the_story_is_not_body() {
     );
     assert_eq!(x.article.expect("article").body, [PARA; 3].join("\n\n"));
 }
+
+#[test]
+fn agency_credits_and_continue_labels_are_not_body() {
+    let art = format!(
+        "<h1>Budget plan passes after long night</h1><p>{PARA}</p>\
+         <div><img src=\"/a.jpg\"><div class=\"x1\">Friso Gentsch/dpa</div></div>\
+         <p>{PARA}</p><div>Getty Images</div><p>Article continues below</p><p>{PARA}</p>\
+         <p>Reporters asked the AP for comment.</p>"
+    );
+    let body = story_body(&art);
+    assert_eq!(
+        body,
+        format!("{PARA}\n\n{PARA}\n\n{PARA}\n\nReporters asked the AP for comment.")
+    );
+}
