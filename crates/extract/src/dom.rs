@@ -148,6 +148,10 @@ struct Buf {
 impl Buf {
     fn push_text(&mut self, s: &str, in_link: bool) {
         for c in s.chars() {
+            // Soft hyphens only mark where a word may break.
+            if c == '\u{ad}' {
+                continue;
+            }
             if c.is_whitespace() || c == '\u{200b}' {
                 self.space = true;
                 continue;

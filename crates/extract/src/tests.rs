@@ -735,3 +735,18 @@ fn agency_credits_and_continue_labels_are_not_body() {
         format!("{PARA}\n\n{PARA}\n\n{PARA}\n\nReporters asked the AP for comment.")
     );
 }
+
+#[test]
+fn soft_hyphens_are_dropped_from_headline_and_body() {
+    let art = format!(
+        "<h1>Mes&shy;sen&shy;ger&shy;diens&shy;te sind kein Raum</h1><p>{PARA} Rechts\u{ad}frei.</p><p>{PARA}</p>"
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/2023/01/30/messengerdienste/",
+        None,
+    );
+    let a = x.article.expect("article");
+    assert_eq!(a.title, "Messengerdienste sind kein Raum");
+    assert!(a.body.contains(" Rechtsfrei.") && !a.body.contains('\u{ad}'));
+}

@@ -18,7 +18,8 @@ pub(crate) fn weight(s: &str) -> u32 {
         .sum()
 }
 
-/// Collapses every whitespace run (including no-break spaces) into one space and trims.
+/// Collapses every whitespace run (including no-break spaces) into one space, drops soft
+/// hyphens and trims.
 pub(crate) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}') {
@@ -28,7 +29,7 @@ pub(crate) fn collapse(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.extend(word.chars().filter(|&c| c != '\u{ad}'));
     }
     out
 }
