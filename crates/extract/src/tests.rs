@@ -679,3 +679,66 @@ fn every_declared_title_votes() {
         "I sell holidays - the right day saves you thousands"
     );
 }
+
+/// The published time of `html` at `url`, RFC 3339.
+fn published_of(html: &str, url: &str) -> String {
+    run(html, url, None)
+        .article
+        .and_then(|a| a.published)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
+#[test]
+fn utc_timestamps_take_the_publishers_zone() {
+    let late = "<meta property=\"article:published_time\" content=\"2022-05-04T02:41:00+00:00\">";
+    // The ccTLD names the zone.
+    assert_eq!(
+        published_of(
+            &page(late, &article_body(3)),
+            "https://example.com.bo/news/story"
+        ),
+        "2022-05-03T22:41:00-04:00"
+    );
+    // A `<time>` of the same instant names the offset.
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-03T22:41:00-04:00\">3 May</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.com/news/story"),
+        "2022-05-03T22:41:00-04:00"
+    );
+    // The `<time>` shows the UTC day: kept.
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-04T02:41:00+00:00\">4 May 2022</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T02:41:00+00:00"
+    );
+    // The URL gives the local day: the nearest offset that reaches it.
+    assert_eq!(
+        published_of(
+            &page(late, &article_body(3)),
+            "https://example.com/2022/05/03/story"
+        ),
+        "2022-05-03T23:41:00-03:00"
+    );
+    // A single-zone page language.
+    let de = page(late, &article_body(3)).replace("lang=\"en\"", "lang=\"de\"");
+    assert_eq!(
+        published_of(&de, "https://example.com/news/story"),
+        "2022-05-04T04:41:00+02:00"
+    );
+    // Midnight UTC is a bare date.
+    let midnight = "<meta property=\"article:published_time\" content=\"2022-05-04T00:00:00Z\">";
+    assert_eq!(
+        published_of(
+            &page(midnight, &article_body(3)),
+            "https://example.com/2022/05/03/story"
+        ),
+        "2022-05-04T00:00:00+00:00"
+    );
+}

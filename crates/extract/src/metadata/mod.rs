@@ -203,6 +203,58 @@ fn url_date(url: &url::Url, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
     })
 }
 
+/// The URL's calendar date (`/2023/01/30/`), before any zone is applied.
+fn url_day(url: &url::Url) -> Option<chrono::NaiveDate> {
+    let d = url_date(url, None)?;
+    Some(d.date_naive())
+}
+
+/// A timestamp given in UTC expressed in the publisher's zone (same instant), so that its
+/// calendar day is the publisher's: the offset of a `<time datetime>` naming the same instant,
+/// else the site's zone, else the nearest whole-hour offset that puts it on the URL's date
+/// when that is the day before or after. Midnight UTC is a bare date and stays as it is.
+fn publisher_time(
+    d: DateTime<FixedOffset>,
+    doc: &Doc<'_>,
+    tz: Option<Tz>,
+    url: &url::Url,
+) -> DateTime<FixedOffset> {
+    if d.offset().local_minus_utc() != 0 || d.time() == chrono::NaiveTime::MIN {
+        return d;
+    }
+    for (_, dt, text) in &doc.times {
+        let Some((t, _)) = dt.and_then(|dt| dates::parse(dt, None)) else {
+            continue;
+        };
+        if (t.timestamp() - d.timestamp()).abs() >= 60 {
+            continue;
+        }
+        if t.offset().local_minus_utc() != 0 {
+            return d.with_timezone(t.offset());
+        }
+        // The element shows the UTC day itself: the zone was UTC, or the wall clock mislabelled.
+        if dates::parse(text, None).is_some_and(|(v, _)| v.date_naive() == d.date_naive()) {
+            return d;
+        }
+    }
+    if let Some(tz) = tz {
+        return d.with_timezone(&tz).fixed_offset();
+    }
+    let Some(day) = url_day(url) else {
+        return d;
+    };
+    let secs = i32::try_from(chrono::Timelike::num_seconds_from_midnight(&d)).unwrap_or(0);
+    let hours = match (day - d.date_naive()).num_days() {
+        -1 => -(secs / 3600 + 1),
+        1 => (86_400 - secs + 3599) / 3600,
+        _ => return d,
+    };
+    match FixedOffset::east_opt(hours * 3600).filter(|_| (-12..=14).contains(&hours)) {
+        Some(off) => d.with_timezone(&off),
+        None => d,
+    }
+}
+
 /// Reconciles every metadata source.
 pub(crate) fn reconcile(
     doc: &Doc<'_>,
@@ -276,11 +328,13 @@ pub(crate) fn reconcile(
         .or_else(|| visible_date(doc, &POSTED_AC, tz))
         .or(time_attr)
         .or_else(|| url_date(url, tz))
-        .or_else(|| dateline(doc, tz));
+        .or_else(|| dateline(doc, tz))
+        .map(|d| publisher_time(d, doc, tz, url));
     let updated = parse(&ld.modified)
         .or_else(|| parse(&m.modified))
         .or_else(|| parse(&itemprop_value(doc, "dateModified")))
-        .or_else(|| visible_date(doc, &UPDATED_AC, tz));
+        .or_else(|| visible_date(doc, &UPDATED_AC, tz))
+        .map(|d| publisher_time(d, doc, tz, url));
     let mut tags: Vec<String> = if ld.keywords.is_empty() {
         m.tags.clone()
     } else {
