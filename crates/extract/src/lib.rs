@@ -191,8 +191,16 @@ pub fn extract(
                 .or(language.as_deref())
                 .and_then(metadata::zones::tz_for_language)
         });
-    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, tz);
-    apply_overrides(&parsed, sel, tz, &mut fields);
+    let loc = metadata::dates::Locale {
+        tz,
+        month_first: metadata::zones::month_first(
+            doc.lang.or(ld.language.as_deref()),
+            language.as_deref(),
+            url.host_str(),
+        ),
+    };
+    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, loc);
+    apply_overrides(&parsed, sel, loc, &mut fields);
     fields.subtitle =
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let links = links::collect(&doc, url, &base, &options.site_hosts);
@@ -289,7 +297,7 @@ fn overrides(
 fn apply_overrides(
     parsed: &Html,
     sel: &SiteSelectors,
-    tz: Option<chrono_tz::Tz>,
+    loc: metadata::dates::Locale,
     m: &mut metadata::Meta,
 ) {
     let text = |e: scraper::ElementRef<'_>| text::collapse(&e.text().collect::<String>());
@@ -318,7 +326,7 @@ fn apply_overrides(
             .or(e.value().attr("content"))
             .map(str::to_string)
             .unwrap_or_else(|| text(e));
-        if let Some((d, _)) = metadata::dates::parse(&raw, tz) {
+        if let Some((d, _)) = metadata::dates::parse_in(&raw, loc) {
             m.published = Some(d);
         }
     }

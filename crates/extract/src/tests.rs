@@ -742,3 +742,87 @@ fn utc_timestamps_take_the_publishers_zone() {
         "2022-05-04T00:00:00+00:00"
     );
 }
+
+#[test]
+fn utc_time_shown_with_its_utc_clock_stays_utc() {
+    let late = "<meta property=\"article:published_time\" content=\"2022-05-04T02:41:00+00:00\">";
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-04T02:41:00Z\">4.5.2022 02:41</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T02:41:00+00:00"
+    );
+    // Shown at another clock: the zone's wall time.
+    let art = art.replace("02:41</time>", "04:41</time>");
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T04:41:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_by_the_headline_not_the_site_name() {
+    let filler: String = (0..70)
+        .map(|i| format!("<div class=\"teaser\">Teaser {i} (bis 31.12.2018)</div>"))
+        .collect();
+    let html = format!(
+        "<html lang=\"de\"><head><title>Budget plan passes</title></head><body>\
+         <h1>Daily Example</h1>{filler}<main><h1>Budget plan passes</h1>\
+         <ul><li>Datum: 26. Januar 2022</li><li>Ausgabe 2022</li></ul>{}</main></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/presse/story"),
+        "2022-01-26T00:00:00+01:00"
+    );
+}
+
+#[test]
+fn dateline_before_the_body_without_headline() {
+    let html = format!(
+        "<html lang=\"fr\"><body><div class=\"nav\"><a href=\"/\">Accueil</a></div>\
+         <div class=\"post\"><div>par Jeanne Dupont, le 15 septembre 2009</div>\
+         <div class=\"text\">{}</div></div></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.org/article.html"),
+        "2009-09-15T00:00:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_on_one_line_of_a_longer_block() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div>Released: 04.02.2022<br>Label: Example Records<br>Genre: Pop music of all kinds</div>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page("", &art), "https://example.com/music/album"),
+        "2022-02-04T00:00:00+00:00"
+    );
+}
+
+#[test]
+fn dates_in_the_url() {
+    let art = format!("<h1>Budget plan passes</h1>{}", article_body(3));
+    let html = page("", &art);
+    assert_eq!(
+        published_of(
+            &html,
+            "https://example.com/reden/2003/03/20030331_rede.html"
+        ),
+        "2003-03-31T00:00:00+00:00"
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/home/2017/7/5/story"),
+        "2017-07-05T00:00:00+00:00"
+    );
+    // An identifier of eight digits is no date.
+    assert_eq!(
+        published_of(&html, "https://example.com/news/12345678-story"),
+        ""
+    );
+}

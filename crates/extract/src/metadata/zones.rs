@@ -146,6 +146,28 @@ pub(crate) fn tz_for_language(tag: &str) -> Option<Tz> {
     })
 }
 
+/// Whether slash dates read month first (`04/05/2022` = April 5): English pages, unless the
+/// declared region or the ccTLD names another country; also when the language is unknown.
+pub(crate) fn month_first(
+    declared: Option<&str>,
+    language: Option<&str>,
+    host: Option<&str>,
+) -> bool {
+    let mut parts = declared.unwrap_or_default().trim().split(['-', '_']);
+    let declared_lang = parts.next().filter(|l| !l.is_empty());
+    let region = parts.find(|p| p.len() == 2).map(str::to_ascii_lowercase);
+    let Some(lang) = declared_lang.or(language) else {
+        return true;
+    };
+    if !lang.eq_ignore_ascii_case("en") {
+        return false;
+    }
+    match region.as_deref() {
+        Some("us") | None => host.is_none_or(|h| tz_for_host(h).is_none()),
+        Some(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +187,10 @@ mod tests {
         assert_eq!(tz_for_language("fr-CA"), None);
         assert_eq!(tz_for_language("en"), None);
         assert_eq!(tz_for_language("en-GB"), Some(chrono_tz::Europe::London));
+        assert!(month_first(Some("en-US"), None, Some("example.com")));
+        assert!(month_first(None, Some("en"), None));
+        assert!(!month_first(Some("en"), None, Some("example.co.uk")));
+        assert!(!month_first(Some("es"), None, Some("example.com")));
+        assert!(!month_first(None, Some("de"), Some("example.com")));
     }
 }
