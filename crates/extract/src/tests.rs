@@ -765,7 +765,7 @@ fn utc_time_shown_with_its_utc_clock_stays_utc() {
 #[test]
 fn dateline_by_the_headline_not_the_site_name() {
     let filler: String = (0..70)
-        .map(|i| format!("<div class=\"teaser\">Teaser {i} (bis 31.12.2018)</div>"))
+        .map(|i| format!("<div class=\"related-links\">Teaser {i} (bis 31.12.2018)</div>"))
         .collect();
     let html = format!(
         "<html lang=\"de\"><head><title>Budget plan passes</title></head><body>\
@@ -824,5 +824,62 @@ fn dates_in_the_url() {
     assert_eq!(
         published_of(&html, "https://example.com/news/12345678-story"),
         ""
+    );
+}
+
+#[test]
+fn a_bare_declared_date_yields_to_the_articles_timestamp() {
+    let head = "<meta name=\"date\" content=\"2020-04-30\">";
+    let art = format!(
+        "<h1>Budget plan passes</h1><p class=\"meta\"><time>29.04.2020, 12:01</time></p>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(head, &art), "https://example.de/artikel/story"),
+        "2020-04-29T12:01:00+02:00"
+    );
+    // A week apart: not the same publication.
+    let art = art.replace("29.04.2020", "22.04.2020");
+    assert_eq!(
+        published_of(&page(head, &art), "https://example.de/artikel/story"),
+        "2020-04-30T00:00:00+02:00"
+    );
+}
+
+#[test]
+fn a_republished_page_keeps_the_date_of_its_url() {
+    let head = "<meta property=\"article:published_time\" content=\"2019-06-17T18:28:00+02:00\">";
+    let html = page(head, &article_body(3));
+    assert_eq!(
+        published_of(&html, "https://example.de/home/2017/7/12/story"),
+        "2017-07-12T00:00:00+02:00"
+    );
+    // A few days later is the same publication.
+    assert_eq!(
+        published_of(&html, "https://example.de/home/2019/6/14/story"),
+        "2019-06-17T18:28:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_by_a_smaller_headline_and_just_above_it() {
+    let html = format!(
+        "<html lang=\"de\"><head><title>Budget plan passes</title></head><body>\
+         <h1>Daily Example</h1><div class=\"post\"><h2>Samstag, 9. September 2017</h2>\
+         <h3>Budget plan passes</h3><div>Erscheinungsdatum: 14.08.2017</div>\
+         <div>8.Dezember 2010 um 09:43 · Rezepte von Mutti · 6 Kommentare</div>{}</div></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/blog/story.html"),
+        "2017-09-09T00:00:00+02:00"
+    );
+    // A dateline of eleven words.
+    let html = html
+        .replace("<h2>Samstag, 9. September 2017</h2>", "")
+        .replace("<div>Erscheinungsdatum: 14.08.2017</div>", "");
+    assert_eq!(
+        published_of(&html, "https://example.com/blog/story.html"),
+        "2010-12-08T09:43:00+01:00"
     );
 }

@@ -160,6 +160,15 @@ fn automaton(words: &[&str]) -> AhoCorasick {
 static POSTED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(POSTED));
 static UPDATED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(UPDATED));
 
+/// Whether an element sits in navigation, a boilerplate box (menus, sidebars, footers) or a
+/// related-stories box.
+fn boxed(doc: &Doc<'_>, idx: u32) -> bool {
+    crate::body::ancestors(doc, idx).take(10).any(|a| {
+        let e = &doc.elems[a as usize];
+        e.sig.boiler || e.sig.related || e.el.value().name() == "nav"
+    })
+}
+
 /// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News",
 /// "Lübeck, 31. März 2003"). Searched around the `<h1>` of the headline, else the start of the
 /// article body, else the first `<h1>`: the anchor and the lines after it first, then the lines
@@ -174,9 +183,13 @@ fn dateline(
     let title_key = key(title);
     let headline = (!title_key.is_empty())
         .then(|| {
+            let of_title = |b: &crate::dom::Block| key(&b.text) == title_key;
+            let is_heading =
+                |b: &crate::dom::Block| matches!(doc.elems[b.elem as usize].tag, Tag::H(1..=3));
             doc.blocks
                 .iter()
-                .position(|b| is_h1(&b) && key(&b.text) == title_key)
+                .position(|b| is_h1(&b) && of_title(b))
+                .or_else(|| doc.blocks.iter().position(|b| is_heading(b) && of_title(b)))
         })
         .flatten();
     let body_start = (container != NONE)
@@ -190,20 +203,30 @@ fn dateline(
     let line_date = |text: &str| {
         text.lines()
             .map(str::trim)
-            .filter(|l| l.len() <= 120 && l.split_whitespace().count() <= 10)
+            .filter(|l| l.len() <= 120 && l.split_whitespace().count() <= 12)
             .find_map(|l| dates::parse_in(l, loc).map(|(d, _)| d))
     };
     let near = |anchor: usize, before_first: bool| {
-        let after = doc.blocks[anchor..].iter().take(45);
-        let before = doc.blocks[anchor.saturating_sub(15)..anchor].iter().rev();
         let date = |b: &crate::dom::Block| (b.text.len() <= 600).then(|| line_date(&b.text))?;
+        let after = || doc.blocks[anchor..].iter().take(45);
+        let before = |from: usize, to: usize| {
+            doc.blocks[anchor.saturating_sub(to)..anchor.saturating_sub(from)]
+                .iter()
+                .rev()
+        };
         if before_first {
-            before.chain(after).find_map(date)
+            before(0, 15).chain(after()).find_map(date)
         } else {
-            after.chain(before).find_map(date)
+            let own = doc.blocks[anchor..].iter().take(1);
+            // Just above the headline, but not the end of a menu or a teaser list.
+            own.chain(before(0, 2).filter(|b| !boxed(doc, b.elem)))
+                .chain(after().skip(1))
+                .chain(before(2, 15))
+                .find_map(date)
         }
     };
-    // A dateline follows its headline, but comes before the body's first paragraph.
+    // A dateline follows its headline or sits just above it, and comes before the body's
+    // first paragraph.
     let mut tried: Vec<usize> = Vec::with_capacity(3);
     for (anchor, before_first) in [(headline, false), (body_start, true), (first_h1, false)] {
         let Some(anchor) = anchor.filter(|a| !tried.contains(a)) else {
@@ -321,6 +344,30 @@ fn publisher_time(
     }
 }
 
+/// A declared publication date checked against the page: a bare date (midnight) yields to
+/// the article's first `<time>` when that has a time of day within a day of it (the same
+/// publication, read more precisely: an edition date is often the day after); a date more
+/// than 30 days after the one in the URL is a republication, and the URL's date is the first.
+fn refine_declared(
+    d: DateTime<FixedOffset>,
+    time_attr: Option<(DateTime<FixedOffset>, bool)>,
+    in_url: Option<DateTime<FixedOffset>>,
+) -> DateTime<FixedOffset> {
+    if let Some(u) = in_url
+        && (d - u).num_days() > 30
+    {
+        return u;
+    }
+    match time_attr {
+        Some((t, true))
+            if d.time() == chrono::NaiveTime::MIN && t != d && (t - d).num_hours().abs() <= 24 =>
+        {
+            t
+        }
+        _ => d,
+    }
+}
+
 /// Reconciles every metadata source.
 pub(crate) fn reconcile(
     doc: &Doc<'_>,
@@ -388,14 +435,16 @@ pub(crate) fn reconcile(
         .filter(|(idx, _, _)| {
             container == NONE || doc.contains(container, *idx) || *idx < container
         })
-        .find_map(|(_, dt, text)| dates::parse_in(dt.unwrap_or(text), loc).map(|(d, _)| d));
+        .find_map(|(_, dt, text)| dates::parse_in(dt.unwrap_or(text), loc));
     let title = title::title(doc, ld, m, container);
+    let in_url = url_date(url, tz);
     let published = parse(&ld.published)
         .or_else(|| parse(&m.published))
         .or_else(|| parse(&itemprop_value(doc, "datePublished")))
         .or_else(|| visible_date(doc, &POSTED_AC, loc))
-        .or(time_attr)
-        .or_else(|| url_date(url, tz))
+        .map(|d| refine_declared(d, time_attr, in_url))
+        .or(time_attr.map(|(d, _)| d))
+        .or(in_url)
         .or_else(|| dateline(doc, loc, &title, container))
         .map(|d| publisher_time(d, doc, tz, url));
     let updated = parse(&ld.modified)
