@@ -135,9 +135,6 @@ pub fn extract(
     let (text, encoding) = decode_html(html, content_type);
     let parsed = Html::parse_document(&strip::strip(&text, !options.selectors.is_empty()));
     let doc = dom::walk(&parsed);
-    let tz = options
-        .default_timezone
-        .or_else(|| url.host_str().and_then(metadata::zones::tz_for_host));
     let sel = &options.selectors;
 
     let base = doc
@@ -170,9 +167,6 @@ pub fn extract(
     .filter(|k| k.chars().count() >= 10)
     .collect();
     let body = body::extract(&doc, forced.as_ref(), &excluded, &titles);
-    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, tz);
-    apply_overrides(&parsed, sel, tz, &mut fields);
-
     let mut body_text = body.paragraphs.join("\n\n");
     if let Some(ld_body) = ld
         .body
@@ -186,10 +180,30 @@ pub fn extract(
             .collect::<Vec<_>>()
             .join("\n\n");
     }
+    let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
+    // The publisher's zone: the site config, else the ccTLD, else a single-zone page language.
+    let tz = options
+        .default_timezone
+        .or_else(|| url.host_str().and_then(metadata::zones::tz_for_host))
+        .or_else(|| {
+            doc.lang
+                .or(ld.language.as_deref())
+                .or(language.as_deref())
+                .and_then(metadata::zones::tz_for_language)
+        });
+    let loc = metadata::dates::Locale {
+        tz,
+        month_first: metadata::zones::month_first(
+            doc.lang.or(ld.language.as_deref()),
+            language.as_deref(),
+            url.host_str(),
+        ),
+    };
+    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, loc);
+    apply_overrides(&parsed, sel, loc, &mut fields);
     fields.subtitle =
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let links = links::collect(&doc, url, &base, &options.site_hosts);
-    let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
     let kind = kind::decide(
         &doc,
         &kind::KindInput {
@@ -283,7 +297,7 @@ fn overrides(
 fn apply_overrides(
     parsed: &Html,
     sel: &SiteSelectors,
-    tz: Option<chrono_tz::Tz>,
+    loc: metadata::dates::Locale,
     m: &mut metadata::Meta,
 ) {
     let text = |e: scraper::ElementRef<'_>| text::collapse(&e.text().collect::<String>());
@@ -312,7 +326,7 @@ fn apply_overrides(
             .or(e.value().attr("content"))
             .map(str::to_string)
             .unwrap_or_else(|| text(e));
-        if let Some((d, _)) = metadata::dates::parse(&raw, tz) {
+        if let Some((d, _)) = metadata::dates::parse_in(&raw, loc) {
             m.published = Some(d);
         }
     }

@@ -239,32 +239,6 @@ fn site_selectors_override() {
 }
 
 #[test]
-fn site_selectors_may_name_attributes_the_extractor_drops() {
-    let raw = RawSelectors {
-        body: Some("[data-component=story-text]".into()),
-        title: Some("[data-testid=headline]".into()),
-        ..Default::default()
-    };
-    let opts = ExtractOptions {
-        selectors: SiteSelectors::parse(&raw).expect("selectors"),
-        ..Default::default()
-    };
-    let html = format!(
-        "<html><body><b data-testid=\"headline\">Attribute title</b><div>{}</div><div data-component=\"story-text\"><p>{PARA}</p><p>{PARA}</p></div></body></html>",
-        article_body(6)
-    );
-    let x = extract(
-        html.as_bytes(),
-        None,
-        &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
-        &opts,
-    );
-    let a = x.article.expect("article");
-    assert_eq!(a.title, "Attribute title");
-    assert_eq!(a.body, [PARA; 2].join("\n\n"));
-}
-
-#[test]
 fn paywalled_teaser_declared_as_dated_article_is_an_article() {
     let head = "<meta property=\"og:type\" content=\"article\">\
                 <meta property=\"article:published_time\" content=\"2022-05-04T10:00:00Z\">";
@@ -706,6 +680,210 @@ fn every_declared_title_votes() {
     );
 }
 
+/// The published time of `html` at `url`, RFC 3339.
+fn published_of(html: &str, url: &str) -> String {
+    run(html, url, None)
+        .article
+        .and_then(|a| a.published)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
+#[test]
+fn utc_timestamps_take_the_publishers_zone() {
+    let late = "<meta property=\"article:published_time\" content=\"2022-05-04T02:41:00+00:00\">";
+    // The ccTLD names the zone.
+    assert_eq!(
+        published_of(
+            &page(late, &article_body(3)),
+            "https://example.com.bo/news/story"
+        ),
+        "2022-05-03T22:41:00-04:00"
+    );
+    // A `<time>` of the same instant names the offset.
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-03T22:41:00-04:00\">3 May</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.com/news/story"),
+        "2022-05-03T22:41:00-04:00"
+    );
+    // The `<time>` shows the UTC day: kept.
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-04T02:41:00+00:00\">4 May 2022</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T02:41:00+00:00"
+    );
+    // The URL gives the local day: the nearest offset that reaches it.
+    assert_eq!(
+        published_of(
+            &page(late, &article_body(3)),
+            "https://example.com/2022/05/03/story"
+        ),
+        "2022-05-03T23:41:00-03:00"
+    );
+    // A single-zone page language.
+    let de = page(late, &article_body(3)).replace("lang=\"en\"", "lang=\"de\"");
+    assert_eq!(
+        published_of(&de, "https://example.com/news/story"),
+        "2022-05-04T04:41:00+02:00"
+    );
+    // Midnight UTC is a bare date.
+    let midnight = "<meta property=\"article:published_time\" content=\"2022-05-04T00:00:00Z\">";
+    assert_eq!(
+        published_of(
+            &page(midnight, &article_body(3)),
+            "https://example.com/2022/05/03/story"
+        ),
+        "2022-05-04T00:00:00+00:00"
+    );
+}
+
+#[test]
+fn utc_time_shown_with_its_utc_clock_stays_utc() {
+    let late = "<meta property=\"article:published_time\" content=\"2022-05-04T02:41:00+00:00\">";
+    let art = format!(
+        "<h1>Budget plan passes</h1><time datetime=\"2022-05-04T02:41:00Z\">4.5.2022 02:41</time>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T02:41:00+00:00"
+    );
+    // Shown at another clock: the zone's wall time.
+    let art = art.replace("02:41</time>", "04:41</time>");
+    assert_eq!(
+        published_of(&page(late, &art), "https://example.de/news/story"),
+        "2022-05-04T04:41:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_by_the_headline_not_the_site_name() {
+    let filler: String = (0..70)
+        .map(|i| format!("<div class=\"related-links\">Teaser {i} (bis 31.12.2018)</div>"))
+        .collect();
+    let html = format!(
+        "<html lang=\"de\"><head><title>Budget plan passes</title></head><body>\
+         <h1>Daily Example</h1>{filler}<main><h1>Budget plan passes</h1>\
+         <ul><li>Datum: 26. Januar 2022</li><li>Ausgabe 2022</li></ul>{}</main></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/presse/story"),
+        "2022-01-26T00:00:00+01:00"
+    );
+}
+
+#[test]
+fn dateline_before_the_body_without_headline() {
+    let html = format!(
+        "<html lang=\"fr\"><body><div class=\"nav\"><a href=\"/\">Accueil</a></div>\
+         <div class=\"post\"><div>par Jeanne Dupont, le 15 septembre 2009</div>\
+         <div class=\"text\">{}</div></div></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.org/article.html"),
+        "2009-09-15T00:00:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_on_one_line_of_a_longer_block() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div>Released: 04.02.2022<br>Label: Example Records<br>Genre: Pop music of all kinds</div>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page("", &art), "https://example.com/music/album"),
+        "2022-02-04T00:00:00+00:00"
+    );
+}
+
+#[test]
+fn dates_in_the_url() {
+    let art = format!("<h1>Budget plan passes</h1>{}", article_body(3));
+    let html = page("", &art);
+    assert_eq!(
+        published_of(
+            &html,
+            "https://example.com/reden/2003/03/20030331_rede.html"
+        ),
+        "2003-03-31T00:00:00+00:00"
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/home/2017/7/5/story"),
+        "2017-07-05T00:00:00+00:00"
+    );
+    // An identifier of eight digits is no date.
+    assert_eq!(
+        published_of(&html, "https://example.com/news/12345678-story"),
+        ""
+    );
+}
+
+#[test]
+fn a_bare_declared_date_yields_to_the_articles_timestamp() {
+    let head = "<meta name=\"date\" content=\"2020-04-30\">";
+    let art = format!(
+        "<h1>Budget plan passes</h1><p class=\"meta\"><time>29.04.2020, 12:01</time></p>{}",
+        article_body(3)
+    );
+    assert_eq!(
+        published_of(&page(head, &art), "https://example.de/artikel/story"),
+        "2020-04-29T12:01:00+02:00"
+    );
+    // A week apart: not the same publication.
+    let art = art.replace("29.04.2020", "22.04.2020");
+    assert_eq!(
+        published_of(&page(head, &art), "https://example.de/artikel/story"),
+        "2020-04-30T00:00:00+02:00"
+    );
+}
+
+#[test]
+fn a_republished_page_keeps_the_date_of_its_url() {
+    let head = "<meta property=\"article:published_time\" content=\"2019-06-17T18:28:00+02:00\">";
+    let html = page(head, &article_body(3));
+    assert_eq!(
+        published_of(&html, "https://example.de/home/2017/7/12/story"),
+        "2017-07-12T00:00:00+02:00"
+    );
+    // A few days later is the same publication.
+    assert_eq!(
+        published_of(&html, "https://example.de/home/2019/6/14/story"),
+        "2019-06-17T18:28:00+02:00"
+    );
+}
+
+#[test]
+fn dateline_by_a_smaller_headline_and_just_above_it() {
+    let html = format!(
+        "<html lang=\"de\"><head><title>Budget plan passes</title></head><body>\
+         <h1>Daily Example</h1><div class=\"post\"><h2>Samstag, 9. September 2017</h2>\
+         <h3>Budget plan passes</h3><div>Erscheinungsdatum: 14.08.2017</div>\
+         <div>8.Dezember 2010 um 09:43 · Rezepte von Mutti · 6 Kommentare</div>{}</div></body></html>",
+        article_body(4)
+    );
+    assert_eq!(
+        published_of(&html, "https://example.com/blog/story.html"),
+        "2017-09-09T00:00:00+02:00"
+    );
+    // A dateline of eleven words.
+    let html = html
+        .replace("<h2>Samstag, 9. September 2017</h2>", "")
+        .replace("<div>Erscheinungsdatum: 14.08.2017</div>", "");
+    assert_eq!(
+        published_of(&html, "https://example.com/blog/story.html"),
+        "2010-12-08T09:43:00+01:00"
+    );
+}
+
 #[test]
 fn publisher_sign_off_after_the_story_is_not_body() {
     let art = format!(
@@ -749,4 +927,30 @@ fn soft_hyphens_are_dropped_from_headline_and_body() {
     let a = x.article.expect("article");
     assert_eq!(a.title, "Messengerdienste sind kein Raum");
     assert!(a.body.contains(" Rechtsfrei.") && !a.body.contains('\u{ad}'));
+}
+
+#[test]
+fn site_selectors_may_name_attributes_the_extractor_drops() {
+    let raw = RawSelectors {
+        body: Some("[data-component=story-text]".into()),
+        title: Some("[data-testid=headline]".into()),
+        ..Default::default()
+    };
+    let opts = ExtractOptions {
+        selectors: SiteSelectors::parse(&raw).expect("selectors"),
+        ..Default::default()
+    };
+    let html = format!(
+        "<html><body><b data-testid=\"headline\">Attribute title</b><div>{}</div><div data-component=\"story-text\"><p>{PARA}</p><p>{PARA}</p></div></body></html>",
+        article_body(6)
+    );
+    let x = extract(
+        html.as_bytes(),
+        None,
+        &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
+        &opts,
+    );
+    let a = x.article.expect("article");
+    assert_eq!(a.title, "Attribute title");
+    assert_eq!(a.body, [PARA; 2].join("\n\n"));
 }

@@ -92,11 +92,62 @@ fn month(word: &str) -> Option<u32> {
         ("dez", 12),
         ("déc", 12),
         ("dic", 12),
+        // Dutch, Scandinavian, Polish, Turkish.
+        ("maart", 3),
+        ("mei", 5),
+        ("maj", 5),
+        ("stycz", 1),
+        ("lutego", 2),
+        ("kwie", 4),
+        ("czerw", 6),
+        ("lipc", 7),
+        ("sierp", 8),
+        ("wrzes", 9),
+        ("paźdz", 10),
+        ("listop", 11),
+        ("grud", 12),
+        ("ocak", 1),
+        ("şubat", 2),
+        ("nisan", 4),
+        ("haziran", 6),
+        ("temmuz", 7),
+        ("ağustos", 8),
+        ("eylül", 9),
+        ("ekim", 10),
+        ("kasım", 11),
+        // Russian (genitive and nominative stems).
+        ("янв", 1),
+        ("фев", 2),
+        ("мар", 3),
+        ("апр", 4),
+        ("мая", 5),
+        ("май", 5),
+        ("июн", 6),
+        ("июл", 7),
+        ("авг", 8),
+        ("сен", 9),
+        ("окт", 10),
+        ("ноя", 11),
+        ("дек", 12),
+        // Ukrainian.
+        ("січ", 1),
+        ("лют", 2),
+        ("берез", 3),
+        ("квіт", 4),
+        ("трав", 5),
+        ("черв", 6),
+        ("лип", 7),
+        ("серп", 8),
+        ("верес", 9),
+        ("жовт", 10),
+        ("листоп", 11),
+        ("груд", 12),
     ];
     if word.chars().count() < 3 {
         return None;
     }
-    // Longest prefix wins ("juil" before "jul", "juin" before "jun").
+    // Longest prefix wins ("juil" before "jul", "juin" before "jun"); a prefix is a whole
+    // abbreviation or the start of a longer word.
     NAMES
         .iter()
         .filter(|(p, _)| word.starts_with(p))
@@ -111,8 +162,15 @@ fn is_date_sep(t: Option<&Tok>) -> bool {
     )
 }
 
-/// Finds a calendar date; returns it and the index of the token after it.
-fn find_date(t: &[Tok]) -> Option<(NaiveDate, usize)> {
+/// Words between a day and its month or year: ordinal suffixes and "of" ("3rd of May",
+/// "1er mai", "3 de mayo de 2022").
+fn is_filler(t: Option<&Tok>) -> bool {
+    matches!(t, Some(Tok::Word(w)) if matches!(w.as_str(), "st" | "nd" | "rd" | "th" | "er" | "of" | "de" | "del"))
+}
+
+/// Finds a calendar date; returns it and the index of the token after it (or of its time of
+/// day, when that comes before the year). `month_first` reads `04/05/2022` as April 5.
+fn find_date(t: &[Tok], month_first: bool) -> Option<(NaiveDate, usize)> {
     for i in 0..t.len() {
         let get = |k: usize| t.get(i + k);
         let num = |k: usize| match t.get(i + k) {
@@ -151,11 +209,25 @@ fn find_date(t: &[Tok]) -> Option<(NaiveDate, usize)> {
             && let (Some((b, bl)), Some((y, 4))) = (num(2), num(4))
             && bl <= 2
         {
-            let us = matches!(get(1), Some(Tok::Sym('/'))) && first.0 <= 12 || b > 12;
+            let us =
+                month_first && matches!(get(1), Some(Tok::Sym('/'))) && first.0 <= 12 || b > 12;
             let (m, d) = if us { (first.0, b) } else { (b, first.0) };
             if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
                 return Some((date, i + 5));
             }
+        }
+        // DD.MM.YY, only as the whole string or before a time ("23.09.22", "26.01.22, 00:00")
+        if i == 0
+            && (1..=2).contains(&first.1)
+            && matches!(get(1), Some(Tok::Sym('.')))
+            && matches!(get(3), Some(Tok::Sym('.')))
+            && let (Some((m, 1..=2)), Some((y, 2))) = (num(2), num(4))
+            && (t.len() == 5
+                || matches!(get(5), Some(Tok::Sym(',')))
+                || matches!(get(6), Some(Tok::Sym(':'))))
+            && let Some(date) = NaiveDate::from_ymd_opt(2000 + y as i32, m, first.0)
+        {
+            return Some((date, i + 5));
         }
         // Month DD, YYYY
         if first.1 == 0 {
@@ -165,7 +237,8 @@ fn find_date(t: &[Tok]) -> Option<(NaiveDate, usize)> {
             }
             if let Some((d, dl)) = num(k).filter(|(_, l)| *l <= 2) {
                 let mut j = k + 1;
-                while matches!(get(j), Some(Tok::Sym(',' | '.')) | Some(Tok::Word(_))) && j < k + 3
+                while (matches!(get(j), Some(Tok::Sym(',' | '.'))) || is_filler(get(j)))
+                    && j < k + 3
                 {
                     j += 1;
                 }
@@ -173,6 +246,21 @@ fn find_date(t: &[Tok]) -> Option<(NaiveDate, usize)> {
                     && let Some(date) = NaiveDate::from_ymd_opt(y as i32, first.0, d)
                 {
                     return Some((date, i + j + 1));
+                }
+                // asctime: "Jan 04 09:34 2021", "Mon Jan  4 09:34:00 2021"
+                if let (Some((_, 1..=2)), Some(Tok::Sym(':')), Some((_, 2))) =
+                    (num(k + 1), get(k + 2), num(k + 3))
+                {
+                    let y = if matches!(get(k + 4), Some(Tok::Sym(':'))) {
+                        k + 6
+                    } else {
+                        k + 4
+                    };
+                    if let Some((y, 4)) = num(y)
+                        && let Some(date) = NaiveDate::from_ymd_opt(y as i32, first.0, d)
+                    {
+                        return Some((date, i + k + 1));
+                    }
                 }
             }
         }
@@ -182,11 +270,17 @@ fn find_date(t: &[Tok]) -> Option<(NaiveDate, usize)> {
             if matches!(get(k), Some(Tok::Sym('.'))) {
                 k += 1;
             }
+            while is_filler(get(k)) && k < 4 {
+                k += 1;
+            }
             if let Some(Tok::Word(w)) = get(k)
                 && let Some(m) = month(w)
             {
                 let mut j = k + 1;
                 if matches!(get(j), Some(Tok::Sym('.' | ','))) {
+                    j += 1;
+                }
+                if is_filler(get(j)) {
                     j += 1;
                 }
                 if let Some((y, 4)) = num(j)
@@ -319,9 +413,34 @@ pub(crate) fn localize(naive: NaiveDateTime, tz: Option<Tz>) -> Option<DateTime<
     }
 }
 
+/// How a page writes dates: its zone, and whether `04/05/2022` is April 5 (US-style English).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Locale {
+    /// The publisher's zone, for times given without an offset.
+    pub tz: Option<Tz>,
+    /// Numeric dates with slashes put the month first when both readings are valid.
+    pub month_first: bool,
+}
+
+impl Locale {
+    /// A zone, US-style slash dates (the reading when nothing is known of the page).
+    pub(crate) fn zone(tz: Option<Tz>) -> Self {
+        Locale {
+            tz,
+            month_first: true,
+        }
+    }
+}
+
+/// Parses a date string from metadata or page text, slash dates read month first.
+pub(crate) fn parse(s: &str, tz: Option<Tz>) -> Option<(DateTime<FixedOffset>, bool)> {
+    parse_in(s, Locale::zone(tz))
+}
+
 /// Parses a date string from metadata or page text. `has_time` tells whether a time of day
 /// was found (date-only values become local midnight).
-pub(crate) fn parse(s: &str, tz: Option<Tz>) -> Option<(DateTime<FixedOffset>, bool)> {
+pub(crate) fn parse_in(s: &str, loc: Locale) -> Option<(DateTime<FixedOffset>, bool)> {
+    let tz = loc.tz;
     let s = s.trim();
     if s.is_empty() || s.len() > 300 {
         return None;
@@ -333,7 +452,7 @@ pub(crate) fn parse(s: &str, tz: Option<Tz>) -> Option<(DateTime<FixedOffset>, b
         return Some((d, true));
     }
     let toks = tokenize(s);
-    let (date, next) = find_date(&toks)?;
+    let (date, next) = find_date(&toks, loc.month_first)?;
     if !(1990..=2100).contains(&chrono::Datelike::year(&date)) {
         return None;
     }
@@ -409,5 +528,54 @@ mod tests {
         assert_eq!(p("30.01.2023", None), "2023-01-30T00:00:00+00:00");
         assert_eq!(p("Updated Jul. 4, 2024", None), "2024-07-04T00:00:00+00:00");
         assert!(parse("no date here", None).is_none());
+    }
+
+    #[test]
+    fn more_languages_and_fillers() {
+        let kyiv = Some(chrono_tz::Europe::Kyiv);
+        assert_eq!(
+            p("15 августа 2016, 13:43", kyiv),
+            "2016-08-15T13:43:00+03:00"
+        );
+        assert_eq!(p("3 de mayo de 2022", None), "2022-05-03T00:00:00+00:00");
+        assert_eq!(p("3 maja 2022", None), "2022-05-03T00:00:00+00:00");
+        assert_eq!(p("May 3rd, 2022", None), "2022-05-03T00:00:00+00:00");
+        assert_eq!(p("the 3rd of May 2022", None), "2022-05-03T00:00:00+00:00");
+        // A word between day and year that is no filler is no date.
+        assert!(parse("Sie 20 Jahre 2021", None).is_none());
+    }
+
+    #[test]
+    fn asctime_and_short_years() {
+        assert_eq!(p("Jan 04 09:34 2021", None), "2021-01-04T09:34:00+00:00");
+        assert_eq!(
+            p("Mon Jan  4 09:34:05 2021", None),
+            "2021-01-04T09:34:05+00:00"
+        );
+        assert_eq!(p("23.09.22", None), "2022-09-23T00:00:00+00:00");
+        assert_eq!(p("26.01.22, 14:30", None), "2022-01-26T14:30:00+00:00");
+        assert!(parse("Version 1.2.22 released", None).is_none());
+        assert!(parse("23.09.22 and more text", None).is_none());
+    }
+
+    #[test]
+    fn slash_order_follows_the_locale() {
+        let day_first = Locale {
+            tz: None,
+            month_first: false,
+        };
+        let q = |s: &str| parse_in(s, day_first).map(|(d, _)| d.to_rfc3339());
+        assert_eq!(
+            q("11/05/2022").as_deref(),
+            Some("2022-05-11T00:00:00+00:00")
+        );
+        assert_eq!(p("11/05/2022", None), "2022-11-05T00:00:00+00:00");
+        // A first number above 12 is a day whatever the locale.
+        assert_eq!(p("25/05/2022", None), "2022-05-25T00:00:00+00:00");
+        // A second number above 12 is a day too.
+        assert_eq!(
+            q("05/25/2022").as_deref(),
+            Some("2022-05-25T00:00:00+00:00")
+        );
     }
 }

@@ -13,7 +13,7 @@ pub(crate) mod zones;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Timelike};
 use chrono_tz::Tz;
 
 use crate::dom::{Doc, NONE};
@@ -137,7 +137,7 @@ fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block) -> Option<Vec<String>> 
 fn visible_date(
     doc: &Doc<'_>,
     words: &AhoCorasick,
-    tz: Option<Tz>,
+    loc: dates::Locale,
 ) -> Option<DateTime<FixedOffset>> {
     doc.blocks
         .iter()
@@ -146,7 +146,7 @@ fn visible_date(
         .find_map(|b| {
             words
                 .find_iter(&b.text)
-                .find_map(|m| dates::parse(b.text.get(m.end()..)?, tz).map(|(d, _)| d))
+                .find_map(|m| dates::parse_in(b.text.get(m.end()..)?, loc).map(|(d, _)| d))
         })
 }
 
@@ -160,18 +160,84 @@ fn automaton(words: &[&str]) -> AhoCorasick {
 static POSTED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(POSTED));
 static UPDATED_AC: LazyLock<AhoCorasick> = LazyLock::new(|| automaton(UPDATED));
 
-/// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News").
-fn dateline(doc: &Doc<'_>, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
-    let start = doc
-        .blocks
-        .iter()
-        .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))?;
-    let lo = start.saturating_sub(15);
-    doc.blocks[lo..]
-        .iter()
-        .take(60)
-        .filter(|b| b.text.len() <= 120 && b.text.split_whitespace().count() <= 10)
-        .find_map(|b| dates::parse(&b.text, tz).map(|(d, _)| d))
+/// Whether an element sits in navigation, a boilerplate box (menus, sidebars, footers) or a
+/// related-stories box.
+fn boxed(doc: &Doc<'_>, idx: u32) -> bool {
+    crate::body::ancestors(doc, idx).take(10).any(|a| {
+        let e = &doc.elems[a as usize];
+        e.sig.boiler || e.sig.related || e.el.value().name() == "nav"
+    })
+}
+
+/// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News",
+/// "Lübeck, 31. März 2003"). Searched around the `<h1>` of the headline, else the start of the
+/// article body, else the first `<h1>`: the anchor and the lines after it first, then the lines
+/// just before it, nearest first. Each line of a block counts on its own.
+fn dateline(
+    doc: &Doc<'_>,
+    loc: dates::Locale,
+    title: &str,
+    container: u32,
+) -> Option<DateTime<FixedOffset>> {
+    let is_h1 = |b: &&crate::dom::Block| doc.elems[b.elem as usize].tag == Tag::H(1);
+    let title_key = key(title);
+    let headline = (!title_key.is_empty())
+        .then(|| {
+            let of_title = |b: &crate::dom::Block| key(&b.text) == title_key;
+            let is_heading =
+                |b: &crate::dom::Block| matches!(doc.elems[b.elem as usize].tag, Tag::H(1..=3));
+            doc.blocks
+                .iter()
+                .position(|b| is_h1(&b) && of_title(b))
+                .or_else(|| doc.blocks.iter().position(|b| is_heading(b) && of_title(b)))
+        })
+        .flatten();
+    let body_start = (container != NONE)
+        .then(|| {
+            doc.blocks
+                .iter()
+                .position(|b| doc.contains(container, b.elem))
+        })
+        .flatten();
+    let first_h1 = doc.blocks.iter().position(|b| is_h1(&b));
+    let line_date = |text: &str| {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.len() <= 120 && l.split_whitespace().count() <= 12)
+            .find_map(|l| dates::parse_in(l, loc).map(|(d, _)| d))
+    };
+    let near = |anchor: usize, before_first: bool| {
+        let date = |b: &crate::dom::Block| (b.text.len() <= 600).then(|| line_date(&b.text))?;
+        let after = || doc.blocks[anchor..].iter().take(45);
+        let before = |from: usize, to: usize| {
+            doc.blocks[anchor.saturating_sub(to)..anchor.saturating_sub(from)]
+                .iter()
+                .rev()
+        };
+        if before_first {
+            before(0, 15).chain(after()).find_map(date)
+        } else {
+            let own = doc.blocks[anchor..].iter().take(1);
+            // Just above the headline, but not the end of a menu or a teaser list.
+            own.chain(before(0, 2).filter(|b| !boxed(doc, b.elem)))
+                .chain(after().skip(1))
+                .chain(before(2, 15))
+                .find_map(date)
+        }
+    };
+    // A dateline follows its headline or sits just above it, and comes before the body's
+    // first paragraph.
+    let mut tried: Vec<usize> = Vec::with_capacity(3);
+    for (anchor, before_first) in [(headline, false), (body_start, true), (first_h1, false)] {
+        let Some(anchor) = anchor.filter(|a| !tried.contains(a)) else {
+            continue;
+        };
+        tried.push(anchor);
+        if let Some(d) = near(anchor, before_first) {
+            return Some(d);
+        }
+    }
+    None
 }
 
 fn itemprop_value(doc: &Doc<'_>, prop: &str) -> Option<String> {
@@ -187,20 +253,119 @@ fn itemprop_value(doc: &Doc<'_>, prop: &str) -> Option<String> {
         })
 }
 
+/// The leading number of a path segment when 1 to `max` digits long and not followed by
+/// another digit ("12", "12-story", "12_x.html").
+fn leading_number(seg: &str, max: usize) -> Option<(u32, usize)> {
+    let len = seg.bytes().take_while(u8::is_ascii_digit).count();
+    if len == 0 || len > max {
+        return None;
+    }
+    Some((seg.get(..len)?.parse().ok()?, len))
+}
+
+/// A date in the URL path: `/2023/01/30/`, `/2023/1/30-story`, or a segment starting with
+/// `20230130` followed by a non-digit.
 fn url_date(url: &url::Url, tz: Option<Tz>) -> Option<DateTime<FixedOffset>> {
     let segs: Vec<&str> = url.path_segments()?.collect();
-    segs.windows(3).find_map(|w| {
-        let (y, m, d) = (
-            w[0].parse::<i32>().ok()?,
-            w[1].parse::<u32>().ok()?,
-            w[2].get(..2)?.parse::<u32>().ok()?,
-        );
-        if !(1995..=2100).contains(&y) {
-            return None;
+    let in_range = |y: u32| (1995..=2100).contains(&y);
+    let date = segs
+        .windows(3)
+        .find_map(|w| {
+            let y = w[0].parse::<u32>().ok().filter(|&y| in_range(y))?;
+            let (m, _) = leading_number(w[1], 2).filter(|&(_, l)| l == w[1].len())?;
+            let (d, _) = leading_number(w[2], 2)?;
+            chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+        })
+        .or_else(|| {
+            segs.iter().find_map(|seg| {
+                let (n, 8) = leading_number(seg, 8)? else {
+                    return None;
+                };
+                let y = n / 10_000;
+                in_range(y).then_some(())?;
+                chrono::NaiveDate::from_ymd_opt(y as i32, n / 100 % 100, n % 100)
+            })
+        })?;
+    dates::localize(date.and_time(chrono::NaiveTime::MIN), tz)
+}
+
+/// The URL's calendar date (`/2023/01/30/`), before any zone is applied.
+fn url_day(url: &url::Url) -> Option<chrono::NaiveDate> {
+    let d = url_date(url, None)?;
+    Some(d.date_naive())
+}
+
+/// A timestamp given in UTC expressed in the publisher's zone (same instant), so that its
+/// calendar day is the publisher's: the offset of a `<time datetime>` naming the same instant,
+/// else the site's zone, else the nearest whole-hour offset that puts it on the URL's date
+/// when that is the day before or after. Midnight UTC is a bare date and stays as it is.
+fn publisher_time(
+    d: DateTime<FixedOffset>,
+    doc: &Doc<'_>,
+    tz: Option<Tz>,
+    url: &url::Url,
+) -> DateTime<FixedOffset> {
+    if d.offset().local_minus_utc() != 0 || d.time() == chrono::NaiveTime::MIN {
+        return d;
+    }
+    for (_, dt, text) in &doc.times {
+        let Some((t, _)) = dt.and_then(|dt| dates::parse(dt, None)) else {
+            continue;
+        };
+        if (t.timestamp() - d.timestamp()).abs() >= 60 {
+            continue;
         }
-        let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
-        dates::localize(date.and_time(chrono::NaiveTime::MIN), tz)
-    })
+        if t.offset().local_minus_utc() != 0 {
+            return d.with_timezone(t.offset());
+        }
+        // The element shows the UTC day (and clock) itself: the zone was UTC, or the wall
+        // clock mislabelled.
+        if dates::parse(text, None).is_some_and(|(v, has_time)| {
+            v.date_naive() == d.date_naive() && (!has_time || v.time().hour() == d.time().hour())
+        }) {
+            return d;
+        }
+    }
+    if let Some(tz) = tz {
+        return d.with_timezone(&tz).fixed_offset();
+    }
+    let Some(day) = url_day(url) else {
+        return d;
+    };
+    let secs = i32::try_from(chrono::Timelike::num_seconds_from_midnight(&d)).unwrap_or(0);
+    let hours = match (day - d.date_naive()).num_days() {
+        -1 => -(secs / 3600 + 1),
+        1 => (86_400 - secs + 3599) / 3600,
+        _ => return d,
+    };
+    match FixedOffset::east_opt(hours * 3600).filter(|_| (-12..=14).contains(&hours)) {
+        Some(off) => d.with_timezone(&off),
+        None => d,
+    }
+}
+
+/// A declared publication date checked against the page: a bare date (midnight) yields to
+/// the article's first `<time>` when that has a time of day within a day of it (the same
+/// publication, read more precisely: an edition date is often the day after); a date more
+/// than 30 days after the one in the URL is a republication, and the URL's date is the first.
+fn refine_declared(
+    d: DateTime<FixedOffset>,
+    time_attr: Option<(DateTime<FixedOffset>, bool)>,
+    in_url: Option<DateTime<FixedOffset>>,
+) -> DateTime<FixedOffset> {
+    if let Some(u) = in_url
+        && (d - u).num_days() > 30
+    {
+        return u;
+    }
+    match time_attr {
+        Some((t, true))
+            if d.time() == chrono::NaiveTime::MIN && t != d && (t - d).num_hours().abs() <= 24 =>
+        {
+            t
+        }
+        _ => d,
+    }
 }
 
 /// Reconciles every metadata source.
@@ -210,11 +375,12 @@ pub(crate) fn reconcile(
     m: &meta::MetaFields,
     container: u32,
     url: &url::Url,
-    tz: Option<Tz>,
+    loc: dates::Locale,
 ) -> Meta {
+    let tz = loc.tz;
     let parse = |s: &Option<String>| {
         s.as_deref()
-            .and_then(|s| dates::parse(s, tz))
+            .and_then(|s| dates::parse_in(s, loc))
             .map(|(d, _)| d)
     };
     let site_keys: Vec<String> = [
@@ -269,18 +435,23 @@ pub(crate) fn reconcile(
         .filter(|(idx, _, _)| {
             container == NONE || doc.contains(container, *idx) || *idx < container
         })
-        .find_map(|(_, dt, text)| dates::parse(dt.unwrap_or(text), tz).map(|(d, _)| d));
+        .find_map(|(_, dt, text)| dates::parse_in(dt.unwrap_or(text), loc));
+    let title = title::title(doc, ld, m, container);
+    let in_url = url_date(url, tz);
     let published = parse(&ld.published)
         .or_else(|| parse(&m.published))
         .or_else(|| parse(&itemprop_value(doc, "datePublished")))
-        .or_else(|| visible_date(doc, &POSTED_AC, tz))
-        .or(time_attr)
-        .or_else(|| url_date(url, tz))
-        .or_else(|| dateline(doc, tz));
+        .or_else(|| visible_date(doc, &POSTED_AC, loc))
+        .map(|d| refine_declared(d, time_attr, in_url))
+        .or(time_attr.map(|(d, _)| d))
+        .or(in_url)
+        .or_else(|| dateline(doc, loc, &title, container))
+        .map(|d| publisher_time(d, doc, tz, url));
     let updated = parse(&ld.modified)
         .or_else(|| parse(&m.modified))
         .or_else(|| parse(&itemprop_value(doc, "dateModified")))
-        .or_else(|| visible_date(doc, &UPDATED_AC, tz));
+        .or_else(|| visible_date(doc, &UPDATED_AC, loc))
+        .map(|d| publisher_time(d, doc, tz, url));
     let mut tags: Vec<String> = if ld.keywords.is_empty() {
         m.tags.clone()
     } else {
@@ -288,7 +459,7 @@ pub(crate) fn reconcile(
     };
     tags.dedup();
     Meta {
-        title: title::title(doc, ld, m, container),
+        title,
         subtitle: ld
             .description
             .clone()
