@@ -118,11 +118,7 @@ fn is_space(b: u8) -> bool {
 /// name, then attributes with quoted, unquoted or no values) and calls `unread(from, to)` for
 /// each attribute not in [`READ_ATTRIBUTES`]. Returns the tag's name and the index after its
 /// `>` (the end of the input when the tag is not closed).
-fn start_tag(
-    s: &[u8],
-    name_start: usize,
-    mut unread: impl FnMut(usize, usize),
-) -> (&[u8], usize) {
+fn start_tag(s: &[u8], name_start: usize, mut unread: impl FnMut(usize, usize)) -> (&[u8], usize) {
     let mut i = name_start;
     while i < s.len() && !is_space(s[i]) && s[i] != b'/' && s[i] != b'>' {
         i += 1;

@@ -679,3 +679,78 @@ fn every_declared_title_votes() {
         "I sell holidays - the right day saves you thousands"
     );
 }
+
+/// Authors found on a plain page with the article markup `art`.
+fn authors_of(art: &str) -> Vec<String> {
+    let x = run(
+        &page("", art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    x.article.map(|a| a.authors).unwrap_or_default()
+}
+
+#[test]
+fn an_inline_byline_span_beats_comment_authors_and_the_comment_form() {
+    let art = format!(
+        "<header class=\"entry-header\"><h1>Budget plan passes</h1>\
+         <div class=\"entry-meta\">Veröffentlicht am 30. Januar 2023 <span class=\"byline\">von \
+         <span class=\"author vcard\"><a class=\"url fn n\" href=\"/author/am/\">Anna Muster</a></span></span></div></header>\
+         {}<div id=\"comments\"><ol class=\"commentlist\"><li><div class=\"comment-author vcard\">Karl Beispiel sagt:</div>\
+         <p>Great piece, thanks for writing about the budget.</p></li></ol>\
+         <div id=\"respond\"><p class=\"comment-form-author\"><label>Name (erforderlich)</label></p></div></div>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Anna Muster"]);
+    // Without the byline, the comment section names no author.
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<div class=\"comments-area\"><div class=\"comment-author vcard\">Karl Beispiel sagt:</div>\
+         <p class=\"comment-form-author\">Name *</p></div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn a_rel_author_link_inside_a_date_line_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Posted on January 30, 2023 by <a rel=\"author\" href=\"/u/bo\">Bo Kim</a></p>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Bo Kim"]);
+}
+
+#[test]
+fn nested_byline_elements_shed_the_date_and_keep_every_name() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author vcard\">Von <span class=\"article-author\">Tomas Muster</span> Fr, 18. Oktober 2019</div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Tomas Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"byline\">By <a rel=\"author\" href=\"/a\">Ann Lee</a> and <a rel=\"author\" href=\"/b\">Bo Kim</a></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Ann Lee", "Bo Kim"]);
+}
+
+#[test]
+fn hidden_follow_buttons_and_teaser_authors_are_no_byline() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author-follow\"><button class=\"followAuthorBtn\">Abbrechen</button>\
+         <div style=\"display:none\"><a class=\"author-topics\" href=\"/t\">Themen bearbeiten</a></div></div>{}\
+         <div class=\"related-posts\"><span class=\"post-author\">Teaser Writer</span></div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn microdata_author_takes_its_nested_name_not_the_biography() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<section itemprop=\"author\" itemscope itemtype=\"https://schema.org/Person\">\
+         <h3>Über <span itemprop=\"name\">Kathrin</span></h3><p itemprop=\"description\">Hallo, ich bin Foodbloggerin, Backbuchautorin und Journalistin.</p></section>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Kathrin"]);
+}
