@@ -732,6 +732,14 @@ fn nested_byline_elements_shed_the_date_and_keep_every_name() {
         article_body(5)
     );
     assert_eq!(authors_of(&art), ["Ann Lee", "Bo Kim"]);
+    // An author pop-up nested in the byline adds no names.
+    let art = format!(
+        "<h1>Budget plan passes</h1><span class=\"author-links\"><a class=\"author url fn\" rel=\"author\" href=\"/a\">von Birgit Muster</a>\
+         <div class=\"modal\" id=\"authorModal1\" role=\"dialog\"><p class=\"author_name\">Biografie</p>\
+         <p class=\"author_links\"><a href=\"/a\">Seite</a></p></div></span>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Birgit Muster"]);
 }
 
 #[test]

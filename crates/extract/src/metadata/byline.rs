@@ -56,6 +56,8 @@ const ROLES: &[&str] = &[
     "autorin",
     "auteur",
     "about the author",
+    "über",
+    "about",
     "この記事を書いた人",
     "reporter",
     "correspondent",
@@ -235,7 +237,9 @@ fn clean_name(raw: &str) -> Option<String> {
     }
     let first = lower.split_whitespace().next().unwrap_or("");
     let last = lower.split_whitespace().last().unwrap_or("");
-    if LEAD_NOT_NAME.contains(&first) || (wc >= 2 && COMMENT_VERBS.contains(&last)) {
+    // "Autorenseite von": a label whose name follows elsewhere.
+    let dangling = wc >= 2 && PREFIXES.contains(&last);
+    if LEAD_NOT_NAME.contains(&first) || (wc >= 2 && COMMENT_VERBS.contains(&last)) || dangling {
         return None;
     }
     if lower.split_whitespace().all(|w| ROLES.contains(&w)) || ROLES.contains(&lower.as_str()) {
@@ -421,6 +425,8 @@ mod tests {
         assert!(clean_authors("Posted on").is_empty());
         assert!(clean_authors("Zeige alle Beiträge").is_empty());
         assert!(clean_authors("Folgen").is_empty());
+        assert!(clean_authors("Über").is_empty());
+        assert!(clean_authors("Autorenseite von").is_empty());
         assert!(clean_authors("この記事を書いた人山田太郎東京社会部の記者です専門分野").is_empty());
     }
 }

@@ -193,7 +193,15 @@ fn element_authors(doc: &Doc<'_>, start: u32, container: u32) -> Option<(u32, Ve
         // The innermost nested byline elements that hold names.
         let mut leaves: Vec<(u32, Vec<String>)> = Vec::new();
         for j in i + 1..doc.elems[i as usize].end {
-            if let Some(n) = element_names(doc, j) {
+            // A dialog or box nested in the byline (an author bio pop-up) is no part of it.
+            let boxed = || {
+                crate::body::ancestors(doc, j)
+                    .take_while(|&a| a != i)
+                    .any(|a| doc.elems[a as usize].sig.boiler || doc.elems[a as usize].sig.related)
+            };
+            if let Some(n) = element_names(doc, j)
+                && !boxed()
+            {
                 leaves.retain(|(k, _)| !doc.contains(*k, j));
                 leaves.push((j, n));
             }
