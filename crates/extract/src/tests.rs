@@ -762,3 +762,20 @@ fn microdata_author_takes_its_nested_name_not_the_biography() {
     );
     assert_eq!(authors_of(&art), ["Kathrin"]);
 }
+
+#[test]
+fn a_blogger_named_like_the_blog_is_still_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p class=\"entry-meta\"><span class=\"byline\">von <span class=\"author vcard\">wanderlust</span></span></p>{}",
+        article_body(5)
+    );
+    let x = run(
+        &page("", &art),
+        "https://wanderlust.blog.example/2023/01/30/budget-plan-passes",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.authors).unwrap_or_default(),
+        ["wanderlust"]
+    );
+}

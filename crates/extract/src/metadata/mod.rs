@@ -413,11 +413,15 @@ pub(crate) fn reconcile(
     if authors.is_empty() {
         authors = personal(microdata.clone());
     }
+    let mut visible = Vec::new();
     if authors.is_empty() {
-        authors = personal(visible_authors(doc, container));
+        visible = visible_authors(doc, container);
+        authors = personal(visible.clone());
     }
+    // Only the publisher is named: a declared name first, else the visible byline (a blog
+    // whose author goes by the blog's name).
     if authors.is_empty() {
-        authors = [declared, declared_meta, microdata]
+        authors = [declared, declared_meta, microdata, visible]
             .into_iter()
             .find(|a| !a.is_empty())
             .unwrap_or_default();
