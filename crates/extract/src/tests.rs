@@ -779,3 +779,19 @@ fn a_blogger_named_like_the_blog_is_still_the_author() {
         ["wanderlust"]
     );
 }
+
+#[test]
+fn bylines_in_the_articles_footer_or_beside_the_headline_in_a_sidebar_named_wrapper_count() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<footer class=\"entry-meta\">Posted in News <span class=\"byline\">von \
+         <span class=\"author vcard\"><a class=\"url fn n\" href=\"/author/a/\">Andrea</a></span></span></footer>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Andrea"]);
+    let art = format!(
+        "<div id=\"sidebar\"><h1>Budget plan passes</h1><div class=\"entry-meta\"><span class=\"author vcard\">\
+         <a class=\"author url fn\" rel=\"author\" href=\"/a/\">Heiko Muster</a></span> Do 9 Apr 2020</div></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Heiko Muster"]);
+}

@@ -95,15 +95,30 @@ fn elem_text(doc: &Doc<'_>, idx: u32) -> String {
 }
 
 /// Whether an element sits in reader comments, a related-stories box or other boilerplate
-/// (an author box, boilerplate by name, still counts as a byline). Wrappers of the whole
-/// article `container` are no box.
-fn off_article(doc: &Doc<'_>, idx: u32, container: u32) -> bool {
+/// (an author box, boilerplate by name, still counts as a byline). Wrappers of the article
+/// `container` or of the `headline` are no box, and neither is an `<article>`'s own footer.
+fn off_article(doc: &Doc<'_>, idx: u32, container: u32, headline: u32) -> bool {
+    let wraps = |a: u32, x: u32| x != NONE && doc.contains(a, x);
+    let path = crate::body::ancestors(doc, idx)
+        .take_while(|&a| !wraps(a, container) && !wraps(a, headline));
+    for a in path {
+        let e = &doc.elems[a as usize];
+        let s = e.sig;
+        if s.comment || s.related {
+            return true;
+        }
+        if s.boiler && !s.byline && !(e.el.value().name() == "footer" && in_article(doc, a)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an element has an `<article>` ancestor.
+fn in_article(doc: &Doc<'_>, idx: u32) -> bool {
     crate::body::ancestors(doc, idx)
-        .take_while(|&a| container == NONE || !doc.contains(a, container))
-        .any(|a| {
-            let s = doc.elems[a as usize].sig;
-            s.comment || s.related || (s.boiler && !s.byline)
-        })
+        .skip(1)
+        .any(|a| doc.elems[a as usize].el.value().name() == "article")
 }
 
 /// Whether an element is a link to its author's page (`<a rel="author">`).
@@ -183,11 +198,16 @@ fn element_names(doc: &Doc<'_>, idx: u32) -> Option<Vec<String>> {
 /// boilerplate, whose short text holds one to four names. When byline elements nested in it
 /// name as many people ("Von <span class=author>Anna Muster</span> Fr, 18. Mai"), their
 /// names win. Returns the element's index and the names.
-fn element_authors(doc: &Doc<'_>, start: u32, container: u32) -> Option<(u32, Vec<String>)> {
+fn element_authors(
+    doc: &Doc<'_>,
+    start: u32,
+    container: u32,
+    headline: u32,
+) -> Option<(u32, Vec<String>)> {
     let end = doc.elems.len().min(start as usize + 4000) as u32;
     (start..end).find_map(|i| {
         let names = element_names(doc, i)?;
-        if off_article(doc, i, container) {
+        if off_article(doc, i, container, headline) {
             return None;
         }
         // The innermost nested byline elements that hold names.
@@ -227,13 +247,18 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
         .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .unwrap_or(0);
     let start_elem = doc.blocks.get(start).map_or(0, |b| b.elem);
+    let headline = doc
+        .blocks
+        .get(start)
+        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
+        .map_or(NONE, |b| b.elem);
     let from_blocks = doc
         .blocks
         .iter()
         .skip(start)
         .take(80)
         .find_map(|b| metadata_byline(doc, b, container).map(|n| (b.elem, n)));
-    let from_elems = element_authors(doc, start_elem, container);
+    let from_elems = element_authors(doc, start_elem, container, headline);
     // The earlier of a byline line and a byline element wins.
     let first = match (from_blocks, from_elems) {
         (Some(b), Some(e)) => Some(if e.0 <= b.0 { e } else { b }),
@@ -266,7 +291,7 @@ fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block, container: u32) -> Opti
     let classed = crate::body::ancestors(doc, b.elem)
         .take(4)
         .any(|a| doc.elems[a as usize].sig.byline);
-    if classed && b.text.chars().count() <= 80 && !off_article(doc, b.elem, container) {
+    if classed && b.text.chars().count() <= 80 && !off_article(doc, b.elem, container, NONE) {
         let names = byline::clean_authors(&b.text);
         if !names.is_empty() && names.len() <= 4 {
             return Some(names);
