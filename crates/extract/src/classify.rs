@@ -18,6 +18,8 @@ pub(crate) struct Signals {
     pub byline: bool,
     /// Named after a paywall: a prompt when short, the article's wrapper when long.
     pub paywall: bool,
+    /// A reader comment, a comment list or the comment form.
+    pub comment: bool,
 }
 
 /// Whole tokens of a class or id that mark boilerplate.
@@ -280,6 +282,7 @@ fn attribute_signals(attr: &str) -> Signals {
             }
         }
     }
+    found.comment = names_comments(attr);
     let is_token =
         |t: &str| t.len() <= 14 && BOILER_TOKENS.iter().any(|b| b.eq_ignore_ascii_case(t));
     found.boiler = found.boiler
@@ -290,6 +293,15 @@ fn attribute_signals(attr: &str) -> Signals {
                 .any(is_token)
         };
     found
+}
+
+/// Whether a class or id value names reader comments ("comment-author", "commentlist",
+/// "respond"), not commentary.
+fn names_comments(attr: &str) -> bool {
+    attr.split_ascii_whitespace().any(|t| {
+        let t = t.to_ascii_lowercase();
+        (t.contains("comment") && !t.contains("commentary")) || t == "respond"
+    })
 }
 
 /// Classifies elements from their class, id and role attributes, remembering each class and
@@ -335,6 +347,7 @@ impl<'a> Classifier<'a> {
             s.caption |= found.caption;
             s.byline |= found.byline;
             s.paywall |= found.paywall;
+            s.comment |= found.comment;
         }
         s
     }

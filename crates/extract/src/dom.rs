@@ -29,6 +29,8 @@ pub(crate) struct Elem<'a> {
     pub boiler_anc: u32,
     /// Inside a figure caption or caption-classed element.
     pub caption: bool,
+    /// Hidden or skipped: its text makes no block.
+    pub skipped: bool,
     /// The element itself.
     pub el: ElementRef<'a>,
 }
@@ -227,6 +229,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                         sig,
                         boiler_anc: NONE,
                         caption,
+                        skipped: false,
                         el,
                     });
                     stack.push(idx);
@@ -238,6 +241,7 @@ pub(crate) fn walk(html: &Html) -> Doc<'_> {
                     let skips = skip_tag || (skip == 0 && (at.hidden || inline_noise));
                     skip += u32::from(skips);
                     skip_stack.push(skips);
+                    doc.elems[idx as usize].skipped = skip > 0;
                     if tag == Tag::Cell {
                         buf.space = true;
                     } else if tag.is_block() {

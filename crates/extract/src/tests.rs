@@ -954,3 +954,119 @@ fn site_selectors_may_name_attributes_the_extractor_drops() {
     assert_eq!(a.title, "Attribute title");
     assert_eq!(a.body, [PARA; 2].join("\n\n"));
 }
+
+/// Authors found on a plain page with the article markup `art`.
+fn authors_of(art: &str) -> Vec<String> {
+    let x = run(
+        &page("", art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    x.article.map(|a| a.authors).unwrap_or_default()
+}
+
+#[test]
+fn an_inline_byline_span_beats_comment_authors_and_the_comment_form() {
+    let art = format!(
+        "<header class=\"entry-header\"><h1>Budget plan passes</h1>\
+         <div class=\"entry-meta\">Veröffentlicht am 30. Januar 2023 <span class=\"byline\">von \
+         <span class=\"author vcard\"><a class=\"url fn n\" href=\"/author/am/\">Anna Muster</a></span></span></div></header>\
+         {}<div id=\"comments\"><ol class=\"commentlist\"><li><div class=\"comment-author vcard\">Karl Beispiel sagt:</div>\
+         <p>Great piece, thanks for writing about the budget.</p></li></ol>\
+         <div id=\"respond\"><p class=\"comment-form-author\"><label>Name (erforderlich)</label></p></div></div>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Anna Muster"]);
+    // Without the byline, the comment section names no author.
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<div class=\"comments-area\"><div class=\"comment-author vcard\">Karl Beispiel sagt:</div>\
+         <p class=\"comment-form-author\">Name *</p></div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn a_rel_author_link_inside_a_date_line_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Posted on January 30, 2023 by <a rel=\"author\" href=\"/u/bo\">Bo Kim</a></p>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Bo Kim"]);
+}
+
+#[test]
+fn nested_byline_elements_shed_the_date_and_keep_every_name() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author vcard\">Von <span class=\"article-author\">Tomas Muster</span> Fr, 18. Oktober 2019</div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Tomas Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"byline\">By <a rel=\"author\" href=\"/a\">Ann Lee</a> and <a rel=\"author\" href=\"/b\">Bo Kim</a></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Ann Lee", "Bo Kim"]);
+    // An author pop-up nested in the byline adds no names.
+    let art = format!(
+        "<h1>Budget plan passes</h1><span class=\"author-links\"><a class=\"author url fn\" rel=\"author\" href=\"/a\">von Birgit Muster</a>\
+         <div class=\"modal\" id=\"authorModal1\" role=\"dialog\"><p class=\"author_name\">Biografie</p>\
+         <p class=\"author_links\"><a href=\"/a\">Seite</a></p></div></span>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Birgit Muster"]);
+}
+
+#[test]
+fn hidden_follow_buttons_and_teaser_authors_are_no_byline() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author-follow\"><button class=\"followAuthorBtn\">Abbrechen</button>\
+         <div style=\"display:none\"><a class=\"author-topics\" href=\"/t\">Themen bearbeiten</a></div></div>{}\
+         <div class=\"related-posts\"><span class=\"post-author\">Teaser Writer</span></div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn microdata_author_takes_its_nested_name_not_the_biography() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<section itemprop=\"author\" itemscope itemtype=\"https://schema.org/Person\">\
+         <h3>Über <span itemprop=\"name\">Kathrin</span></h3><p itemprop=\"description\">Hallo, ich bin Foodbloggerin, Backbuchautorin und Journalistin.</p></section>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Kathrin"]);
+}
+
+#[test]
+fn a_blogger_named_like_the_blog_is_still_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><p class=\"entry-meta\"><span class=\"byline\">von <span class=\"author vcard\">wanderlust</span></span></p>{}",
+        article_body(5)
+    );
+    let x = run(
+        &page("", &art),
+        "https://wanderlust.blog.example/2023/01/30/budget-plan-passes",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.authors).unwrap_or_default(),
+        ["wanderlust"]
+    );
+}
+
+#[test]
+fn bylines_in_the_articles_footer_or_beside_the_headline_in_a_sidebar_named_wrapper_count() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<footer class=\"entry-meta\">Posted in News <span class=\"byline\">von \
+         <span class=\"author vcard\"><a class=\"url fn n\" href=\"/author/a/\">Andrea</a></span></span></footer>",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Andrea"]);
+    let art = format!(
+        "<div id=\"sidebar\"><h1>Budget plan passes</h1><div class=\"entry-meta\"><span class=\"author vcard\">\
+         <a class=\"author url fn\" rel=\"author\" href=\"/a/\">Heiko Muster</a></span> Do 9 Apr 2020</div></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Heiko Muster"]);
+}

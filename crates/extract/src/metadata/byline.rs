@@ -4,6 +4,22 @@
 /// Prefixes (lower-case) that introduce names.
 const PREFIXES: &[&str] = &[
     "written by",
+    "veröffentlicht von",
+    "eingestellt von",
+    "geschrieben von",
+    "verfasst von",
+    "ein beitrag von",
+    "beitrag von",
+    "text von",
+    "publié par",
+    "écrit par",
+    "rédigé par",
+    "publicado por",
+    "escrito por",
+    "pubblicato da",
+    "scritto da",
+    "a cura di",
+    "geschreven door",
     "reported by",
     "posted by",
     "words by",
@@ -20,6 +36,12 @@ const PREFIXES: &[&str] = &[
     "autor:",
     "author:",
     "autorin:",
+    "autoren:",
+    "auteur:",
+    "auteurs:",
+    "autore:",
+    "author",
+    "autor",
     "reporter",
     "기자",
     "글",
@@ -34,6 +56,8 @@ const ROLES: &[&str] = &[
     "autorin",
     "auteur",
     "about the author",
+    "über",
+    "about",
     "この記事を書いた人",
     "reporter",
     "correspondent",
@@ -58,6 +82,16 @@ const ROLES: &[&str] = &[
     "posted",
     "min",
     "read",
+    "phd",
+    "ph.d",
+    "md",
+    "mba",
+    "dr",
+    "prof",
+    "folgen",
+    "follow",
+    "abonnieren",
+    "subscribe",
     "기자",
     "특파원",
     "편집",
@@ -65,6 +99,48 @@ const ROLES: &[&str] = &[
     "선임기자",
     "논설위원",
     "앵커",
+];
+
+/// Words that end a commenter's line ("Anna says:"), never a byline.
+const COMMENT_VERBS: &[&str] = &[
+    "sagt", "says", "said", "schreibt", "meint", "wrote", "writes", "dit", "écrit", "dice",
+];
+
+/// First words of meta lines that are no names ("Posted on", "Zeige alle Beiträge").
+const LEAD_NOT_NAME: &[&str] = &[
+    "posted",
+    "published",
+    "updated",
+    "veröffentlicht",
+    "aktualisiert",
+    "erstellt",
+    "publié",
+    "publicado",
+    "on",
+    "am",
+    "at",
+    "view",
+    "see",
+    "zeige",
+    "alle",
+    "all",
+    "more",
+    "mehr",
+];
+
+/// Words after a name that start its date ("Von Anna am 12. Mai", "By Bo on 3 May").
+const DATE_JOINERS: &[&str] = &[" am ", " on ", " le ", " el ", " il "];
+
+/// Words after a name that start a date line ("Anna Muster Stand: 5. Mai"), cut wherever met.
+const DATE_LABELS: &[&str] = &[
+    " stand:",
+    " updated",
+    " published",
+    " posted",
+    " veröffentlicht",
+    " aktualisiert",
+    " publié",
+    " mis à jour",
 ];
 
 /// Trailing Korean titles stripped from names.
@@ -147,11 +223,23 @@ fn clean_name(raw: &str) -> Option<String> {
         return None;
     }
     let wc = name.split_whitespace().count();
+    // A CJK name is a few characters; a long run is a sentence or a profile blurb.
+    let cjk = name.chars().filter(|c| *c >= '\u{2e80}').count();
+    if cjk > 12 {
+        return None;
+    }
     if wc > 5 || name.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let lower = name.to_lowercase();
     if PREFIXES.contains(&lower.as_str()) {
+        return None;
+    }
+    let first = lower.split_whitespace().next().unwrap_or("");
+    let last = lower.split_whitespace().last().unwrap_or("");
+    // "Autorenseite von": a label whose name follows elsewhere.
+    let dangling = wc >= 2 && PREFIXES.contains(&last);
+    if LEAD_NOT_NAME.contains(&first) || (wc >= 2 && COMMENT_VERBS.contains(&last)) || dangling {
         return None;
     }
     if lower.split_whitespace().all(|w| ROLES.contains(&w)) || ROLES.contains(&lower.as_str()) {
@@ -176,10 +264,13 @@ fn clean_name(raw: &str) -> Option<String> {
 /// Splits and cleans an author string: "By A and B", "A, B", "A | Reporter", "홍길동 기자".
 pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
     let raw = crate::text::collapse(raw);
-    let mut s = raw.as_str();
+    let mut s = raw
+        .as_str()
+        .trim_start_matches(['|', '-', '–', '—', '·', '•', '/', ':', ' ']);
     if let Some(rest) = strip_by(s) {
         s = rest;
     }
+    s = cut_date(s);
     // "Name | Role" and "Name - Site": keep the part before the bar.
     if let Some((head, _)) = s.split_once(" | ") {
         s = head;
@@ -216,6 +307,26 @@ pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Cuts the date that follows the names ("Anna Muster am 19. Oktober 2019" keeps "Anna Muster").
+fn cut_date(s: &str) -> &str {
+    let lower = s.to_lowercase();
+    if lower.len() != s.len() {
+        return s;
+    }
+    let labelled = DATE_LABELS.iter().filter_map(|j| lower.find(j));
+    DATE_JOINERS
+        .iter()
+        .filter_map(|j| lower.find(j))
+        .filter(|&i| {
+            s.get(i..)
+                .is_some_and(|rest| rest.chars().take(24).any(|c| c.is_ascii_digit()))
+        })
+        .chain(labelled)
+        .min()
+        .and_then(|i| s.get(..i))
+        .unwrap_or(s)
 }
 
 /// Names from a visible byline line, or `None` when the line is no byline.
@@ -282,5 +393,40 @@ mod tests {
             None
         );
         assert_eq!(byline_line("The minister said on Monday that"), None);
+    }
+
+    #[test]
+    fn long_prefixes_labels_and_dates() {
+        assert_eq!(
+            clean_authors("Veröffentlicht von Anna Muster"),
+            ["Anna Muster"]
+        );
+        assert_eq!(clean_authors("Publié par Jean Dupont"), ["Jean Dupont"]);
+        assert_eq!(clean_authors("| Autor: Max Muster"), ["Max Muster"]);
+        assert_eq!(clean_authors("Auteur: Anna Novak"), ["Anna Novak"]);
+        assert_eq!(
+            clean_authors("Von Anna.Muster am Samstag, 19. Oktober 2019 um 11:14 Uhr"),
+            ["Anna.Muster"]
+        );
+        assert_eq!(clean_authors("By Bo Kim on May 3, 2020"), ["Bo Kim"]);
+        assert_eq!(
+            clean_authors("Sara Muster Stand: 05. Februar 2020"),
+            ["Sara Muster"]
+        );
+        // A name that merely contains "on" or "am" stays whole.
+        assert_eq!(clean_authors("Jon Amberg"), ["Jon Amberg"]);
+    }
+
+    #[test]
+    fn degrees_commenters_and_meta_words_are_no_names() {
+        assert_eq!(clean_authors("Grant Doe, PhD"), ["Grant Doe"]);
+        assert!(clean_authors("Anna Muster sagt:").is_empty());
+        assert!(clean_authors("Bo Kim says:").is_empty());
+        assert!(clean_authors("Posted on").is_empty());
+        assert!(clean_authors("Zeige alle Beiträge").is_empty());
+        assert!(clean_authors("Folgen").is_empty());
+        assert!(clean_authors("Über").is_empty());
+        assert!(clean_authors("Autorenseite von").is_empty());
+        assert!(clean_authors("この記事を書いた人山田太郎東京社会部の記者です専門分野").is_empty());
     }
 }

@@ -15,6 +15,8 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use chrono::{DateTime, FixedOffset, Timelike};
 use chrono_tz::Tz;
+use ego_tree::iter::Edge;
+use scraper::Node;
 
 use crate::dom::{Doc, NONE};
 use crate::tags::Tag;
@@ -92,16 +94,178 @@ fn elem_text(doc: &Doc<'_>, idx: u32) -> String {
     collapse(&t)
 }
 
+/// Whether an element sits in reader comments, a related-stories box or other boilerplate
+/// (an author box, boilerplate by name, still counts as a byline). Wrappers of the article
+/// `container` or of the `headline` are no box, and neither is an `<article>`'s own footer.
+fn off_article(doc: &Doc<'_>, idx: u32, container: u32, headline: u32) -> bool {
+    let wraps = |a: u32, x: u32| x != NONE && doc.contains(a, x);
+    let path = crate::body::ancestors(doc, idx)
+        .take_while(|&a| !wraps(a, container) && !wraps(a, headline));
+    for a in path {
+        let e = &doc.elems[a as usize];
+        let s = e.sig;
+        if s.comment || s.related {
+            return true;
+        }
+        if s.boiler && !s.byline && !(e.el.value().name() == "footer" && in_article(doc, a)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an element has an `<article>` ancestor.
+fn in_article(doc: &Doc<'_>, idx: u32) -> bool {
+    crate::body::ancestors(doc, idx)
+        .skip(1)
+        .any(|a| doc.elems[a as usize].el.value().name() == "article")
+}
+
+/// Whether an element is a link to its author's page (`<a rel="author">`).
+fn rel_author(doc: &Doc<'_>, idx: u32) -> bool {
+    let e = &doc.elems[idx as usize];
+    e.tag == Tag::A
+        && e.el.value().attr("rel").is_some_and(|r| {
+            r.split_ascii_whitespace()
+                .any(|t| t.eq_ignore_ascii_case("author"))
+        })
+}
+
+/// Visible text of an element when it is short enough for a byline (whitespace collapsed):
+/// the text of hidden descendants (see [`crate::dom::Elem::skipped`]) is left out.
+fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
+    let mut out = String::new();
+    // Elements are numbered in document order, so the walk can follow their indices.
+    let mut open: Vec<u32> = Vec::new();
+    let mut next = idx;
+    for edge in doc.elems[idx as usize].el.traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(_) => {
+                    open.push(next);
+                    next += 1;
+                }
+                Node::Text(t) => {
+                    let visible = open
+                        .last()
+                        .and_then(|&k| doc.elems.get(k as usize))
+                        .is_some_and(|e| !e.skipped);
+                    if visible {
+                        out.push_str(t);
+                        if out.len() > max * 2 {
+                            return None;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if n.value().is_element() {
+                    open.pop();
+                }
+            }
+        }
+    }
+    let out = collapse(&out);
+    (!out.is_empty() && out.chars().count() <= max).then_some(out)
+}
+
+/// Names in a byline element's own short text: one to four. Controls ("Follow" buttons) and
+/// long runs of CJK text (a profile blurb) are no byline.
+fn element_names(doc: &Doc<'_>, idx: u32) -> Option<Vec<String>> {
+    let e = &doc.elems[idx as usize];
+    if !(e.sig.byline || rel_author(doc, idx))
+        || e.sig.comment
+        || e.caption
+        || e.skipped
+        || matches!(
+            e.el.value().name(),
+            "button" | "label" | "select" | "option"
+        )
+    {
+        return None;
+    }
+    let text = short_text(doc, idx, 80)?;
+    if text.chars().filter(|c| *c >= '\u{2e80}').count() > 24 {
+        return None;
+    }
+    let names = byline::clean_authors(&text);
+    (1..=4).contains(&names.len()).then_some(names)
+}
+
+/// The first byline element from `start` on: an element whose class or id names an author
+/// or byline ("author vcard", "byline") or an `<a rel="author">`, outside comments and
+/// boilerplate, whose short text holds one to four names. When byline elements nested in it
+/// name as many people ("Von <span class=author>Anna Muster</span> Fr, 18. Mai"), their
+/// names win. Returns the element's index and the names.
+fn element_authors(
+    doc: &Doc<'_>,
+    start: u32,
+    container: u32,
+    headline: u32,
+) -> Option<(u32, Vec<String>)> {
+    let end = doc.elems.len().min(start as usize + 4000) as u32;
+    (start..end).find_map(|i| {
+        let names = element_names(doc, i)?;
+        if off_article(doc, i, container, headline) {
+            return None;
+        }
+        // The innermost nested byline elements that hold names.
+        let mut leaves: Vec<(u32, Vec<String>)> = Vec::new();
+        for j in i + 1..doc.elems[i as usize].end {
+            // A dialog or box nested in the byline (an author bio pop-up) is no part of it.
+            let boxed = || {
+                crate::body::ancestors(doc, j)
+                    .take_while(|&a| a != i)
+                    .any(|a| doc.elems[a as usize].sig.boiler || doc.elems[a as usize].sig.related)
+            };
+            if let Some(n) = element_names(doc, j)
+                && !boxed()
+            {
+                leaves.retain(|(k, _)| !doc.contains(*k, j));
+                leaves.push((j, n));
+            }
+        }
+        let mut inner: Vec<String> = Vec::new();
+        for n in leaves.into_iter().flat_map(|(_, n)| n) {
+            if !inner.iter().any(|o| o.eq_ignore_ascii_case(&n)) {
+                inner.push(n);
+            }
+        }
+        Some(if inner.len() >= names.len() {
+            (i, inner)
+        } else {
+            (i, names)
+        })
+    })
+}
+
 fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
     let start = doc
         .blocks
         .iter()
         .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .unwrap_or(0);
-    for b in doc.blocks.iter().skip(start).take(80) {
-        if let Some(names) = metadata_byline(doc, b) {
-            return names;
-        }
+    let start_elem = doc.blocks.get(start).map_or(0, |b| b.elem);
+    let headline = doc
+        .blocks
+        .get(start)
+        .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
+        .map_or(NONE, |b| b.elem);
+    let from_blocks = doc
+        .blocks
+        .iter()
+        .skip(start)
+        .take(80)
+        .find_map(|b| metadata_byline(doc, b, container).map(|n| (b.elem, n)));
+    let from_elems = element_authors(doc, start_elem, container, headline);
+    // The earlier of a byline line and a byline element wins.
+    let first = match (from_blocks, from_elems) {
+        (Some(b), Some(e)) => Some(if e.0 <= b.0 { e } else { b }),
+        (b, e) => b.or(e),
+    };
+    if let Some((_, names)) = first {
+        return names;
     }
     if container != NONE {
         for b in doc
@@ -110,7 +274,7 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
             .filter(|b| doc.contains(container, b.elem))
             .take(40)
         {
-            if let Some(names) = metadata_byline(doc, b) {
+            if let Some(names) = metadata_byline(doc, b, container) {
                 return names;
             }
         }
@@ -118,14 +282,16 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
     Vec::new()
 }
 
-fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block) -> Option<Vec<String>> {
+fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block, container: u32) -> Option<Vec<String>> {
+    let in_comments =
+        || crate::body::ancestors(doc, b.elem).any(|a| doc.elems[a as usize].sig.comment);
     if let Some(n) = byline::byline_line(&b.text) {
-        return Some(n);
+        return (!in_comments()).then_some(n);
     }
     let classed = crate::body::ancestors(doc, b.elem)
         .take(4)
         .any(|a| doc.elems[a as usize].sig.byline);
-    if classed && b.text.chars().count() <= 80 {
+    if classed && b.text.chars().count() <= 80 && !off_article(doc, b.elem, container, NONE) {
         let names = byline::clean_authors(&b.text);
         if !names.is_empty() && names.len() <= 4 {
             return Some(names);
@@ -251,6 +417,25 @@ fn itemprop_value(doc: &Doc<'_>, prop: &str) -> Option<String> {
                 .map(str::to_string)
                 .or_else(|| Some(elem_text(doc, idx)))
         })
+}
+
+/// The microdata author: the `name` property nested in the first `itemprop="author"`
+/// element, its `content`, or its text when short (an author box's biography is no name).
+fn microdata_author(doc: &Doc<'_>) -> Option<String> {
+    let (pos, &(_, idx)) = doc
+        .itemprops
+        .iter()
+        .enumerate()
+        .find(|(_, (p, _))| p.eq_ignore_ascii_case("author"))?;
+    let nested = doc.itemprops[pos + 1..]
+        .iter()
+        .take_while(|(_, i)| doc.contains(idx, *i))
+        .find(|(p, _)| p.eq_ignore_ascii_case("name"))
+        .map(|&(_, i)| i);
+    let e = doc.elems[nested.unwrap_or(idx) as usize].el.value();
+    e.attr("content")
+        .map(str::to_string)
+        .or_else(|| short_text(doc, nested.unwrap_or(idx), 80))
 }
 
 /// The leading number of a path segment when 1 to `max` digits long and not followed by
@@ -409,7 +594,7 @@ pub(crate) fn reconcile(
     };
     let declared = clean_all(&ld.authors);
     let declared_meta = clean_all(&m.authors);
-    let microdata = itemprop_value(doc, "author")
+    let microdata = microdata_author(doc)
         .map(|a| byline::clean_authors(&a))
         .unwrap_or_default();
     let mut authors = personal(declared.clone());
@@ -419,11 +604,15 @@ pub(crate) fn reconcile(
     if authors.is_empty() {
         authors = personal(microdata.clone());
     }
+    let mut visible = Vec::new();
     if authors.is_empty() {
-        authors = personal(visible_authors(doc, container));
+        visible = visible_authors(doc, container);
+        authors = personal(visible.clone());
     }
+    // Only the publisher is named: a declared name first, else the visible byline (a blog
+    // whose author goes by the blog's name).
     if authors.is_empty() {
-        authors = [declared, declared_meta, microdata]
+        authors = [declared, declared_meta, microdata, visible]
             .into_iter()
             .find(|a| !a.is_empty())
             .unwrap_or_default();
