@@ -9,9 +9,22 @@ use crate::dom::{Doc, NONE};
 use crate::tags::Tag;
 use crate::text::{collapse, key};
 
-/// Removes a site-name suffix: "Headline | Site", "Headline - Site" (when it names the site),
-/// and a short last " | " part ("Headline | News").
+/// Removes site-name suffixes: "Headline | Site", "Headline - Site" (when it names the site),
+/// and short last " | " parts ("Headline | News", "Headline | Site | by Author").
 pub(crate) fn strip_site(title: &str, site: Option<&str>) -> String {
+    let mut best = title.to_string();
+    for _ in 0..3 {
+        let shorter = strip_one_suffix(&best, site);
+        if shorter == best {
+            break;
+        }
+        best = shorter;
+    }
+    best
+}
+
+/// One pass of [`strip_site`]: at most one suffix per separator.
+fn strip_one_suffix(title: &str, site: Option<&str>) -> String {
     let mut best = title.to_string();
     for sep in [" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » "] {
         if let Some((a, b)) = best.rsplit_once(sep) {
@@ -206,4 +219,30 @@ pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u3
         .as_deref()
         .map(|t| strip_site(&collapse(t), site_name))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_site;
+
+    #[test]
+    fn strips_every_site_and_author_suffix() {
+        let site = Some("The Daily Example");
+        assert_eq!(
+            strip_site("Storm hits coast | The Daily Example | by Jane Doe", site),
+            "Storm hits coast"
+        );
+        assert_eq!(
+            strip_site("Storm hits coast - The Daily Example", site),
+            "Storm hits coast"
+        );
+        assert_eq!(
+            strip_site("Storm hits coast | News", None),
+            "Storm hits coast"
+        );
+        assert_eq!(
+            strip_site("Rain, then sun - what the week brings", site),
+            "Rain, then sun - what the week brings"
+        );
+    }
 }
