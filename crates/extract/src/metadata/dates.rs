@@ -1,5 +1,6 @@
-//! Date parsing: ISO 8601 / RFC 3339 / RFC 2822, numeric dates in the usual orders, month names
-//! in several languages, Korean `년월일` and `오전/오후`, named zones; the site's zone fills in a
+//! Date parsing: ISO 8601 / RFC 3339 / RFC 2822, asctime, numeric dates in the usual orders
+//! (slash dates month first only for US-style English pages, see [`Locale`]), month names in
+//! several languages, Korean `년월일` and `오전/오후`, named zones; the site's zone fills in a
 //! missing offset.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
