@@ -10,8 +10,8 @@
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).
 //! - `body.rs`: one bottom-up container scoring pass, body assembly; images and captions.
 //! - `standfirst.rs`: the sub-headline and the related-stories list.
-//! - `metadata/`: JSON-LD, `<meta>`, bylines, dates, ccTLD time zones and the headline vote,
-//!   reconciled.
+//! - `metadata/`: JSON-LD, `<meta>`, bylines, dates, time zones (ccTLD, page language) and the
+//!   headline vote, reconciled.
 //! - `text.rs`: whitespace, weights and keys.
 //! - `links.rs`: link classification; `kind.rs`: article vs hub; `lang.rs`: language.
 //! - `options.rs`: [`ExtractOptions`] and per-site [`SiteSelectors`].

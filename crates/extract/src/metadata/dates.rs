@@ -1,5 +1,6 @@
-//! Date parsing: ISO 8601 / RFC 3339 / RFC 2822, numeric dates in the usual orders, month names
-//! in several languages, Korean `년월일` and `오전/오후`, named zones; the site's zone fills in a
+//! Date parsing: ISO 8601 / RFC 3339 / RFC 2822, asctime, numeric dates in the usual orders
+//! (slash dates month first only for US-style English pages, see [`Locale`]), month names in
+//! several languages, Korean `년월일` and `오전/오후`, named zones; the site's zone fills in a
 //! missing offset.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
@@ -115,6 +116,29 @@ fn month(word: &str) -> Option<u32> {
         ("eylül", 9),
         ("ekim", 10),
         ("kasım", 11),
+        // Czech, Slovak, Hungarian, Romanian.
+        ("led", 1),
+        ("úno", 2),
+        ("bře", 3),
+        ("dub", 4),
+        ("kvě", 5),
+        ("červn", 6),
+        ("červen", 6),
+        ("červenc", 7),
+        ("srp", 8),
+        ("zář", 9),
+        ("říj", 10),
+        ("prosin", 12),
+        ("már", 3),
+        ("ápr", 4),
+        ("máj", 5),
+        ("jún", 6),
+        ("júl", 7),
+        ("szept", 9),
+        ("ian", 1),
+        ("iun", 6),
+        ("iul", 7),
+        ("noiem", 11),
         // Russian (genitive and nominative stems).
         ("янв", 1),
         ("фев", 2),
@@ -201,6 +225,21 @@ fn find_date(t: &[Tok], month_first: bool) -> Option<(NaiveDate, usize)> {
             && let Some(date) = NaiveDate::from_ymd_opt(first.0 as i32, m, d)
         {
             return Some((date, i + 5));
+        }
+        // YYYY. Month DD (Hungarian "2022. május 3.")
+        if first.1 == 4
+            && matches!(get(1), Some(Tok::Sym('.')))
+            && let Some(Tok::Word(w)) = get(2)
+            && let Some(m) = month(w)
+            && let Some((d, 1..=2)) = num(3)
+            && let Some(date) = NaiveDate::from_ymd_opt(first.0 as i32, m, d)
+        {
+            let next = if matches!(get(4), Some(Tok::Sym('.'))) {
+                i + 5
+            } else {
+                i + 4
+            };
+            return Some((date, next));
         }
         // DD.MM.YYYY or MM/DD/YYYY
         if (1..=2).contains(&first.1)
@@ -539,6 +578,10 @@ mod tests {
         );
         assert_eq!(p("3 de mayo de 2022", None), "2022-05-03T00:00:00+00:00");
         assert_eq!(p("3 maja 2022", None), "2022-05-03T00:00:00+00:00");
+        assert_eq!(p("3. června 2022", None), "2022-06-03T00:00:00+00:00");
+        assert_eq!(p("3. července 2022", None), "2022-07-03T00:00:00+00:00");
+        assert_eq!(p("3 iulie 2022", None), "2022-07-03T00:00:00+00:00");
+        assert_eq!(p("2022. május 3. 14:05", None), "2022-05-03T14:05:00+00:00");
         assert_eq!(p("May 3rd, 2022", None), "2022-05-03T00:00:00+00:00");
         assert_eq!(p("the 3rd of May 2022", None), "2022-05-03T00:00:00+00:00");
         // A word between day and year that is no filler is no date.

@@ -1,7 +1,8 @@
 //! Metadata reconciliation: JSON-LD first, then `<meta>`, microdata and the visible page.
 //!
 //! Layout: [`jsonld`] (schema.org objects), [`meta`] (`<meta>` pairs), [`byline`] (author
-//! names), [`dates`] (date strings), [`title`] (the headline), [`zones`] (ccTLD time zones).
+//! names), [`dates`] (date strings), [`title`] (the headline), [`zones`] (time zones of ccTLDs
+//! and languages).
 
 pub(crate) mod byline;
 pub(crate) mod dates;
@@ -336,9 +337,10 @@ fn boxed(doc: &Doc<'_>, idx: u32) -> bool {
 }
 
 /// A short line near the headline that is mostly a date ("2. November 2021", "02.11.2021 | News",
-/// "Lübeck, 31. März 2003"). Searched around the `<h1>` of the headline, else the start of the
-/// article body, else the first `<h1>`: the anchor and the lines after it first, then the lines
-/// just before it, nearest first. Each line of a block counts on its own.
+/// "Lübeck, 31. März 2003"). Searched around the heading of the headline (an `<h1>`, else an
+/// `<h2>`/`<h3>`): the heading, the two lines just above it, the lines after it, then the
+/// lines further up, nearest first; else before, then after, the start of the article body;
+/// else around the first `<h1>`. Each line of a block counts on its own.
 fn dateline(
     doc: &Doc<'_>,
     loc: dates::Locale,
@@ -517,7 +519,7 @@ fn publisher_time(
     let Some(day) = url_day(url) else {
         return d;
     };
-    let secs = i32::try_from(chrono::Timelike::num_seconds_from_midnight(&d)).unwrap_or(0);
+    let secs = i32::try_from(d.num_seconds_from_midnight()).unwrap_or(0);
     let hours = match (day - d.date_naive()).num_days() {
         -1 => -(secs / 3600 + 1),
         1 => (86_400 - secs + 3599) / 3600,
