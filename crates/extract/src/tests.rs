@@ -795,3 +795,12 @@ fn bylines_in_the_articles_footer_or_beside_the_headline_in_a_sidebar_named_wrap
     );
     assert_eq!(authors_of(&art), ["Heiko Muster"]);
 }
+
+#[test]
+fn an_author_cards_follow_button_is_a_word_of_its_own_and_no_name() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author-info\"><a href=\"/p\">Inga Muster</a><a class=\"follow-button\" href=\"/f\">Follow</a></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Inga Muster"]);
+}

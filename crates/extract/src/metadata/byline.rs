@@ -88,10 +88,6 @@ const ROLES: &[&str] = &[
     "mba",
     "dr",
     "prof",
-    "folgen",
-    "follow",
-    "abonnieren",
-    "subscribe",
     "기자",
     "특파원",
     "편집",
@@ -131,8 +127,24 @@ const LEAD_NOT_NAME: &[&str] = &[
 /// Words after a name that start its date ("Von Anna am 12. Mai", "By Bo on 3 May").
 const DATE_JOINERS: &[&str] = &[" am ", " on ", " le ", " el ", " il "];
 
-/// Words after a name that start a date line ("Anna Muster Stand: 5. Mai"), cut wherever met.
-const DATE_LABELS: &[&str] = &[
+/// Words after a name that start a date line ("Anna Muster Stand: 5. Mai") or another
+/// credit ("Text von Anna Muster Illustration von Bo Kim"), cut wherever met.
+const TAIL_LABELS: &[&str] = &[
+    " illustration von",
+    " illustrationen von",
+    " illustration by",
+    " illustrations by",
+    " illustration:",
+    " fotos von",
+    " foto von",
+    " bilder von",
+    " photos by",
+    " photo by",
+    " photography by",
+    " fotos:",
+    " foto:",
+    " photos:",
+    " photo:",
     " stand:",
     " updated",
     " published",
@@ -141,6 +153,16 @@ const DATE_LABELS: &[&str] = &[
     " aktualisiert",
     " publié",
     " mis à jour",
+];
+
+/// Buttons of an author card ("Anna Muster Follow"): no part of the name.
+const UI_WORDS: &[&str] = &[
+    "follow",
+    "folgen",
+    "abonnieren",
+    "subscribe",
+    "suivre",
+    "seguir",
 ];
 
 /// Trailing Korean titles stripped from names.
@@ -201,6 +223,12 @@ fn clean_name(raw: &str) -> Option<String> {
         .split_whitespace()
         .filter(|w| !w.contains('@') && !w.starts_with("http") && !w.starts_with('#'))
         .collect();
+    while words
+        .last()
+        .is_some_and(|w| UI_WORDS.iter().any(|u| u.eq_ignore_ascii_case(w)))
+    {
+        words.pop();
+    }
     while let Some(last) = words.last() {
         let stripped = KO_SUFFIXES.iter().find_map(|k| last.strip_suffix(k));
         match stripped {
@@ -271,9 +299,11 @@ pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
         s = rest;
     }
     s = cut_date(s);
-    // "Name | Role" and "Name - Site": keep the part before the bar.
-    if let Some((head, _)) = s.split_once(" | ") {
-        s = head;
+    // "Name | Role" and "Name - Site": keep the part before the bar or dash.
+    for bar in [" | ", " - ", " – ", " — "] {
+        if let Some((head, _)) = s.split_once(bar) {
+            s = head;
+        }
     }
     let mut out: Vec<String> = Vec::new();
     let mut parts = vec![s.to_string()];
@@ -306,6 +336,14 @@ pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
             out.push(name);
         }
     }
+    // The editorial desk named alone ("Von Redaktion") is the byline.
+    if out.is_empty()
+        && s.trim()
+            .trim_end_matches(['.', ':'])
+            .eq_ignore_ascii_case("redaktion")
+    {
+        out.push("Redaktion".to_string());
+    }
     out
 }
 
@@ -315,7 +353,7 @@ fn cut_date(s: &str) -> &str {
     if lower.len() != s.len() {
         return s;
     }
-    let labelled = DATE_LABELS.iter().filter_map(|j| lower.find(j));
+    let labelled = TAIL_LABELS.iter().filter_map(|j| lower.find(j));
     DATE_JOINERS
         .iter()
         .filter_map(|j| lower.find(j))

@@ -131,6 +131,18 @@ fn rel_author(doc: &Doc<'_>, idx: u32) -> bool {
         })
 }
 
+/// A space where an element starts or ends ("<a>Ann Lee</a><span>Follow</span>" are two
+/// words), except inside words marked up for emphasis.
+fn gap(out: &mut String, name: &str) {
+    if !matches!(
+        name,
+        "b" | "i" | "em" | "strong" | "u" | "sup" | "sub" | "mark" | "abbr" | "wbr"
+    ) && !out.ends_with(' ')
+    {
+        out.push(' ');
+    }
+}
+
 /// Visible text of an element when it is short enough for a byline (whitespace collapsed):
 /// the text of hidden descendants (see [`crate::dom::Elem::skipped`]) is left out.
 fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
@@ -141,9 +153,10 @@ fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
     for edge in doc.elems[idx as usize].el.traverse() {
         match edge {
             Edge::Open(n) => match n.value() {
-                Node::Element(_) => {
+                Node::Element(e) => {
                     open.push(next);
                     next += 1;
+                    gap(&mut out, e.name());
                 }
                 Node::Text(t) => {
                     let visible = open
@@ -160,8 +173,9 @@ fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
                 _ => {}
             },
             Edge::Close(n) => {
-                if n.value().is_element() {
+                if let Node::Element(e) = n.value() {
                     open.pop();
+                    gap(&mut out, e.name());
                 }
             }
         }
