@@ -804,3 +804,12 @@ fn an_author_cards_follow_button_is_a_word_of_its_own_and_no_name() {
     );
     assert_eq!(authors_of(&art), ["Inga Muster"]);
 }
+
+#[test]
+fn an_author_class_on_the_whole_post_does_not_make_the_headline_a_byline() {
+    let art = format!(
+        "<div class=\"hentry author-pamela-muster\"><h1>Yellow Vests and I</h1>{}</div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}

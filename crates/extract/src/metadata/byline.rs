@@ -155,6 +155,14 @@ const TAIL_LABELS: &[&str] = &[
     " mis à jour",
 ];
 
+/// Lower-case particles of names ("van", "de la", "bin").
+const PARTICLES: &[&str] = &[
+    "von", "vom", "van", "vander", "de", "der", "den", "del", "della", "delle", "dello", "di",
+    "da", "das", "dos", "do", "du", "des", "la", "le", "les", "lo", "ter", "ten", "te", "zu",
+    "zum", "zur", "y", "e", "i", "bin", "binti", "ibn", "ben", "al", "el", "af", "av", "op", "v.",
+    "d.",
+];
+
 /// Buttons of an author card ("Anna Muster Follow"): no part of the name.
 const UI_WORDS: &[&str] = &[
     "follow",
@@ -273,16 +281,20 @@ fn clean_name(raw: &str) -> Option<String> {
     if lower.split_whitespace().all(|w| ROLES.contains(&w)) || ROLES.contains(&lower.as_str()) {
         return None;
     }
-    // Latin names are capitalised; a sentence fragment is not.
-    let latin = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    if latin
+    // Names are capitalised but for their particles ("Jan de Vries"); a sentence fragment
+    // ("Atemschutzmaske über Exit-Strategie") has other lower-case words.
+    let cased = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_lowercase() || c.is_uppercase());
+    if cased
         && wc >= 2
-        && name
-            .split_whitespace()
-            .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
-            .count()
-            * 2
-            > wc
+        && name.split_whitespace().any(|w| {
+            w.chars().next().is_some_and(char::is_lowercase)
+                && !PARTICLES.contains(&w.to_lowercase().as_str())
+                && !w.starts_with("d'")
+                && !w.starts_with("d’")
+        })
     {
         return None;
     }
@@ -384,6 +396,29 @@ pub(crate) fn byline_line(text: &str) -> Option<Vec<String>> {
         let before = before.rsplit([']', ')', '=', '|']).next().unwrap_or(before);
         clean_authors(before.split_whitespace().last().unwrap_or(""))
     } else {
+        // A sentence that opens with "By"/"Por" ("Por ende, las marcas pierden ...") goes on
+        // in running text after its first comma.
+        let names_part = [" | ", " - ", " – ", " — "]
+            .iter()
+            .fold(t, |acc, bar| acc.split(bar).next().unwrap_or(acc));
+        let running = names_part.split(',').skip(1).any(|seg| {
+            let words: Vec<&str> = seg
+                .split_whitespace()
+                .filter(|w| !matches!(*w, "and" | "und" | "et" | "y" | "e" | "&"))
+                .collect();
+            words.len() >= 4
+                && words
+                    .iter()
+                    .filter(|w| {
+                        w.starts_with(char::is_lowercase)
+                            && !PARTICLES.contains(&w.to_lowercase().as_str())
+                    })
+                    .count()
+                    >= 2
+        });
+        if running {
+            return None;
+        }
         clean_authors(t)
     };
     (!names.is_empty()).then_some(names)
@@ -431,6 +466,22 @@ mod tests {
             None
         );
         assert_eq!(byline_line("The minister said on Monday that"), None);
+        assert_eq!(
+            byline_line("Por ende, las marcas pierden mucho dinero cada año"),
+            None
+        );
+        assert_eq!(byline_line("by marc"), Some(vec!["marc".to_string()]));
+        assert_eq!(
+            byline_line("Von Atemschutzmaske über Exit-Strategie bis Zoonose"),
+            None
+        );
+        assert_eq!(
+            byline_line("Von Jan de Vries und Anna von der Heide"),
+            Some(vec![
+                "Jan de Vries".to_string(),
+                "Anna von der Heide".to_string()
+            ])
+        );
     }
 
     #[test]

@@ -107,11 +107,23 @@ fn off_article(doc: &Doc<'_>, idx: u32, container: u32, headline: u32) -> bool {
         if s.comment || s.related {
             return true;
         }
-        if s.boiler && !s.byline && !(e.el.value().name() == "footer" && in_article(doc, a)) {
+        if s.boiler && !s.byline && !own_footer(doc, a, container) {
             return true;
         }
     }
     false
+}
+
+/// Whether a footer (by tag, class or id) is the article's own: inside an `<article>`, or
+/// beside the article's text under one parent ("post-body" then "post-footer").
+fn own_footer(doc: &Doc<'_>, idx: u32, container: u32) -> bool {
+    let v = doc.elems[idx as usize].el.value();
+    let named = |a: Option<&str>| a.is_some_and(|c| c.to_ascii_lowercase().contains("footer"));
+    if !(v.name() == "footer" || named(v.attr("class")) || named(v.attr("id"))) {
+        return false;
+    }
+    let parent = doc.elems[idx as usize].parent;
+    in_article(doc, idx) || (container != NONE && parent != NONE && doc.contains(parent, container))
 }
 
 /// Whether an element has an `<article>` ancestor.
@@ -297,14 +309,14 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
 }
 
 fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block, container: u32) -> Option<Vec<String>> {
-    let in_comments =
-        || crate::body::ancestors(doc, b.elem).any(|a| doc.elems[a as usize].sig.comment);
     if let Some(n) = byline::byline_line(&b.text) {
-        return (!in_comments()).then_some(n);
+        return (!off_article(doc, b.elem, container, NONE)).then_some(n);
     }
+    // A byline class on a small element: on an `<article>` ("hentry author-x") it names the
+    // post's author, not the line.
     let classed = crate::body::ancestors(doc, b.elem)
         .take(4)
-        .any(|a| doc.elems[a as usize].sig.byline);
+        .any(|a| doc.elems[a as usize].sig.byline && short_text(doc, a, 160).is_some());
     if classed && b.text.chars().count() <= 80 && !off_article(doc, b.elem, container, NONE) {
         let names = byline::clean_authors(&b.text);
         if !names.is_empty() && names.len() <= 4 {
