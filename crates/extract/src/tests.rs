@@ -813,3 +813,18 @@ fn an_author_class_on_the_whole_post_does_not_make_the_headline_a_byline() {
     );
     assert!(authors_of(&art).is_empty());
 }
+
+#[test]
+fn a_declared_site_dash_author_names_the_author() {
+    let head = "<meta property=\"og:site_name\" content=\"Daily Example\"><meta name=\"author\" content=\"Daily Example - Alberto Muster\">";
+    let art = format!("<h1>Budget plan passes</h1>{}", article_body(5));
+    let x = run(
+        &page(head, &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.authors).unwrap_or_default(),
+        ["Alberto Muster"]
+    );
+}

@@ -221,6 +221,32 @@ fn unslug(s: &str) -> Option<String> {
     })
 }
 
+/// A declared author that is a user handle ("edilson.la.rosa") spelled as a name
+/// ("Edilson La Rosa"); other strings are returned as they are.
+pub(crate) fn unhandle(raw: &str) -> String {
+    let s = raw.trim();
+    let parts: Vec<&str> = s.split(['.', '_']).collect();
+    let handle = parts.len() >= 2
+        && !s.starts_with("www.")
+        && parts.last().is_some_and(|p| p.chars().count() >= 4)
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphabetic() && c.is_lowercase()));
+    if !handle {
+        return s.to_string();
+    }
+    parts
+        .iter()
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn clean_name(raw: &str) -> Option<String> {
     let unslugged = unslug(raw.trim());
     let mut s = unslugged.as_deref().unwrap_or(raw).trim();
@@ -482,6 +508,15 @@ mod tests {
                 "Anna von der Heide".to_string()
             ])
         );
+    }
+
+    #[test]
+    fn declared_handles_read_as_names() {
+        assert_eq!(unhandle("edilson.la.rosa"), "Edilson La Rosa");
+        assert_eq!(unhandle("anna_muster"), "Anna Muster");
+        assert_eq!(unhandle("www.example.com"), "www.example.com");
+        assert_eq!(unhandle("blog.com"), "blog.com");
+        assert_eq!(unhandle("Isabella.DiBiase"), "Isabella.DiBiase");
     }
 
     #[test]

@@ -449,8 +449,22 @@ pub(crate) fn reconcile(
             })
             .collect()
     };
+    let is_site = |s: &str| {
+        let k = key(s);
+        k.len() >= 2 && site_keys.iter().any(|sk| sk == &k)
+    };
+    // "Site - Anna Muster" declares Anna Muster; user handles read as names.
     let clean_all = |raw: &[String]| -> Vec<String> {
-        raw.iter().flat_map(|a| byline::clean_authors(a)).collect()
+        raw.iter()
+            .flat_map(|a| {
+                let named = [" - ", " | ", " – "]
+                    .iter()
+                    .find_map(|bar| a.split_once(bar))
+                    .filter(|(head, _)| is_site(head))
+                    .map_or(a.as_str(), |(_, tail)| tail);
+                byline::clean_authors(&byline::unhandle(named))
+            })
+            .collect()
     };
     let declared = clean_all(&ld.authors);
     let declared_meta = clean_all(&m.authors);
