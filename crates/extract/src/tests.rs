@@ -828,3 +828,13 @@ fn a_declared_site_dash_author_names_the_author() {
         ["Alberto Muster"]
     );
 }
+
+#[test]
+fn a_byline_element_above_the_headline_in_its_article_counts() {
+    let art = format!(
+        "<div class=\"authors\"><a href=\"/author/mb/\"><img src=\"/mb.jpg\" class=\"author-thumbnail\"> Marina Muster </a></div>\
+         <h1 class=\"title\">Budget plan passes</h1>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Marina Muster"]);
+}

@@ -272,12 +272,20 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
         .iter()
         .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .unwrap_or(0);
-    let start_elem = doc.blocks.get(start).map_or(0, |b| b.elem);
     let headline = doc
         .blocks
         .get(start)
         .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .map_or(NONE, |b| b.elem);
+    // Byline elements may stand above the headline: in its `<article>`, else its parent.
+    let start_elem = if headline == NONE {
+        doc.blocks.get(start).map_or(0, |b| b.elem)
+    } else {
+        crate::body::ancestors(doc, headline)
+            .skip(1)
+            .find(|&a| doc.elems[a as usize].el.value().name() == "article")
+            .unwrap_or_else(|| doc.elems[headline as usize].parent.min(headline))
+    };
     let from_blocks = doc
         .blocks
         .iter()
