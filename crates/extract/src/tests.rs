@@ -838,3 +838,17 @@ fn a_byline_element_above_the_headline_in_its_article_counts() {
     );
     assert_eq!(authors_of(&art), ["Marina Muster"]);
 }
+
+#[test]
+fn a_name_bar_date_line_under_the_headline_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"row\"><span>Anna Muster  |</span> <span class=\"tarih\">05.04.2025 - Update : 05.04.2025</span></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Anna Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Premier League | Sport</p>{}",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}

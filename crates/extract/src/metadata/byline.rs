@@ -4,6 +4,9 @@
 /// Prefixes (lower-case) that introduce names.
 const PREFIXES: &[&str] = &[
     "written by",
+    "analysis by",
+    "opinion by",
+    "commentary by",
     "veröffentlicht von",
     "eingestellt von",
     "geschrieben von",
@@ -69,6 +72,9 @@ const ROLES: &[&str] = &[
     "redaktion",
     "redakteur",
     "redakteurin",
+    "kolumnist",
+    "kolumnistin",
+    "editor-at-large",
     "journalist",
     "journalistin",
     "photographer",
@@ -161,6 +167,28 @@ const PARTICLES: &[&str] = &[
     "da", "das", "dos", "do", "du", "des", "la", "le", "les", "lo", "ter", "ten", "te", "zu",
     "zum", "zur", "y", "e", "i", "bin", "binti", "ibn", "ben", "al", "el", "af", "av", "op", "v.",
     "d.",
+];
+
+/// Job titles that end a "Name, Title" part ("CNN Editor-at-large", "Sports Reporter").
+const TITLES: &[&str] = &[
+    "editor",
+    "editor-at-large",
+    "reporter",
+    "correspondent",
+    "writer",
+    "columnist",
+    "journalist",
+    "photographer",
+    "contributor",
+    "producer",
+    "analyst",
+    "redakteur",
+    "redakteurin",
+    "korrespondent",
+    "korrespondentin",
+    "kolumnist",
+    "kolumnistin",
+    "journalistin",
 ];
 
 /// Buttons of an author card ("Anna Muster Follow"): no part of the name.
@@ -300,7 +328,7 @@ fn clean_name(raw: &str) -> Option<String> {
     let first = lower.split_whitespace().next().unwrap_or("");
     let last = lower.split_whitespace().last().unwrap_or("");
     // "Autorenseite von": a label whose name follows elsewhere.
-    let dangling = wc >= 2 && PREFIXES.contains(&last);
+    let dangling = wc >= 2 && (PREFIXES.contains(&last) || TITLES.contains(&last));
     if LEAD_NOT_NAME.contains(&first) || (wc >= 2 && COMMENT_VERBS.contains(&last)) || dangling {
         return None;
     }
@@ -329,7 +357,23 @@ fn clean_name(raw: &str) -> Option<String> {
 
 /// Splits and cleans an author string: "By A and B", "A, B", "A | Reporter", "홍길동 기자".
 pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
-    let raw = crate::text::collapse(raw);
+    clean_with(raw, true)
+}
+
+/// Cleans a declared author string (a `<meta>` or JSON-LD value), where "Org - Site" is no
+/// "Name - Team" byline: only a bar cuts it.
+pub(crate) fn clean_declared(raw: &str) -> Vec<String> {
+    clean_with(raw, false)
+}
+
+/// Splits and cleans an author string; `dashes`: a spaced dash ends the names too.
+fn clean_with(raw: &str, dashes: bool) -> Vec<String> {
+    // Links ("Anna Muster - http://example.com") are no names, nor parts of names.
+    let raw: Vec<&str> = raw
+        .split_whitespace()
+        .filter(|w| !w.starts_with("http"))
+        .collect();
+    let raw = raw.join(" ");
     let mut s = raw
         .as_str()
         .trim_start_matches(['|', '-', '–', '—', '·', '•', '/', ':', ' ']);
@@ -338,7 +382,12 @@ pub(crate) fn clean_authors(raw: &str) -> Vec<String> {
     }
     s = cut_date(s);
     // "Name | Role" and "Name - Site": keep the part before the bar or dash.
-    for bar in [" | ", " - ", " – ", " — "] {
+    let bars: &[&str] = if dashes {
+        &[" | ", " - ", " – ", " — "]
+    } else {
+        &[" | "]
+    };
+    for bar in bars {
         if let Some((head, _)) = s.split_once(bar) {
             s = head;
         }
@@ -403,6 +452,26 @@ fn cut_date(s: &str) -> &str {
         .min()
         .and_then(|i| s.get(..i))
         .unwrap_or(s)
+}
+
+/// "Anna Muster | 05.04.2025": the name before a bar, when two to four capitalised words
+/// without digits stand there; returns it with the text after the bar (to check as a date).
+pub(crate) fn name_before_date(text: &str) -> Option<(String, &str)> {
+    let t = text.trim();
+    if t.chars().count() > 80 {
+        return None;
+    }
+    let (head, rest) = t.split_once(" | ").or_else(|| t.split_once(" · "))?;
+    let head = head.trim();
+    let words = head.split_whitespace().count();
+    let capitalised = head
+        .split_whitespace()
+        .all(|w| w.starts_with(char::is_uppercase) && !w.ends_with(':'));
+    if !(2..=4).contains(&words) || !capitalised {
+        return None;
+    }
+    let name = clean_name(head)?;
+    (name == head).then_some((name, rest))
 }
 
 /// Names from a visible byline line, or `None` when the line is no byline.
@@ -508,6 +577,17 @@ mod tests {
                 "Anna von der Heide".to_string()
             ])
         );
+    }
+
+    #[test]
+    fn name_bar_date_lines() {
+        assert_eq!(
+            name_before_date("Anna Muster | 05.04.2025 - Update: 05.04.2025"),
+            Some(("Anna Muster".to_string(), "05.04.2025 - Update: 05.04.2025"))
+        );
+        assert_eq!(name_before_date("Politik | 05.04.2025"), None);
+        assert_eq!(name_before_date("News Desk | 05.04.2025"), None);
+        assert_eq!(name_before_date("Anna Muster 05.04.2025"), None);
     }
 
     #[test]

@@ -291,7 +291,12 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
         .iter()
         .skip(start)
         .take(80)
-        .find_map(|b| metadata_byline(doc, b, container).map(|n| (b.elem, n)));
+        .enumerate()
+        .find_map(|(n, b)| {
+            metadata_byline(doc, b, container)
+                .or_else(|| (n < 12).then(|| name_date_line(&b.text)).flatten())
+                .map(|names| (b.elem, names))
+        });
     let from_elems = element_authors(doc, start_elem, container, headline);
     // The earlier of a byline line and a byline element wins.
     let first = match (from_blocks, from_elems) {
@@ -314,6 +319,13 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// A line just below the headline that gives a name, a bar and a date ("Anna Muster |
+/// 05.04.2025").
+fn name_date_line(text: &str) -> Option<Vec<String>> {
+    let (name, rest) = byline::name_before_date(text)?;
+    dates::parse(rest, None).map(|_| vec![name])
 }
 
 fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block, container: u32) -> Option<Vec<String>> {
@@ -470,7 +482,7 @@ pub(crate) fn reconcile(
                     .find_map(|bar| a.split_once(bar))
                     .filter(|(head, _)| is_site(head))
                     .map_or(a.as_str(), |(_, tail)| tail);
-                byline::clean_authors(&byline::unhandle(named))
+                byline::clean_declared(&byline::unhandle(named))
             })
             .collect()
     };
