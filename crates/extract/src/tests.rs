@@ -852,3 +852,26 @@ fn a_name_bar_date_line_under_the_headline_names_the_author() {
     );
     assert!(authors_of(&art).is_empty());
 }
+
+#[test]
+fn a_labelled_credit_at_the_end_of_the_article_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>Text: Klaus Muster Fotos: Helmut Roth, Frank Weber</p>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Klaus Muster"]);
+}
+
+#[test]
+fn a_credit_label_alone_takes_the_next_line_and_lines_after_breaks_count() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<div class=\"info\"><div>Autor:</div><div>Peter Muster</div></div>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Peter Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>(wird fortgesetzt)<br>Text: Klaus Muster Fotos: Frank Weber</p>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Klaus Muster"]);
+}

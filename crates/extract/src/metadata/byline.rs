@@ -191,6 +191,18 @@ const TITLES: &[&str] = &[
     "journalistin",
 ];
 
+/// Professions that stand before a name ("Rechtsanwalt Anna Muster").
+const LEAD_TITLES: &[&str] = &[
+    "rechtsanwalt",
+    "rechtsanwältin",
+    "fachanwalt",
+    "fachanwältin",
+    "notar",
+    "notarin",
+    "steuerberater",
+    "steuerberaterin",
+];
+
 /// Buttons of an author card ("Anna Muster Follow"): no part of the name.
 const UI_WORDS: &[&str] = &[
     "follow",
@@ -290,6 +302,15 @@ fn clean_name(raw: &str) -> Option<String> {
         .is_some_and(|w| UI_WORDS.iter().any(|u| u.eq_ignore_ascii_case(w)))
     {
         words.pop();
+    }
+    // "Rechtsanwalt Anna Muster", "Reporter Bo Kim": the job title is no part of the name.
+    if words.len() >= 3
+        && words.first().is_some_and(|w| {
+            let w = w.to_lowercase();
+            TITLES.contains(&w.as_str()) || LEAD_TITLES.contains(&w.as_str())
+        })
+    {
+        words.remove(0);
     }
     while let Some(last) = words.last() {
         let stripped = KO_SUFFIXES.iter().find_map(|k| last.strip_suffix(k));
@@ -474,6 +495,52 @@ pub(crate) fn name_before_date(text: &str) -> Option<(String, &str)> {
     (name == head).then_some((name, rest))
 }
 
+/// Labels that introduce a credit wherever it stands in an article ("Text: Anna Muster"),
+/// unlike a bare "Von"/"By" that also opens sentences.
+const CREDIT_LABELS: &[&str] = &[
+    "autor:",
+    "autorin:",
+    "autoren:",
+    "author:",
+    "authors:",
+    "text:",
+    "texte:",
+    "text von",
+    "written by",
+    "auteur:",
+    "autore:",
+    "verfasser:",
+    "verfasserin:",
+];
+
+/// Whether a text is a credit label alone ("Autor:").
+pub(crate) fn is_credit_label(text: &str) -> bool {
+    let t = text.trim();
+    CREDIT_LABELS.iter().any(|l| l.eq_ignore_ascii_case(t))
+}
+
+/// Names of a labelled credit line ("Text: Anna Muster Fotos: Bo Kim" gives Anna Muster), or
+/// `None` when the line has no such label or names no one to three people.
+pub(crate) fn labelled_credit(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    let rest = CREDIT_LABELS.iter().find_map(|l| strip_prefix_ci(t, l))?;
+    let rest = cut_date(rest);
+    let lower_words = rest
+        .split_whitespace()
+        .filter(|w| {
+            w.starts_with(char::is_lowercase)
+                && !PARTICLES.contains(&w.to_lowercase().as_str())
+                && !matches!(*w, "and" | "und" | "et" | "y" | "e")
+        })
+        .count();
+    // A sentence ("Text: Die Regierung hat beschlossen, dass ...") is no credit.
+    if rest.chars().count() > 80 || lower_words >= 2 {
+        return None;
+    }
+    let names = clean_authors(rest);
+    (1..=3).contains(&names.len()).then_some(names)
+}
+
 /// Names from a visible byline line, or `None` when the line is no byline.
 pub(crate) fn byline_line(text: &str) -> Option<Vec<String>> {
     let t = text.trim();
@@ -576,6 +643,23 @@ mod tests {
                 "Jan de Vries".to_string(),
                 "Anna von der Heide".to_string()
             ])
+        );
+    }
+
+    #[test]
+    fn labelled_credits() {
+        assert_eq!(
+            labelled_credit("Text: Klaus Muster Fotos: Helmut Roth, Klaus Muster, Frank Weber"),
+            Some(vec!["Klaus Muster".to_string()])
+        );
+        assert_eq!(
+            labelled_credit("Autor: Peter Muster"),
+            Some(vec!["Peter Muster".to_string()])
+        );
+        assert_eq!(labelled_credit("Von Seiten der Regierung hieß es"), None);
+        assert_eq!(
+            labelled_credit("Text: Die Regierung hat am Montag beschlossen, dass"),
+            None
         );
     }
 

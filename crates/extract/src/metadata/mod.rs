@@ -317,6 +317,41 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
                 return names;
             }
         }
+        // A labelled credit anywhere in the article or just after it ("Text: Anna Muster").
+        let first = doc
+            .blocks
+            .iter()
+            .position(|b| doc.contains(container, b.elem))
+            .unwrap_or(doc.blocks.len());
+        let end = doc.elems[container as usize].end;
+        let near: Vec<&crate::dom::Block> = doc.blocks[first..]
+            .iter()
+            .take(600)
+            .take_while(|b| b.elem < end)
+            .chain(
+                doc.blocks[first..]
+                    .iter()
+                    .skip_while(|b| b.elem < end)
+                    .take(20),
+            )
+            .filter(|b| !off_article(doc, b.elem, container, NONE))
+            .collect();
+        // Each line of a block; a label alone on its line takes the next block's text.
+        let credit = near.iter().enumerate().find_map(|(i, b)| {
+            b.text
+                .split('\n')
+                .find_map(byline::labelled_credit)
+                .or_else(|| {
+                    let label = b.text.trim();
+                    let next = near.get(i + 1)?.text.split('\n').next()?;
+                    byline::is_credit_label(label)
+                        .then(|| byline::labelled_credit(&format!("{label} {next}")))
+                        .flatten()
+                })
+        });
+        if let Some(names) = credit {
+            return names;
+        }
     }
     Vec::new()
 }
