@@ -61,6 +61,8 @@ const ROLES: &[&str] = &[
     "about the author",
     "über",
     "about",
+    "unknown",
+    "unbekannt",
     "この記事を書いた人",
     "reporter",
     "correspondent",
@@ -714,6 +716,7 @@ mod tests {
         assert!(clean_authors("Zeige alle Beiträge").is_empty());
         assert!(clean_authors("Folgen").is_empty());
         assert!(clean_authors("Über").is_empty());
+        assert!(clean_authors("Unknown").is_empty());
         assert!(clean_authors("Autorenseite von").is_empty());
         assert!(clean_authors("この記事を書いた人山田太郎東京社会部の記者です専門分野").is_empty());
     }
