@@ -1070,3 +1070,83 @@ fn bylines_in_the_articles_footer_or_beside_the_headline_in_a_sidebar_named_wrap
     );
     assert_eq!(authors_of(&art), ["Heiko Muster"]);
 }
+
+#[test]
+fn an_author_cards_follow_button_is_a_word_of_its_own_and_no_name() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"author-info\"><a href=\"/p\">Inga Muster</a><a class=\"follow-button\" href=\"/f\">Follow</a></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Inga Muster"]);
+}
+
+#[test]
+fn an_author_class_on_the_whole_post_does_not_make_the_headline_a_byline() {
+    let art = format!(
+        "<div class=\"hentry author-pamela-muster\"><h1>Yellow Vests and I</h1>{}</div>",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn a_declared_site_dash_author_names_the_author() {
+    let head = "<meta property=\"og:site_name\" content=\"Daily Example\"><meta name=\"author\" content=\"Daily Example - Alberto Muster\">";
+    let art = format!("<h1>Budget plan passes</h1>{}", article_body(5));
+    let x = run(
+        &page(head, &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    assert_eq!(
+        x.article.map(|a| a.authors).unwrap_or_default(),
+        ["Alberto Muster"]
+    );
+}
+
+#[test]
+fn a_byline_element_above_the_headline_in_its_article_counts() {
+    let art = format!(
+        "<div class=\"authors\"><a href=\"/author/mb/\"><img src=\"/mb.jpg\" class=\"author-thumbnail\"> Marina Muster </a></div>\
+         <h1 class=\"title\">Budget plan passes</h1>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Marina Muster"]);
+}
+
+#[test]
+fn a_name_bar_date_line_under_the_headline_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1><div class=\"row\"><span>Anna Muster  |</span> <span class=\"tarih\">05.04.2025 - Update : 05.04.2025</span></div>{}",
+        article_body(5)
+    );
+    assert_eq!(authors_of(&art), ["Anna Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Premier League | Sport</p>{}",
+        article_body(5)
+    );
+    assert!(authors_of(&art).is_empty());
+}
+
+#[test]
+fn a_labelled_credit_at_the_end_of_the_article_names_the_author() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>Text: Klaus Muster Fotos: Helmut Roth, Frank Weber</p>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Klaus Muster"]);
+}
+
+#[test]
+fn a_credit_label_alone_takes_the_next_line_and_lines_after_breaks_count() {
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<div class=\"info\"><div>Autor:</div><div>Peter Muster</div></div>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Peter Muster"]);
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}<p>(wird fortgesetzt)<br>Text: Klaus Muster Fotos: Frank Weber</p>",
+        article_body(50)
+    );
+    assert_eq!(authors_of(&art), ["Klaus Muster"]);
+}

@@ -108,11 +108,23 @@ fn off_article(doc: &Doc<'_>, idx: u32, container: u32, headline: u32) -> bool {
         if s.comment || s.related {
             return true;
         }
-        if s.boiler && !s.byline && !(e.el.value().name() == "footer" && in_article(doc, a)) {
+        if s.boiler && !s.byline && !own_footer(doc, a, container) {
             return true;
         }
     }
     false
+}
+
+/// Whether a footer (by tag, class or id) is the article's own: inside an `<article>`, or
+/// beside the article's text under one parent ("post-body" then "post-footer").
+fn own_footer(doc: &Doc<'_>, idx: u32, container: u32) -> bool {
+    let v = doc.elems[idx as usize].el.value();
+    let named = |a: Option<&str>| a.is_some_and(|c| c.to_ascii_lowercase().contains("footer"));
+    if !(v.name() == "footer" || named(v.attr("class")) || named(v.attr("id"))) {
+        return false;
+    }
+    let parent = doc.elems[idx as usize].parent;
+    in_article(doc, idx) || (container != NONE && parent != NONE && doc.contains(parent, container))
 }
 
 /// Whether an element has an `<article>` ancestor.
@@ -132,6 +144,18 @@ fn rel_author(doc: &Doc<'_>, idx: u32) -> bool {
         })
 }
 
+/// A space where an element starts or ends ("<a>Ann Lee</a><span>Follow</span>" are two
+/// words), except inside words marked up for emphasis.
+fn gap(out: &mut String, name: &str) {
+    if !matches!(
+        name,
+        "b" | "i" | "em" | "strong" | "u" | "sup" | "sub" | "mark" | "abbr" | "wbr"
+    ) && !out.ends_with(' ')
+    {
+        out.push(' ');
+    }
+}
+
 /// Visible text of an element when it is short enough for a byline (whitespace collapsed):
 /// the text of hidden descendants (see [`crate::dom::Elem::skipped`]) is left out.
 fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
@@ -142,9 +166,10 @@ fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
     for edge in doc.elems[idx as usize].el.traverse() {
         match edge {
             Edge::Open(n) => match n.value() {
-                Node::Element(_) => {
+                Node::Element(e) => {
                     open.push(next);
                     next += 1;
+                    gap(&mut out, e.name());
                 }
                 Node::Text(t) => {
                     let visible = open
@@ -161,8 +186,9 @@ fn short_text(doc: &Doc<'_>, idx: u32, max: usize) -> Option<String> {
                 _ => {}
             },
             Edge::Close(n) => {
-                if n.value().is_element() {
+                if let Node::Element(e) = n.value() {
                     open.pop();
+                    gap(&mut out, e.name());
                 }
             }
         }
@@ -247,18 +273,31 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
         .iter()
         .position(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .unwrap_or(0);
-    let start_elem = doc.blocks.get(start).map_or(0, |b| b.elem);
     let headline = doc
         .blocks
         .get(start)
         .filter(|b| doc.elems[b.elem as usize].tag == Tag::H(1))
         .map_or(NONE, |b| b.elem);
+    // Byline elements may stand above the headline: in its `<article>`, else its parent.
+    let start_elem = if headline == NONE {
+        doc.blocks.get(start).map_or(0, |b| b.elem)
+    } else {
+        crate::body::ancestors(doc, headline)
+            .skip(1)
+            .find(|&a| doc.elems[a as usize].el.value().name() == "article")
+            .unwrap_or_else(|| doc.elems[headline as usize].parent.min(headline))
+    };
     let from_blocks = doc
         .blocks
         .iter()
         .skip(start)
         .take(80)
-        .find_map(|b| metadata_byline(doc, b, container).map(|n| (b.elem, n)));
+        .enumerate()
+        .find_map(|(n, b)| {
+            metadata_byline(doc, b, container)
+                .or_else(|| (n < 12).then(|| name_date_line(&b.text)).flatten())
+                .map(|names| (b.elem, names))
+        });
     let from_elems = element_authors(doc, start_elem, container, headline);
     // The earlier of a byline line and a byline element wins.
     let first = match (from_blocks, from_elems) {
@@ -279,19 +318,61 @@ fn visible_authors(doc: &Doc<'_>, container: u32) -> Vec<String> {
                 return names;
             }
         }
+        // A labelled credit anywhere in the article or just after it ("Text: Anna Muster").
+        let first = doc
+            .blocks
+            .iter()
+            .position(|b| doc.contains(container, b.elem))
+            .unwrap_or(doc.blocks.len());
+        let end = doc.elems[container as usize].end;
+        let near: Vec<&crate::dom::Block> = doc.blocks[first..]
+            .iter()
+            .take(600)
+            .take_while(|b| b.elem < end)
+            .chain(
+                doc.blocks[first..]
+                    .iter()
+                    .skip_while(|b| b.elem < end)
+                    .take(20),
+            )
+            .filter(|b| !off_article(doc, b.elem, container, NONE))
+            .collect();
+        // Each line of a block; a label alone on its line takes the next block's text.
+        let credit = near.iter().enumerate().find_map(|(i, b)| {
+            b.text
+                .split('\n')
+                .find_map(byline::labelled_credit)
+                .or_else(|| {
+                    let label = b.text.trim();
+                    let next = near.get(i + 1)?.text.split('\n').next()?;
+                    byline::is_credit_label(label)
+                        .then(|| byline::labelled_credit(&format!("{label} {next}")))
+                        .flatten()
+                })
+        });
+        if let Some(names) = credit {
+            return names;
+        }
     }
     Vec::new()
 }
 
+/// A line just below the headline that gives a name, a bar and a date ("Anna Muster |
+/// 05.04.2025").
+fn name_date_line(text: &str) -> Option<Vec<String>> {
+    let (name, rest) = byline::name_before_date(text)?;
+    dates::parse(rest, None).map(|_| vec![name])
+}
+
 fn metadata_byline(doc: &Doc<'_>, b: &crate::dom::Block, container: u32) -> Option<Vec<String>> {
-    let in_comments =
-        || crate::body::ancestors(doc, b.elem).any(|a| doc.elems[a as usize].sig.comment);
     if let Some(n) = byline::byline_line(&b.text) {
-        return (!in_comments()).then_some(n);
+        return (!off_article(doc, b.elem, container, NONE)).then_some(n);
     }
+    // A byline class on a small element: on an `<article>` ("hentry author-x") it names the
+    // post's author, not the line.
     let classed = crate::body::ancestors(doc, b.elem)
         .take(4)
-        .any(|a| doc.elems[a as usize].sig.byline);
+        .any(|a| doc.elems[a as usize].sig.byline && short_text(doc, a, 160).is_some());
     if classed && b.text.chars().count() <= 80 && !off_article(doc, b.elem, container, NONE) {
         let names = byline::clean_authors(&b.text);
         if !names.is_empty() && names.len() <= 4 {
@@ -591,8 +672,22 @@ pub(crate) fn reconcile(
             })
             .collect()
     };
+    let is_site = |s: &str| {
+        let k = key(s);
+        k.len() >= 2 && site_keys.iter().any(|sk| sk == &k)
+    };
+    // "Site - Anna Muster" declares Anna Muster; user handles read as names.
     let clean_all = |raw: &[String]| -> Vec<String> {
-        raw.iter().flat_map(|a| byline::clean_authors(a)).collect()
+        raw.iter()
+            .flat_map(|a| {
+                let named = [" - ", " | ", " – "]
+                    .iter()
+                    .find_map(|bar| a.split_once(bar))
+                    .filter(|(head, _)| is_site(head))
+                    .map_or(a.as_str(), |(_, tail)| tail);
+                byline::clean_declared(&byline::unhandle(named))
+            })
+            .collect()
     };
     let declared = clean_all(&ld.authors);
     let declared_meta = clean_all(&m.authors);
