@@ -249,18 +249,20 @@ pub(crate) fn strip_by(s: &str) -> Option<&str> {
 fn unslug(s: &str) -> Option<String> {
     let slug =
         s.contains('-') && !s.contains(' ') && s.chars().all(|c| c.is_lowercase() || c == '-');
-    slug.then(|| {
-        s.split('-')
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
+    slug.then(|| capitalized(s.split('-').filter(|w| !w.is_empty())))
+}
+
+/// Words joined by spaces, each with a capital first letter ("la", "rosa" -> "La Rosa").
+fn capitalized<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    words
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A declared author that is a user handle ("edilson.la.rosa") spelled as a name
@@ -277,16 +279,7 @@ pub(crate) fn unhandle(raw: &str) -> String {
     if !handle {
         return s.to_string();
     }
-    parts
-        .iter()
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    capitalized(parts.into_iter())
 }
 
 fn clean_name(raw: &str) -> Option<String> {
