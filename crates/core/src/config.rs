@@ -226,9 +226,10 @@ pub struct RawSite {
     /// Largest number of links followed from a seed.
     #[serde(default = "default_max_depth")]
     pub max_depth: u16,
-    /// IANA time zone of times printed without an offset (e.g. `Asia/Seoul`).
-    #[serde(default = "default_timezone")]
-    pub timezone: String,
+    /// IANA time zone of times printed without an offset (e.g. `Asia/Seoul`); unset, the
+    /// extractor infers it from the site's country domain or language, else takes UTC.
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// Query parameters stripped from URLs (`utm_*` strips a prefix).
     #[serde(default = "default_strip_params")]
     pub strip_params: Vec<String>,
@@ -349,9 +350,6 @@ impl Default for RawOutput {
 fn default_max_depth() -> u16 {
     16
 }
-fn default_timezone() -> String {
-    "UTC".into()
-}
 fn default_strip_params() -> Vec<String> {
     DEFAULT_STRIP_PARAMS.iter().map(|s| s.to_string()).collect()
 }
@@ -428,8 +426,8 @@ pub struct Config {
     pub scope: Scope,
     /// How URLs are canonicalized.
     pub canon: CanonRules,
-    /// Time zone of times given without offset.
-    pub timezone: chrono_tz::Tz,
+    /// Time zone of times given without offset; `None` lets the extractor infer it.
+    pub timezone: Option<chrono_tz::Tz>,
     /// Politeness settings.
     pub politeness: Politeness,
     /// Fetch settings.
@@ -627,12 +625,18 @@ impl RawConfig {
         if site.max_pages_per_host == 0 {
             return Err(bad("site.max_pages_per_host", "must be at least 1".into()));
         }
-        let timezone: chrono_tz::Tz = site.timezone.parse().map_err(|_| {
-            bad(
-                "site.timezone",
-                format!("`{}` is not an IANA time zone", site.timezone),
-            )
-        })?;
+        let timezone = site
+            .timezone
+            .as_deref()
+            .map(|name| {
+                name.parse::<chrono_tz::Tz>().map_err(|_| {
+                    bad(
+                        "site.timezone",
+                        format!("`{name}` is not an IANA time zone"),
+                    )
+                })
+            })
+            .transpose()?;
         let p = self.politeness;
         if !(p.requests_per_second.is_finite() && p.requests_per_second > 0.0) {
             return Err(bad(
@@ -867,6 +871,13 @@ mod tests {
         );
         assert_eq!(c.politeness.burst, 1);
         assert_eq!(c.max_pages_per_host, 1_000_000);
+        assert_eq!(
+            c.timezone, None,
+            "unset, the extractor infers the zone per page"
+        );
+        let seoul =
+            load(&MINIMAL.replace("name = ", "timezone = \"Asia/Seoul\"\nname = ")).expect("valid");
+        assert_eq!(seoul.timezone, Some(chrono_tz::Asia::Seoul));
     }
 
     #[test]

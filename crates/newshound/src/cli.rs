@@ -101,9 +101,10 @@ pub struct ExtractArgs {
     /// The page's URL (base for links, canonical URL).
     #[arg(long)]
     pub url: String,
-    /// Time zone of times the page gives without an offset.
-    #[arg(long, default_value = "UTC")]
-    pub timezone: String,
+    /// Time zone of times the page gives without an offset (default: inferred from the URL's
+    /// country domain or the page's language, else UTC).
+    #[arg(long)]
+    pub timezone: Option<String>,
     /// The page's Content-Type header, if known (charset).
     #[arg(long)]
     pub content_type: Option<String>,
@@ -153,7 +154,9 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
         config.seeds.len(),
         config.politeness.requests_per_second,
         config.politeness.burst,
-        config.timezone
+        config
+            .timezone
+            .map_or_else(|| "inferred per page".to_string(), |tz| tz.to_string())
     );
     Ok(())
 }

@@ -9,10 +9,14 @@ use newshound_extract::{ExtractOptions, PageKind};
 
 pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
     let url = url::Url::parse(&args.url).with_context(|| format!("--url `{}`", args.url))?;
-    let timezone: chrono_tz::Tz = args
+    let timezone = args
         .timezone
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--timezone `{}` is not an IANA time zone", args.timezone))?;
+        .as_deref()
+        .map(|name| {
+            name.parse::<chrono_tz::Tz>()
+                .map_err(|_| anyhow::anyhow!("--timezone `{name}` is not an IANA time zone"))
+        })
+        .transpose()?;
     let html = if args.file.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -23,7 +27,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?
     };
     let options = ExtractOptions {
-        default_timezone: Some(timezone),
+        default_timezone: timezone,
         ..ExtractOptions::default()
     };
     let extraction =

@@ -41,7 +41,7 @@ pub fn fetcher_config(config: &Config, max_pages: Option<u64>) -> newshound_fetc
 pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
     newshound_parser::ParserConfig {
         extract: ExtractOptions {
-            default_timezone: Some(config.timezone),
+            default_timezone: config.timezone,
             selectors: config.selectors.clone(),
             site_hosts: config.scope.host_names(),
         },
