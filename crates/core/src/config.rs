@@ -309,6 +309,20 @@ pub struct RawFetch {
     /// First retry delay, milliseconds; doubles each attempt.
     #[serde(default = "default_retry_base")]
     pub retry_base_delay_ms: u64,
+    /// Networks (CIDR, or single addresses) of loopback, private, link-local,
+    /// unique-local or other non-public addresses that may be fetched.
+    #[serde(default)]
+    pub allow_private_networks: Vec<String>,
+    /// Longest robots.txt `Crawl-delay` obeyed, seconds; longer ones are cut to it.
+    #[serde(default = "default_max_crawl_delay")]
+    pub max_crawl_delay_secs: u64,
+    /// Longest `Retry-After` obeyed, seconds; longer ones are cut to it.
+    #[serde(default = "default_max_retry_after")]
+    pub max_retry_after_secs: u64,
+    /// In a `--once` run, how long a host may stay unreachable (or its
+    /// robots.txt keep failing) before it is given up, seconds.
+    #[serde(default = "default_give_up_after")]
+    pub give_up_after_secs: u64,
 }
 
 impl Default for RawFetch {
@@ -321,6 +335,10 @@ impl Default for RawFetch {
             max_redirects: default_max_redirects(),
             max_attempts: default_max_attempts(),
             retry_base_delay_ms: default_retry_base(),
+            allow_private_networks: Vec::new(),
+            max_crawl_delay_secs: default_max_crawl_delay(),
+            max_retry_after_secs: default_max_retry_after(),
+            give_up_after_secs: default_give_up_after(),
         }
     }
 }
@@ -408,6 +426,15 @@ fn default_max_attempts() -> u32 {
 }
 fn default_retry_base() -> u64 {
     1000
+}
+fn default_max_crawl_delay() -> u64 {
+    30
+}
+fn default_max_retry_after() -> u64 {
+    60
+}
+fn default_give_up_after() -> u64 {
+    60
 }
 fn default_out_dir() -> PathBuf {
     "out".into()
@@ -530,6 +557,15 @@ pub struct FetchSettings {
     pub max_attempts: u32,
     /// First retry delay.
     pub retry_base_delay: Duration,
+    /// Non-public networks that may be fetched (everything else of the
+    /// kind is refused).
+    pub allow_private_networks: Vec<ipnet::IpNet>,
+    /// Cap on a robots.txt `Crawl-delay`.
+    pub max_crawl_delay: Duration,
+    /// Cap on a `Retry-After`.
+    pub max_retry_after: Duration,
+    /// How long a failing host is kept trying in a `--once` run.
+    pub give_up_after: Duration,
 }
 
 impl Config {
@@ -638,20 +674,19 @@ impl RawConfig {
             })
             .transpose()?;
         let p = self.politeness;
-        if !(p.requests_per_second.is_finite() && p.requests_per_second > 0.0) {
+        if !(p.requests_per_second.is_finite()
+            && (MIN_RATE..=MAX_RATE).contains(&p.requests_per_second))
+        {
             return Err(bad(
                 "politeness.requests_per_second",
-                "must be a number above 0".into(),
+                format!(
+                    "must be a number from {MIN_RATE} (one request a day) to {MAX_RATE} (got {})",
+                    p.requests_per_second
+                ),
             ));
         }
         if p.burst == 0 {
             return Err(bad("politeness.burst", "must be at least 1".into()));
-        }
-        if p.max_concurrent_per_host == 0 {
-            return Err(bad(
-                "politeness.max_concurrent_per_host",
-                "must be at least 1".into(),
-            ));
         }
         if p.user_agent.trim().is_empty() || !p.user_agent.is_ascii() {
             return Err(bad(
@@ -660,18 +695,67 @@ impl RawConfig {
             ));
         }
         let f = self.fetch;
-        let positive = [
-            ("fetch.concurrency", u64::from(f.concurrency)),
-            ("fetch.timeout_secs", f.timeout_secs),
-            ("fetch.connect_timeout_secs", f.connect_timeout_secs),
-            ("fetch.max_body_bytes", f.max_body_bytes),
-            ("fetch.max_attempts", u64::from(f.max_attempts)),
+        // Each numeric key with its sane range: a value past the upper
+        // bound is a typo or an attempt to turn the limit off.
+        let ranges: [(&str, u64, u64, u64); 11] = [
+            (
+                "fetch.concurrency",
+                u64::from(f.concurrency),
+                1,
+                MAX_CONCURRENCY,
+            ),
+            ("fetch.timeout_secs", f.timeout_secs, 1, 3600),
+            ("fetch.connect_timeout_secs", f.connect_timeout_secs, 1, 600),
+            ("fetch.max_body_bytes", f.max_body_bytes, 1, MAX_BODY_BYTES),
+            ("fetch.max_redirects", f.max_redirects as u64, 0, 20),
+            ("fetch.max_attempts", u64::from(f.max_attempts), 1, 100),
+            (
+                "fetch.retry_base_delay_ms",
+                f.retry_base_delay_ms,
+                0,
+                3_600_000,
+            ),
+            (
+                "fetch.max_crawl_delay_secs",
+                f.max_crawl_delay_secs,
+                1,
+                3600,
+            ),
+            (
+                "fetch.max_retry_after_secs",
+                f.max_retry_after_secs,
+                1,
+                86_400,
+            ),
+            ("fetch.give_up_after_secs", f.give_up_after_secs, 1, 86_400),
+            (
+                "politeness.max_concurrent_per_host",
+                p.max_concurrent_per_host as u64,
+                1,
+                1024,
+            ),
         ];
-        for (key, value) in positive {
-            if value == 0 {
-                return Err(bad(key, "must be at least 1".into()));
+        for (key, value, low, high) in ranges {
+            if value < low {
+                return Err(bad(key, format!("must be at least {low}")));
+            }
+            if value > high {
+                return Err(bad(key, format!("must be at most {high} (got {value})")));
             }
         }
+        if p.burst > 10_000 {
+            return Err(bad(
+                "politeness.burst",
+                format!("must be at most 10000 (got {})", p.burst),
+            ));
+        }
+        let allow_private_networks = f
+            .allow_private_networks
+            .iter()
+            .map(|net| {
+                parse_network(net).map_err(|reason| bad("fetch.allow_private_networks", reason))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let backend = backend(self.backend, &env, &bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
@@ -704,6 +788,10 @@ impl RawConfig {
                 max_redirects: f.max_redirects,
                 max_attempts: f.max_attempts,
                 retry_base_delay: Duration::from_millis(f.retry_base_delay_ms),
+                allow_private_networks,
+                max_crawl_delay: Duration::from_secs(f.max_crawl_delay_secs),
+                max_retry_after: Duration::from_secs(f.max_retry_after_secs),
+                give_up_after: Duration::from_secs(f.give_up_after_secs),
             },
             selectors,
             out_dir: self.output.dir,
@@ -714,6 +802,27 @@ impl RawConfig {
             metrics_listen,
         })
     }
+}
+
+/// Slowest per-host rate accepted, requests per second: one a day.
+pub const MIN_RATE: f64 = 1.0 / 86_400.0;
+/// Fastest per-host rate accepted, requests per second.
+pub const MAX_RATE: f64 = 10_000.0;
+/// Largest `fetch.max_body_bytes` accepted: 1 GiB.
+pub const MAX_BODY_BYTES: u64 = 1 << 30;
+/// Largest `fetch.concurrency` accepted.
+const MAX_CONCURRENCY: u64 = 4096;
+
+/// Parses one `fetch.allow_private_networks` entry: a CIDR network
+/// (`127.0.0.0/8`, `fd00::/8`) or a single address (`127.0.0.1`).
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return Ok(net.trunc());
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| format!("`{text}` is not an IP network (e.g. 127.0.0.0/8) or address"))
 }
 
 /// Validates `[metrics] listen`, which `NEWSHOUND_METRICS_LISTEN` (read

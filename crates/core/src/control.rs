@@ -48,14 +48,19 @@ pub enum Command {
 }
 
 impl Command {
-    /// Checks the arguments: a positive, finite rate; absolute URLs.
+    /// Checks the arguments: a finite rate from one request a day to
+    /// [`MAX_RATE`](crate::config::MAX_RATE) per second; absolute URLs.
     ///
     /// # Errors
     /// Says which argument is wrong and why.
     pub fn validate(&self) -> Result<(), String> {
+        use crate::config::{MAX_RATE, MIN_RATE};
         match self {
             Command::SetRate { rps, .. } if !(rps.is_finite() && *rps > 0.0) => Err(format!(
                 "set-rate: {rps} is not a positive number of requests per second"
+            )),
+            Command::SetRate { rps, .. } if !(MIN_RATE..=MAX_RATE).contains(rps) => Err(format!(
+                "set-rate: {rps} is outside {MIN_RATE} (one request a day) to {MAX_RATE} requests per second"
             )),
             Command::Seed { urls } if urls.is_empty() => Err("seed: no URL given".into()),
             Command::Seed { urls } => urls.iter().try_for_each(|u| match url::Url::parse(u) {
@@ -425,6 +430,11 @@ mod tests {
             rps: 0.0,
         };
         assert!(rate.validate().unwrap_err().contains("positive"));
+        let tiny = Command::SetRate {
+            host: "a".into(),
+            rps: 1e-30,
+        };
+        assert!(tiny.validate().unwrap_err().contains("one request a day"));
         let seed = Command::Seed {
             urls: vec!["ftp://x/".into()],
         };

@@ -117,8 +117,11 @@ pub struct Visit {
 pub struct FetchedPage {
     /// The job that produced it.
     pub job: FetchJob,
-    /// The URL after redirects.
+    /// The URL after redirects (canonical, in scope).
     pub final_url: Url,
+    /// The URLs redirected from, in order: the job's URL first; empty when
+    /// the job's URL answered itself.
+    pub redirected_from: Vec<Url>,
     /// HTTP status of the final response.
     pub status: u16,
     /// The `Content-Type` header, if any.
@@ -198,6 +201,9 @@ pub struct Image {
 pub struct Article {
     /// The URL the page was fetched from (after redirects).
     pub url: String,
+    /// The URLs that redirected to `url`, in order (empty when none did).
+    #[serde(default)]
+    pub redirected_from: Vec<String>,
     /// The page's canonical URL (`rel=canonical` / `og:url` when on the same site).
     pub canonical_url: String,
     /// Headline.

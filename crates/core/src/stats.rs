@@ -60,6 +60,39 @@ pub struct CrawlStats {
     pub dead_letters: ByQueue,
     /// Requests and last errors per host (fetchers).
     pub hosts: crate::control::HostLog,
+    /// Hosts a `--once` run gave up on, with the reason (fetchers).
+    pub given_up: GivenUpHosts,
+    /// Pages read as neither text nor a feed (binary junk served as HTML),
+    /// written as no article.
+    pub not_text: AtomicU64,
+}
+
+/// Hosts given up on, each with why: the final summary lists them.
+#[derive(Debug, Default)]
+pub struct GivenUpHosts {
+    hosts: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+}
+
+impl GivenUpHosts {
+    /// Records that `host` was given up for `reason` (the first reason stays).
+    pub fn record(&self, host: &str, reason: &str) {
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        hosts
+            .entry(host.to_string())
+            .or_insert_with(|| reason.to_string());
+    }
+
+    /// The hosts given up, in name order, with their reasons.
+    pub fn list(&self) -> Vec<(String, String)> {
+        let hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        hosts.iter().map(|(h, r)| (h.clone(), r.clone())).collect()
+    }
 }
 
 impl Default for CrawlStats {
@@ -83,6 +116,8 @@ impl Default for CrawlStats {
             retries: ByQueue::default(),
             dead_letters: ByQueue::default(),
             hosts: crate::control::HostLog::default(),
+            given_up: GivenUpHosts::default(),
+            not_text: AtomicU64::new(0),
         }
     }
 }
