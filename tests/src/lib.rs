@@ -9,9 +9,11 @@
 //! - [`cluster`]: the roles as separate processes on RabbitMQ and Redis;
 //! - [`operator`]: `newshound ctl` against a running crawl;
 //! - [`scrape`]: reading a process's `/metrics`.
+//! - [`hostile`]: misbehaving loopback servers and measured runs.
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod hostile;
 pub mod operator;
 pub mod score;
 pub mod scrape;
@@ -136,7 +138,7 @@ impl FixtureSite {
         format!(
             "[site]\nname = \"fixture\"\nseeds = [\"{base}/\"]\nallowed_hosts = [{hosts}]\ntimezone = \"Asia/Seoul\"\nmax_depth = 20\n\n\
              [politeness]\nrequests_per_second = {requests_per_second:.1}\nburst = 10\nmax_concurrent_per_host = 16\n\n\
-             [fetch]\nconcurrency = 32\ntimeout_secs = 10\nmax_attempts = 3\nretry_base_delay_ms = 200\n",
+             [fetch]\nconcurrency = 32\ntimeout_secs = 10\nmax_attempts = 3\nretry_base_delay_ms = 200\nallow_private_networks = [\"127.0.0.0/8\"]\n",
             base = self.base,
             hosts = hosts.join(", ")
         )

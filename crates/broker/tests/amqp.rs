@@ -318,6 +318,7 @@ fn article(n: u32) -> Article {
     let url = format!("https://news.example/{n}");
     Article {
         url: url.clone(),
+        redirected_from: Vec::new(),
         canonical_url: url,
         title: format!("Story {n}"),
         subtitle: None,

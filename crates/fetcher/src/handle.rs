@@ -1,28 +1,40 @@
-//! What happens to one fetch job: robots check, politeness wait, fetch, and
-//! the settlement of its delivery.
+//! What happens to one fetch job, in order: for each hop (the job's URL,
+//! then each redirect target) the robots.txt verdict, the host's politeness
+//! gate and the request; then the page is published and the delivery settled.
 //!
 //! | outcome                               | delivery                      |
 //! |---------------------------------------|-------------------------------|
 //! | 2xx, or 304 to a conditional revisit  | page published, then acked    |
-//! | robots.txt disallows                  | acked (counted)               |
+//! | robots.txt disallows (any hop)        | acked (counted)               |
 //! | 4xx other than 408/429                | acked (counted)               |
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
-//! | robots.txt 5xx or unreachable         | held: retried, at least after the hold, up to [`MAX_HOLD_ATTEMPTS`] times |
+//! | robots.txt 5xx or unreachable         | held: put off without counting an attempt |
+//! | host given up (`--once` only)         | dead-lettered with the cause  |
 //! | partition handed to another fetcher   | requeued, unfetched           |
 //! | host paused by an operator            | deferred (same attempt)       |
-//! | retries used up, body too large, loop | dead-lettered with the reason |
+//! | stopping (drain, SIGTERM)             | requeued, unfetched           |
+//! | retries used up, body too large, refused address, bad redirect | dead-lettered with the reason |
 //!
-//! The first job of a host loads its robots.txt; its `Sitemap:` URLs go to
+//! A redirect is followed only as a discovered link would be: its target
+//! must be http(s), canonical, in the crawl's scope, not yet in the chain,
+//! within `max_redirects`, allowed by its host's robots.txt and fetched
+//! through that host's gate. The page keeps the chain (`redirected_from`).
+//!
+//! The first job of an origin loads its robots.txt; its `Sitemap:` URLs go to
 //! the frontier as feed links, once per load.
 
 use reqwest::{Client, StatusCode};
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, watch};
+use url::Url;
 
+use crate::addr::AddressPolicy;
+use crate::health::{HostHealth, Outcome};
 use crate::hosts::{Hosts, Pace};
-use crate::http::{self, FetchError, Oversize};
+use crate::http::{self, FetchError, Oversize, Timeouts};
 use crate::robots::{RobotsCache, RobotsVerdict};
 use crate::{FetcherBackends, FetcherConfig};
 use newshound_core::canon::host_key;
@@ -32,19 +44,21 @@ use newshound_core::message::{
 use newshound_core::stats::FetchClass;
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
-/// Attempts of a job whose host is held by a failing robots.txt before it is
-/// dead-lettered: with the backoff capped at an hour, more than a day.
-pub(crate) const MAX_HOLD_ATTEMPTS: u32 = 40;
-
 /// How long a job of a host an operator paused is put off before it is
 /// looked at again.
 const PAUSED_HOST_RECHECK: Duration = Duration::from_secs(5);
 
+/// Longest hold of a host whose robots.txt keeps failing.
+const MAX_HOLD: Duration = Duration::from_secs(3600);
+
 /// Shared state of one fetch worker.
 pub(crate) struct Worker {
     pub client: Client,
+    pub policy: Arc<AddressPolicy>,
+    pub timeouts: Timeouts,
     pub hosts: Hosts,
     pub robots: RobotsCache,
+    pub health: HostHealth,
     pub budget: Option<AtomicU64>,
     pub requests: AtomicU64,
     pub stop: Shutdown,
@@ -56,13 +70,18 @@ pub(crate) struct Worker {
 enum Verdict {
     Done,
     Retry(Duration, String),
-    /// robots.txt unavailable: retried later, without counting against
-    /// `max_attempts`.
-    Hold(Duration, String),
     Dead(String),
     Requeue,
     /// Put off without counting an attempt.
     Defer(Duration),
+}
+
+/// What one hop gave.
+enum Hop {
+    /// The final answer (not a redirect).
+    Answer(http::Response),
+    /// A redirect to follow.
+    Redirect(String),
 }
 
 impl Worker {
@@ -70,7 +89,7 @@ impl Worker {
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let verdict = match codec::decode::<FetchJob>(&delivery.payload) {
             Ok(job) => self.fetch_job(&job, &delivery).await,
-            Err(e) => Verdict::Dead(e.to_string()),
+            Err(e) => Verdict::Dead(format!("undecodable fetch job: {e}")),
         };
         let stats = &self.backends.stats;
         let max_attempts = self.config.borrow().fetch.max_attempts;
@@ -83,12 +102,7 @@ impl Worker {
                 stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
-            Verdict::Hold(delay, reason) if delivery.attempt < MAX_HOLD_ATTEMPTS => {
-                tracing::debug!(%reason, attempt = delivery.attempt, "Host held by robots.txt");
-                stats.retries.add(Queue::Fetch, 1);
-                delivery.retry_after(delay).await
-            }
-            Verdict::Retry(_, reason) | Verdict::Hold(_, reason) | Verdict::Dead(reason) => {
+            Verdict::Retry(_, reason) | Verdict::Dead(reason) => {
                 tracing::warn!(%reason, "Fetch job dead-lettered");
                 stats.dead_letters.add(Queue::Fetch, 1);
                 delivery.dead_letter(&reason).await
@@ -100,149 +114,326 @@ impl Worker {
         }
     }
 
-    /// Takes one page from the budget; `false` when it is spent.
-    fn take_budget(&self) -> bool {
-        match &self.budget {
-            None => true,
-            Some(left) => left
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok(),
-        }
-    }
-
-    /// Returns a page taken from the budget but not fetched.
-    fn give_back_budget(&self) {
-        if let Some(left) = &self.budget {
-            left.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
+    /// The way of one job: hops until an answer, then its settlement.
     async fn fetch_job(&self, job: &FetchJob, delivery: &Delivery) -> Verdict {
-        let attempt = delivery.attempt;
+        let config = self.config.borrow().clone();
+        let mut url = job.url.clone();
+        let mut chain: Vec<Url> = Vec::new();
+        loop {
+            let response = match self
+                .hop(&url, job, delivery, &config, chain.is_empty())
+                .await
+            {
+                Ok(Hop::Answer(response)) => response,
+                Ok(Hop::Redirect(location)) => {
+                    match next_hop(&url, &location, &chain, job, &config) {
+                        Ok(next) => {
+                            chain.push(std::mem::replace(&mut url, next));
+                            continue;
+                        }
+                        Err(reason) => {
+                            let host = host_key(&url);
+                            self.backends
+                                .stats
+                                .hosts
+                                .record(&host, Some(reason.clone()));
+                            return Verdict::Dead(reason);
+                        }
+                    }
+                }
+                Err(verdict) => return verdict,
+            };
+            return self
+                .answer(job, url, chain, response, delivery.attempt, &config)
+                .await;
+        }
+    }
+
+    /// One request: robots verdict, politeness gate, fetch. `first` is the
+    /// job's own URL (which takes a page from the budget); later hops are
+    /// redirect targets.
+    async fn hop(
+        &self,
+        url: &Url,
+        job: &FetchJob,
+        delivery: &Delivery,
+        config: &FetcherConfig,
+        first: bool,
+    ) -> Result<Hop, Verdict> {
         let stats = &self.backends.stats;
         let controls = &self.backends.controls;
-        let config = self.config.borrow().clone();
-        let host = host_key(&job.url);
+        let host = host_key(url);
+        if let Some(why) = self.health.given_up(&host) {
+            return Err(Verdict::Dead(format!("{url}: {why}")));
+        }
         if controls.host_paused(&host) && !controls.paused() {
-            return Verdict::Defer(PAUSED_HOST_RECHECK);
+            return Err(Verdict::Defer(PAUSED_HOST_RECHECK));
         }
-        if controls.paused() {
-            tokio::select! {
-                _ = controls.wait_while_paused() => {}
-                _ = self.stop.wait() => return Verdict::Requeue,
-            }
-        }
+        self.unless_stopping(controls.wait_while_paused()).await?;
+        // Before robots.txt: a refused address gets no request at all.
+        self.policy
+            .check_url(url)
+            .map_err(|e| Verdict::Dead(format!("{url}: {e}")))?;
         let pace = Pace::new(&config.politeness, controls.rate(&host));
-        let max_body = config.fetch.max_body_bytes;
-        let host_ref = host.as_str();
-        let rules = self
-            .robots
-            .verdict(&job.url, &host, |robots_url| async move {
-                let _slot = self.enter_host(host_ref, pace, None, delivery).await;
-                self.requests.fetch_add(1, Ordering::Relaxed);
-                CrawlStats::add(&stats.robots_fetches, 1);
-                let max = self.robots.max_bytes();
-                http::get(&self.client, &robots_url, max, Oversize::Truncate, None).await
-            })
-            .await;
-        let rules = match rules {
+        let rules = match self.robots_verdict(url, &host, pace, delivery).await? {
             RobotsVerdict::Rules {
                 robots,
                 new_sitemaps,
             } => {
                 if let Err(reason) = self.announce_sitemaps(new_sitemaps).await {
                     // Loaded again (and announced) by the retried job.
-                    self.robots.forget(&host).await;
-                    return Verdict::Retry(self.backoff(1), reason);
+                    self.robots.forget(url).await;
+                    return Err(Verdict::Retry(self.backoff(1), reason));
                 }
                 robots
             }
-            RobotsVerdict::Unavailable(reason) => {
-                let delay = self.backoff(attempt).max(self.robots.hold());
-                return Verdict::Hold(delay, reason);
+            RobotsVerdict::Unavailable(cause) => {
+                return Err(self.failed(url, &host, &cause, |failures| {
+                    Verdict::Defer(self.hold(failures))
+                }));
             }
         };
-        if !rules.is_url_allowed(&job.url) {
+        if !rules.is_url_allowed(url) {
             CrawlStats::add(&stats.robots_denied, 1);
-            tracing::debug!(url = %job.url, "Disallowed by robots.txt");
-            return Verdict::Done;
+            tracing::debug!(%url, redirected = !first, "Disallowed by robots.txt");
+            return Err(Verdict::Done);
         }
-        if !self.take_budget() {
-            self.stop.trigger();
-            return Verdict::Requeue;
-        }
-        let Some(_slot) = self.enter(&host, pace, rules.crawl_delay(), delivery).await else {
-            // Stopping while paused.
-            self.give_back_budget();
-            return Verdict::Requeue;
-        };
+        let crawl_delay = self.crawl_delay(&host, rules.crawl_delay(), pace, config);
+        let _slot = self.enter(&host, pace, crawl_delay, delivery).await?;
         if controls.host_paused(&host) && !controls.paused() {
-            self.give_back_budget();
-            return Verdict::Defer(PAUSED_HOST_RECHECK);
+            return Err(Verdict::Defer(PAUSED_HOST_RECHECK));
         }
         if delivery.handed_over() {
             // Its fetch partition now belongs to another fetcher, which
             // paces the host: leave the request to it.
-            self.give_back_budget();
-            return Verdict::Requeue;
+            return Err(Verdict::Requeue);
+        }
+        if first && !self.take_budget() {
+            self.stop.trigger();
+            return Err(Verdict::Requeue);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let held = job.revisit.as_ref();
+        let held = job.revisit.as_ref().filter(|_| first);
+        let max_body = config.fetch.max_body_bytes;
         let started = Instant::now();
-        let fetched = http::get(&self.client, &job.url, max_body, Oversize::Fail, held).await;
+        let fetched = self.unless_stopping(http::get(
+            &self.client,
+            &self.policy,
+            url,
+            max_body,
+            Oversize::Fail,
+            held,
+            self.timeouts,
+        ));
+        let fetched = fetched.await?;
         stats.fetch_latency.observe(started.elapsed());
         let response = match fetched {
             Ok(r) => r,
-            Err(e @ FetchError::Transport(_)) => {
-                stats.fetches.count(FetchClass::Failed);
-                stats.hosts.record(&host, Some(e.to_string()));
-                return Verdict::Retry(self.backoff(attempt), e.to_string());
-            }
             Err(e) => {
                 stats.fetches.count(FetchClass::Failed);
-                let reason = format!("{}: {e}", job.url);
+                let reason = format!("{url}: {e}");
                 stats.hosts.record(&host, Some(reason.clone()));
-                return Verdict::Dead(reason);
+                return Err(match e {
+                    FetchError::Transport(cause) => self.failed(url, &host, &cause, |_| {
+                        Verdict::Retry(self.backoff(delivery.attempt), reason.clone())
+                    }),
+                    FetchError::Refused(_) | FetchError::TooLarge(_) => Verdict::Dead(reason),
+                });
             }
         };
-        let status = response.status;
-        stats.fetches.count(FetchClass::of_status(status.as_u16()));
-        if status.is_success() || (status == StatusCode::NOT_MODIFIED && held.is_some()) {
-            stats.hosts.record(&host, None);
-            return self.publish(job, response).await;
+        self.health.ok(&host);
+        stats
+            .fetches
+            .count(FetchClass::of_status(response.status.as_u16()));
+        match response.location.clone() {
+            Some(location) if response.status.is_redirection() => Ok(Hop::Redirect(location)),
+            _ => Ok(Hop::Answer(response)),
         }
-        let reason = format!("{} answered {status}", job.url);
+    }
+
+    /// A failure of `host` (`cause`) met at `url`: `keep` (given the
+    /// failures in a row) while the host is kept, a dead letter once it is
+    /// given up.
+    fn failed(
+        &self,
+        url: &Url,
+        host: &str,
+        cause: &str,
+        keep: impl FnOnce(u32) -> Verdict,
+    ) -> Verdict {
+        match self.health.failed(host, url, cause) {
+            Outcome::Keep { failures } => keep(failures),
+            Outcome::GivenUp(why) => {
+                self.backends.stats.given_up.record(host, &why);
+                Verdict::Dead(format!("{url}: {why}"))
+            }
+        }
+    }
+
+    /// Settles a final answer: a page is published; an error answer is
+    /// retried or dropped.
+    async fn answer(
+        &self,
+        job: &FetchJob,
+        url: Url,
+        chain: Vec<Url>,
+        response: http::Response,
+        attempt: u32,
+        config: &FetcherConfig,
+    ) -> Verdict {
+        let stats = &self.backends.stats;
+        let host = host_key(&url);
+        let status = response.status;
+        if status.is_success() || (status == StatusCode::NOT_MODIFIED && job.revisit.is_some()) {
+            stats.hosts.record(&host, None);
+            return self.publish(job, url, chain, response).await;
+        }
+        let reason = format!("{url} answered {status}");
         stats.hosts.record(&host, Some(reason.clone()));
         if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
-            let delay = response
-                .retry_after
-                .unwrap_or_default()
-                .max(self.backoff(attempt));
-            return Verdict::Retry(delay.min(Duration::from_secs(3600)), reason);
+            let cap = config.fetch.max_retry_after;
+            let asked = response.retry_after.unwrap_or_default();
+            if asked > cap && self.health.first_warning(&host, "retry-after") {
+                tracing::warn!(
+                    %host,
+                    asked_secs = asked.as_secs(),
+                    cap_secs = cap.as_secs(),
+                    "Retry-After longer than fetch.max_retry_after_secs; waiting the cap instead"
+                );
+            }
+            let delay = asked.min(cap).max(self.backoff(attempt)).min(MAX_HOLD);
+            return Verdict::Retry(delay, reason);
         }
         tracing::debug!(%reason, "Page not fetched");
         Verdict::Done
     }
 
-    /// Waits for `host`'s politeness gate (see `Hosts::enter`), counting the
-    /// time waited.
-    async fn enter_host(
+    /// robots.txt's verdict for `url`, loading it through the host's gate
+    /// when not cached.
+    async fn robots_verdict(
+        &self,
+        url: &Url,
+        host: &str,
+        pace: Pace,
+        delivery: &Delivery,
+    ) -> Result<RobotsVerdict, Verdict> {
+        let fetch = |robots_url: Url| async move {
+            let _slot = self.enter(host, pace, None, delivery).await?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            CrawlStats::add(&self.backends.stats.robots_fetches, 1);
+            let max = self.robots.max_bytes();
+            let hops = self.config.borrow().fetch.max_redirects;
+            let get = http::get_following(
+                &self.client,
+                &self.policy,
+                &robots_url,
+                max,
+                self.timeouts,
+                hops,
+            );
+            self.unless_stopping(get).await
+        };
+        // A stop while loading is no verdict at all: the job goes back. A
+        // refused address (a host name resolving to one) is final.
+        let mut stopped = false;
+        let mut refused = None;
+        let verdict = self
+            .robots
+            .verdict(url, |robots_url| {
+                let (stopped, refused) = (&mut stopped, &mut refused);
+                async move {
+                    match fetch(robots_url).await {
+                        Ok(Err(FetchError::Refused(why))) => {
+                            *refused = Some(why.clone());
+                            Err(FetchError::Refused(why))
+                        }
+                        Ok(result) => result,
+                        Err(_) => {
+                            *stopped = true;
+                            Err(FetchError::Transport("stopping".into()))
+                        }
+                    }
+                }
+            })
+            .await;
+        if stopped || refused.is_some() {
+            self.robots.unhold(url).await;
+        }
+        if let Some(why) = refused {
+            return Err(Verdict::Dead(format!("{url}: {why}")));
+        }
+        if stopped {
+            return Err(Verdict::Requeue);
+        }
+        Ok(verdict)
+    }
+
+    /// The robots.txt `Crawl-delay`, capped at `fetch.max_crawl_delay_secs`;
+    /// logged once per host when it slows the host down.
+    fn crawl_delay(
+        &self,
+        host: &str,
+        asked: Option<Duration>,
+        pace: Pace,
+        config: &FetcherConfig,
+    ) -> Option<Duration> {
+        let asked = asked?;
+        let cap = config.fetch.max_crawl_delay;
+        let delay = asked.min(cap);
+        if delay > pace.period && self.health.first_warning(host, "crawl-delay") {
+            if asked > cap {
+                tracing::warn!(
+                    %host,
+                    asked_secs = asked.as_secs_f64(),
+                    cap_secs = cap.as_secs(),
+                    "robots.txt Crawl-delay longer than fetch.max_crawl_delay_secs; using the cap"
+                );
+            } else {
+                tracing::info!(%host, delay_secs = delay.as_secs_f64(), "robots.txt Crawl-delay in force");
+            }
+        }
+        Some(delay)
+    }
+
+    /// Runs `work` unless the worker stops first (`Err(Requeue)` then: the
+    /// job goes back to its queue unfinished).
+    async fn unless_stopping<T>(&self, work: impl Future<Output = T>) -> Result<T, Verdict> {
+        tokio::select! {
+            biased;
+            _ = self.stop.wait() => Err(Verdict::Requeue),
+            done = work => Ok(done),
+        }
+    }
+
+    /// Waits out an operator's pause of every host, then the host's gate;
+    /// a pause that comes while waiting at the gate is waited out again,
+    /// through the gate again, so that resuming never releases a crowd.
+    /// Every wait ends when the worker stops (`Err(Requeue)`).
+    async fn enter(
         &self,
         host: &str,
         pace: Pace,
         crawl_delay: Option<Duration>,
         delivery: &Delivery,
-    ) -> Option<OwnedSemaphorePermit> {
-        let started = Instant::now();
-        let slot = self
-            .hosts
-            .enter(host, pace, crawl_delay, delivery.assignment())
-            .await;
-        self.backends
-            .stats
-            .politeness_wait
-            .observe(started.elapsed());
-        slot
+    ) -> Result<Option<OwnedSemaphorePermit>, Verdict> {
+        let controls = &self.backends.controls;
+        loop {
+            self.unless_stopping(controls.wait_while_paused()).await?;
+            let started = Instant::now();
+            let slot = self
+                .unless_stopping(
+                    self.hosts
+                        .enter(host, pace, crawl_delay, delivery.assignment()),
+                )
+                .await?;
+            self.backends
+                .stats
+                .politeness_wait
+                .observe(started.elapsed());
+            if !controls.paused() {
+                return Ok(slot);
+            }
+        }
     }
 
     /// Sends robots.txt `Sitemap:` URLs to the frontier as discovery sources
@@ -271,7 +462,13 @@ impl Worker {
             .map_err(|e| format!("publish robots.txt sitemaps: {e}"))
     }
 
-    async fn publish(&self, job: &FetchJob, response: http::Response) -> Verdict {
+    async fn publish(
+        &self,
+        job: &FetchJob,
+        final_url: Url,
+        redirected_from: Vec<Url>,
+        response: http::Response,
+    ) -> Verdict {
         let stats = &self.backends.stats;
         let body_zstd = match compress(&response.body) {
             Ok(b) => b,
@@ -279,7 +476,8 @@ impl Worker {
         };
         let page = FetchedPage {
             job: job.clone(),
-            final_url: response.final_url,
+            final_url,
+            redirected_from,
             status: response.status.as_u16(),
             content_type: response.content_type,
             fetched_at: chrono::Utc::now(),
@@ -289,7 +487,7 @@ impl Worker {
         };
         let payload = match codec::encode(&page) {
             Ok(p) => p,
-            Err(e) => return Verdict::Dead(e.to_string()),
+            Err(e) => return Verdict::Dead(format!("{}: encode page: {e}", job.url)),
         };
         let message = Message {
             payload,
@@ -311,35 +509,71 @@ impl Worker {
         }
     }
 
+    /// Takes one page from the budget; `false` when it is spent.
+    fn take_budget(&self) -> bool {
+        match &self.budget {
+            None => true,
+            Some(left) => left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok(),
+        }
+    }
+
     /// Exponential backoff: base × 2^(attempt-1), at most an hour.
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
         let base = self.config.borrow().fetch.retry_base_delay;
-        (base * factor).min(Duration::from_secs(3600))
+        (base * factor).min(MAX_HOLD)
     }
 
-    /// Waits out an operator's pause of every host, then the host's gate;
-    /// a pause that comes while waiting at the gate is waited out again,
-    /// through the gate again, so that resuming never releases a crowd.
-    /// `None` when the worker stops meanwhile; else the host slot (see
-    /// [`Hosts::enter`]).
-    async fn enter(
-        &self,
-        host: &str,
-        pace: Pace,
-        crawl_delay: Option<Duration>,
-        delivery: &Delivery,
-    ) -> Option<Option<OwnedSemaphorePermit>> {
-        let controls = &self.backends.controls;
-        loop {
-            tokio::select! {
-                _ = controls.wait_while_paused() => {}
-                _ = self.stop.wait() => return None,
-            }
-            let slot = self.enter_host(host, pace, crawl_delay, delivery).await;
-            if !controls.paused() {
-                return Some(slot);
-            }
-        }
+    /// How long a host whose robots.txt failed `failures` times in a row is
+    /// held: the robots hold, doubling, at most an hour.
+    fn hold(&self, failures: u32) -> Duration {
+        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
+        (self.robots.hold() * factor).min(MAX_HOLD)
     }
+}
+
+/// The next hop of a redirect from `from` to `location`, checked as a
+/// discovered link is: an http(s) URL, canonical, in scope at the job's
+/// depth, not already in the chain, within `max_redirects`.
+fn next_hop(
+    from: &Url,
+    location: &str,
+    chain: &[Url],
+    job: &FetchJob,
+    config: &FetcherConfig,
+) -> Result<Url, String> {
+    let path = |to: &Url| {
+        chain
+            .iter()
+            .chain([from, to])
+            .map(Url::as_str)
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    };
+    let target = from
+        .join(location.trim())
+        .map_err(|e| format!("{from}: redirect to an unreadable Location {location:?}: {e}"))?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return Err(format!("{from}: redirect to a non-http URL {target}"));
+    }
+    let canonical = config
+        .canon
+        .canonicalize(&target)
+        .ok_or_else(|| format!("{from}: redirect to a URL that does not canonicalize: {target}"))?;
+    if canonical == *from || chain.contains(&canonical) {
+        return Err(format!("redirect loop: {}", path(&canonical)));
+    }
+    if chain.len() >= config.fetch.max_redirects {
+        return Err(format!(
+            "too many redirects (more than fetch.max_redirects = {}): {}",
+            config.fetch.max_redirects,
+            path(&canonical)
+        ));
+    }
+    config.scope.check(&canonical, job.depth).map_err(|why| {
+        format!("{from}: redirect out of the crawl's scope to {canonical} ({why})")
+    })?;
+    Ok(canonical)
 }

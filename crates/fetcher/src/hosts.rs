@@ -54,8 +54,13 @@ impl Pace {
             Some(rps) => (rps, p.burst.min(rps.ceil() as u32)),
             None => (p.requests_per_second, p.burst),
         };
+        // Rates are validated (at least one a day); a slower one is read
+        // as one a day rather than overflowing the period.
+        let period = Duration::try_from_secs_f64(1.0 / rps)
+            .unwrap_or(MAX_PERIOD)
+            .clamp(Duration::from_micros(1), MAX_PERIOD);
         Pace {
-            period: Duration::from_secs_f64(1.0 / rps).max(Duration::from_micros(1)),
+            period,
             burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
             concurrency: p.max_concurrent_per_host,
         }
@@ -73,6 +78,9 @@ impl Pace {
         }
     }
 }
+
+/// The longest time between two requests to a host: a day.
+const MAX_PERIOD: Duration = Duration::from_secs(86_400);
 
 /// Gates for every host seen recently.
 pub(crate) struct Hosts {
@@ -186,6 +194,16 @@ mod tests {
             drop(hosts.enter("127.0.0.1:1", crawl_delay, 0).await);
         }
         started.elapsed()
+    }
+
+    #[test]
+    fn absurd_rates_give_a_bounded_period() {
+        let p = politeness(1.0, 1);
+        for rps in [1e-30, 0.0, -1.0, f64::NAN, f64::INFINITY, 1e30] {
+            let pace = Pace::new(&p, Some(rps));
+            assert!(pace.period >= Duration::from_micros(1), "{rps}");
+            assert!(pace.period <= MAX_PERIOD, "{rps}");
+        }
     }
 
     #[tokio::test]

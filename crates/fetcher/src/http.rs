@@ -1,19 +1,36 @@
-//! The HTTP client, and one fetch with a bounded body.
+//! The HTTP client, and one request with a bounded body.
+//!
+//! The client follows no redirects: each hop is a request of its own, checked
+//! by the caller like a discovered link (see `handle`). It connects only to
+//! addresses the [`AddressPolicy`] allows (through its resolver, and
+//! [`get`]'s check of IP literals) and uses no proxy, so that what is checked
+//! is what is connected to.
 
 use futures::StreamExt;
 use reqwest::{Client, StatusCode, redirect};
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::Duration;
 use url::Url;
 
+use crate::addr::{AddressPolicy, AddressRefused, GuardedResolver};
 use newshound_core::config::{FetchSettings, Politeness};
 use newshound_core::message::PageVersion;
 
-/// Builds the shared client: User-Agent, timeouts, redirect limit, compression.
-pub(crate) fn client(p: &Politeness, f: &FetchSettings) -> reqwest::Result<Client> {
+/// Builds the shared client: User-Agent, timeouts, no redirects, no proxy,
+/// the guarded resolver, compression.
+pub(crate) fn client(
+    p: &Politeness,
+    f: &FetchSettings,
+    policy: Arc<AddressPolicy>,
+) -> reqwest::Result<Client> {
     Client::builder()
         .user_agent(p.user_agent.clone())
         .timeout(f.timeout)
         .connect_timeout(f.connect_timeout)
-        .redirect(redirect::Policy::limited(f.max_redirects))
+        .redirect(redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(GuardedResolver::new(policy))
         .pool_max_idle_per_host(p.max_concurrent_per_host)
         .build()
 }
@@ -21,23 +38,26 @@ pub(crate) fn client(p: &Politeness, f: &FetchSettings) -> reqwest::Result<Clien
 /// A response read in full.
 pub(crate) struct Response {
     pub status: StatusCode,
-    pub final_url: Url,
     pub content_type: Option<String>,
-    pub retry_after: Option<std::time::Duration>,
+    pub retry_after: Option<Duration>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 
-/// Why a fetch produced no response.
+/// Why a request produced no response. Each message names the cause in
+/// words; the caller adds the URL.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum FetchError {
-    /// Timeout, connection refused or reset, DNS: worth retrying.
-    #[error("transport: {0}")]
+    /// Timeout, refused or reset connection, DNS failure, a broken answer:
+    /// worth retrying.
+    #[error("{0}")]
     Transport(String),
-    /// Redirect loop or too many redirects: retrying gives the same.
-    #[error("redirects: {0}")]
-    Redirect(String),
+    /// The address is not one the crawl may connect to: never retried.
+    #[error("{0}")]
+    Refused(String),
     /// The body is larger than allowed.
     #[error("body larger than {0} bytes")]
     TooLarge(u64),
@@ -53,23 +73,48 @@ pub(crate) enum Oversize {
     Truncate,
 }
 
-/// GETs `url`, reading at most `max_body` bytes of body; what happens past
-/// that is `oversize`'s call. With the validators of a version already held,
-/// the request is conditional (a `304` answer has no body).
+/// The client's timeouts, as it was built with them (for error messages).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timeouts {
+    /// The whole request.
+    pub request: Duration,
+    /// Connecting.
+    pub connect: Duration,
+}
+
+impl Timeouts {
+    /// The timeouts of `f`.
+    pub(crate) fn of(f: &FetchSettings) -> Self {
+        Timeouts {
+            request: f.timeout,
+            connect: f.connect_timeout,
+        }
+    }
+}
+
+/// Where a request was when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Response,
+    Body,
+}
+
+/// GETs `url` (one hop: a redirect is returned, not followed), reading at
+/// most `max_body` bytes of body; what happens past that is `oversize`'s
+/// call. With the validators of a version already held, the request is
+/// conditional (a `304` answer has no body).
 pub(crate) async fn get(
     client: &Client,
+    policy: &AddressPolicy,
     url: &Url,
     max_body: u64,
     oversize: Oversize,
     held: Option<&PageVersion>,
+    timeouts: Timeouts,
 ) -> Result<Response, FetchError> {
-    let classify = |e: reqwest::Error| {
-        if e.is_redirect() {
-            FetchError::Redirect(e.to_string())
-        } else {
-            FetchError::Transport(e.without_url().to_string())
-        }
-    };
+    policy
+        .check_url(url)
+        .map_err(|e| FetchError::Refused(e.to_string()))?;
     let mut request = client.get(url.clone());
     if let Some(held) = held {
         if let Some(etag) = &held.etag {
@@ -79,9 +124,11 @@ pub(crate) async fn get(
             request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
         }
     }
-    let response = request.send().await.map_err(classify)?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| classify(&e, Phase::Response, timeouts))?;
     let status = response.status();
-    let final_url = response.url().clone();
     let header = |name| {
         response
             .headers()
@@ -92,16 +139,27 @@ pub(crate) async fn get(
     let content_type = header(reqwest::header::CONTENT_TYPE);
     let etag = header(reqwest::header::ETAG);
     let last_modified = header(reqwest::header::LAST_MODIFIED);
-    let retry_after = header(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(std::time::Duration::from_secs);
+    let location = header(reqwest::header::LOCATION);
+    let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| retry_after(&v));
+    if status.is_redirection() && location.is_some() {
+        // The body of a redirect is not read.
+        return Ok(Response {
+            status,
+            content_type,
+            retry_after,
+            etag,
+            last_modified,
+            location,
+            body: Vec::new(),
+        });
+    }
     if oversize == Oversize::Fail && response.content_length().is_some_and(|len| len > max_body) {
         return Err(FetchError::TooLarge(max_body));
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(classify)?;
+        let chunk = chunk.map_err(|e| classify(&e, Phase::Body, timeouts))?;
         let room = usize::try_from(max_body)
             .unwrap_or(usize::MAX)
             .saturating_sub(body.len());
@@ -117,11 +175,155 @@ pub(crate) async fn get(
     }
     Ok(Response {
         status,
-        final_url,
         content_type,
         retry_after,
         etag,
         last_modified,
+        location,
         body,
     })
+}
+
+/// GETs a robots.txt, following up to `max_hops` redirects to any http(s)
+/// URL the address policy allows (RFC 9309 2.3.1.2: the rules found apply
+/// to the original origin). The body past `max_body` is cut. A response that
+/// is still a redirect after `max_hops` is returned as it is.
+pub(crate) async fn get_following(
+    client: &Client,
+    policy: &AddressPolicy,
+    url: &Url,
+    max_body: u64,
+    timeouts: Timeouts,
+    max_hops: usize,
+) -> Result<Response, FetchError> {
+    let mut url = url.clone();
+    let mut hops = 0;
+    loop {
+        let response = get(
+            client,
+            policy,
+            &url,
+            max_body,
+            Oversize::Truncate,
+            None,
+            timeouts,
+        )
+        .await?;
+        let next = response
+            .location
+            .as_deref()
+            .filter(|_| response.status.is_redirection() && hops < max_hops)
+            .and_then(|location| url.join(location).ok())
+            .filter(|next| matches!(next.scheme(), "http" | "https"));
+        match next {
+            Some(next) => {
+                url = next;
+                hops += 1;
+            }
+            None => return Ok(response),
+        }
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110 10.2.3).
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or_default())
+}
+
+/// Turns a client error into a [`FetchError`] whose message says what went
+/// wrong in words, from the error's source chain.
+fn classify(e: &reqwest::Error, phase: Phase, timeouts: Timeouts) -> FetchError {
+    let mut sources = Vec::new();
+    let mut next = e.source();
+    while let Some(source) = next {
+        if let Some(refused) = source.downcast_ref::<AddressRefused>() {
+            return FetchError::Refused(refused.to_string());
+        }
+        sources.push(source);
+        next = source.source();
+    }
+    let secs = |d: Duration| d.as_secs_f64();
+    if e.is_timeout() {
+        return FetchError::Transport(match (e.is_connect(), phase) {
+            (true, _) => format!("timed out after {:.0} s connecting", secs(timeouts.connect)),
+            (false, Phase::Response) => format!(
+                "timed out after {:.0} s waiting for the response",
+                secs(timeouts.request)
+            ),
+            (false, Phase::Body) => format!(
+                "timed out after {:.0} s (the whole-request limit) reading the body",
+                secs(timeouts.request)
+            ),
+        });
+    }
+    let io_kind = sources
+        .iter()
+        .find_map(|s| s.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    use std::io::ErrorKind;
+    let cause = match io_kind {
+        Some(ErrorKind::ConnectionRefused) => Some("connection refused".to_string()),
+        Some(ErrorKind::ConnectionReset) => Some("connection reset by the server".to_string()),
+        Some(ErrorKind::ConnectionAborted) => Some("connection aborted".to_string()),
+        Some(ErrorKind::TimedOut) => Some("timed out".to_string()),
+        Some(ErrorKind::UnexpectedEof) => Some("connection closed early".to_string()),
+        _ => None,
+    };
+    // The innermost message is the most specific (hyper's parse errors,
+    // the resolver's, the decompressor's).
+    let innermost = sources
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| e.to_string());
+    let cause = cause.unwrap_or_else(|| plain(&innermost));
+    let during = match phase {
+        Phase::Response if e.is_connect() => "connecting",
+        Phase::Response => "waiting for the response",
+        Phase::Body => "reading the body",
+    };
+    FetchError::Transport(format!("{cause} ({during})"))
+}
+
+/// hyper's and the resolver's messages, in the words the logs use.
+fn plain(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let said = if lower.contains("message head is too large") || lower.contains("too many headers")
+    {
+        "response headers too large"
+    } else if lower.starts_with("invalid http") || lower.contains("invalid http version") {
+        "not HTTP (the server's answer does not parse as an HTTP response)"
+    } else if lower.contains("connection closed before message completed") {
+        "connection closed before the response was complete"
+    } else if lower.contains("end of file before message length reached") {
+        "body shorter than its Content-Length (connection closed early)"
+    } else if lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
+        "host name does not resolve"
+    } else {
+        return message.to_string();
+    };
+    format!("{said}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(retry_after(" 120 "), Some(Duration::from_secs(120)));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
+        let wait = retry_after(&soon).expect("date");
+        assert!(wait > Duration::from_secs(80) && wait <= Duration::from_secs(90));
+        let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(retry_after(past), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon"), None);
+    }
 }

@@ -3,13 +3,17 @@
 //!
 //! Layout:
 //! - [`run`]: the role's entry point;
+//! - `addr`: which addresses may be connected to (private networks refused);
+//! - `health`: hosts that keep failing, given up in a `--once` run;
 //! - `hosts`: per-host politeness gates (governor rate limiter + concurrency);
 //! - `robots`: the robots.txt cache;
 //! - `http`: the HTTP client and one bounded fetch;
 //! - `handle`: what happens to one fetch job, and how it is settled.
 #![deny(missing_docs)]
 
+mod addr;
 mod handle;
+mod health;
 mod hosts;
 mod http;
 mod robots;
@@ -18,6 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::watch;
 
+use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::config::{FetchSettings, Politeness};
 use newshound_core::control::Controls;
 use newshound_core::{BackendError, CrawlStats, JobQueue, Queue, Shutdown};
@@ -31,6 +36,13 @@ pub struct FetcherConfig {
     pub fetch: FetchSettings,
     /// Stop after this many fetches (`None`: no limit).
     pub max_pages: Option<u64>,
+    /// The crawl's scope: a redirect is followed only within it.
+    pub scope: Scope,
+    /// URL canonicalization, applied to redirect targets.
+    pub canon: CanonRules,
+    /// Give up hosts that keep failing for `fetch.give_up_after` (a
+    /// `--once` run) instead of retrying them for ever.
+    pub give_up_failing_hosts: bool,
 }
 
 /// The fetcher's backends.
@@ -66,8 +78,9 @@ pub struct FetcherReport {
 
 /// Runs a fetch worker until `shutdown` fires (or the page budget is spent).
 /// A new `config` sent on the channel (a reloaded config file) applies to
-/// the next jobs: politeness and fetch limits; the user agent, HTTP timeouts
-/// and concurrency stay as they were at start.
+/// the next jobs: politeness, fetch limits and scope; the user agent, HTTP
+/// timeouts, allowed private networks and concurrency stay as they were at
+/// start.
 ///
 /// # Errors
 /// Fails only at start: the HTTP client cannot be built or the fetch queue
@@ -78,13 +91,22 @@ pub async fn run(
     shutdown: Shutdown,
 ) -> Result<FetcherReport, FetcherError> {
     let start = config.borrow().clone();
-    let client = http::client(&start.politeness, &start.fetch)
+    let policy = Arc::new(addr::AddressPolicy::new(
+        &start.fetch.allow_private_networks,
+    ));
+    let client = http::client(&start.politeness, &start.fetch, policy.clone())
         .map_err(|e| FetcherError::Client(e.to_string()))?;
     let stop = shutdown.child();
+    let give_up = start
+        .give_up_failing_hosts
+        .then_some(start.fetch.give_up_after);
     let worker = Arc::new(handle::Worker {
         client,
+        policy,
+        timeouts: http::Timeouts::of(&start.fetch),
         hosts: hosts::Hosts::new(),
         robots: robots::RobotsCache::new(&start.politeness, start.fetch.retry_base_delay * 10),
+        health: health::HostHealth::new(give_up),
         budget: start.max_pages.map(AtomicU64::new),
         requests: AtomicU64::new(0),
         stop: stop.clone(),

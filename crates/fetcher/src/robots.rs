@@ -1,4 +1,5 @@
-//! robots.txt per host (RFC 9309), fetched once and cached for an hour.
+//! robots.txt per origin (RFC 9309: scheme, host and port), fetched once and
+//! cached for an hour.
 //!
 //! | robots.txt answer                        | verdict                                   |
 //! |------------------------------------------|-------------------------------------------|
@@ -75,11 +76,11 @@ impl RobotsCache {
         }
     }
 
-    /// The rules for `url`'s host, fetching robots.txt through `fetch` when
+    /// The rules for `url`'s origin, fetching robots.txt through `fetch` when
     /// not cached. Per RFC 9309: 2xx gives the file's rules, 4xx allows
-    /// everything, 5xx or no answer holds the host (not cached as rules; the
-    /// host is not asked again for the hold time).
-    pub(crate) async fn verdict<F, Fut>(&self, url: &Url, host: &str, fetch: F) -> RobotsVerdict
+    /// everything, 5xx or no answer holds the origin (not cached as rules; it
+    /// is not asked again for the hold time).
+    pub(crate) async fn verdict<F, Fut>(&self, url: &Url, fetch: F) -> RobotsVerdict
     where
         F: FnOnce(Url) -> Fut,
         Fut: std::future::Future<Output = Result<http::Response, http::FetchError>>,
@@ -90,6 +91,8 @@ impl RobotsCache {
         let Ok(robots_url) = robotxt::robots_url(url) else {
             return allow_all();
         };
+        let origin = origin(url);
+        let host = origin.as_str();
         if let Some(reason) = self.held.get(host).await {
             return RobotsVerdict::Unavailable(reason);
         }
@@ -101,9 +104,10 @@ impl RobotsCache {
                 let rules = match fetch(robots_url).await {
                     Ok(r) if r.status.is_success() => Robots::parse(&r.body, self.agent.as_str()),
                     Ok(r) if r.status.is_client_error() => Robots::allow_all(),
+                    // Still a redirect after the hops allowed: RFC 9309 2.3.1.2
+                    // lets a crawler take that as "unavailable" (4xx).
+                    Ok(r) if r.status.is_redirection() => Robots::allow_all(),
                     Ok(r) => return Err(format!("robots.txt answered {}", r.status)),
-                    // RFC 9309 2.3.1.2: too many redirects may count as unavailable.
-                    Err(http::FetchError::Redirect(_)) => Robots::allow_all(),
                     Err(e) => return Err(format!("robots.txt: {e}")),
                 };
                 Ok(Arc::new(rules))
@@ -129,10 +133,16 @@ impl RobotsCache {
         }
     }
 
-    /// Drops a host's cached rules, so the next request loads robots.txt (and
-    /// announces its sitemaps) again.
-    pub(crate) async fn forget(&self, host: &str) {
-        self.rules.invalidate(host).await;
+    /// Drops the cached rules of `url`'s origin, so the next request loads
+    /// robots.txt (and announces its sitemaps) again.
+    pub(crate) async fn forget(&self, url: &Url) {
+        self.rules.invalidate(&origin(url)).await;
+    }
+
+    /// Lifts the hold of `url`'s origin (a load that was cut short by a
+    /// stop, or refused, says nothing about the host).
+    pub(crate) async fn unhold(&self, url: &Url) {
+        self.held.invalidate(&origin(url)).await;
     }
 
     /// How long a failing host is held.
@@ -144,6 +154,11 @@ impl RobotsCache {
     pub(crate) fn max_bytes(&self) -> u64 {
         MAX_ROBOTS_BYTES
     }
+}
+
+/// The cache key: `http://host:port`, as RFC 9309 scopes a robots.txt.
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
 }
 
 fn allow_all() -> RobotsVerdict {
@@ -165,6 +180,7 @@ mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use crate::addr::AddressPolicy;
     use crate::http::Oversize;
     use newshound_core::config::FetchSettings;
 
@@ -299,7 +315,8 @@ mod tests {
         }
     }
 
-    fn client() -> reqwest::Client {
+    /// A client allowed to reach loopback, and its address policy.
+    fn client() -> (reqwest::Client, Arc<AddressPolicy>) {
         let fetch = FetchSettings {
             concurrency: 4,
             timeout: Duration::from_secs(5),
@@ -308,17 +325,33 @@ mod tests {
             max_redirects: 5,
             max_attempts: 3,
             retry_base_delay: Duration::from_millis(100),
+            allow_private_networks: vec!["127.0.0.1/32".parse().expect("net")],
+            max_crawl_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            give_up_after: Duration::from_secs(60),
         };
-        http::client(&politeness(), &fetch).expect("HTTP client")
+        let policy = Arc::new(AddressPolicy::new(&fetch.allow_private_networks));
+        let client = http::client(&politeness(), &fetch, policy.clone()).expect("HTTP client");
+        (client, policy)
+    }
+
+    fn timeouts() -> http::Timeouts {
+        http::Timeouts {
+            request: Duration::from_secs(5),
+            connect: Duration::from_secs(2),
+        }
     }
 
     /// The verdict for `url` through the real fetch path.
-    async fn verdict(cache: &RobotsCache, client: &reqwest::Client, url: &Url) -> RobotsVerdict {
-        let host = newshound_core::canon::host_key(url);
+    async fn verdict(
+        cache: &RobotsCache,
+        (client, policy): &(reqwest::Client, Arc<AddressPolicy>),
+        url: &Url,
+    ) -> RobotsVerdict {
         let max = cache.max_bytes();
         cache
-            .verdict(url, &host, |robots_url| async move {
-                http::get(client, &robots_url, max, Oversize::Truncate, None).await
+            .verdict(url, |robots_url| async move {
+                http::get_following(client, policy, &robots_url, max, timeouts(), 5).await
             })
             .await
     }
@@ -426,14 +459,13 @@ mod tests {
     #[tokio::test]
     async fn the_http_read_truncates_or_fails() {
         let site = Site::start(200, vec![b'a'; 64 * 1024]).await;
-        let client = client();
+        let (client, policy) = client();
         let url = site.page("/robots.txt");
-        let cut = http::get(&client, &url, 1000, Oversize::Truncate, None)
-            .await
-            .expect("truncated read");
+        let get = |oversize| http::get(&client, &policy, &url, 1000, oversize, None, timeouts());
+        let cut = get(Oversize::Truncate).await.expect("truncated read");
         assert_eq!(cut.body.len(), 1000);
         assert!(matches!(
-            http::get(&client, &url, 1000, Oversize::Fail, None).await,
+            get(Oversize::Fail).await,
             Err(http::FetchError::TooLarge(1000))
         ));
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
+use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::config::{FetchSettings, Politeness};
 use newshound_core::control::Controls;
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind};
@@ -74,8 +75,15 @@ fn config() -> FetcherConfig {
             // Two robots.txt failures would use these up if a hold counted.
             max_attempts: 2,
             retry_base_delay: Duration::from_millis(100),
+            allow_private_networks: vec!["127.0.0.1/32".parse().expect("net")],
+            max_crawl_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            give_up_after: Duration::from_secs(60),
         },
         max_pages: None,
+        scope: Scope::new(&["127.0.0.1".to_string()], 10, 2000, 20).expect("scope"),
+        canon: CanonRules::default(),
+        give_up_failing_hosts: false,
     }
 }
 

@@ -36,6 +36,7 @@ pub struct Process {
     fetcher: Option<(
         watch::Sender<Arc<newshound_fetcher::FetcherConfig>>,
         Option<u64>,
+        bool,
     )>,
     parser: Option<watch::Sender<Arc<newshound_parser::ParserConfig>>>,
     /// Counters at the last report, for the rates.
@@ -83,9 +84,10 @@ impl Process {
         &mut self,
         config: &Config,
         max_pages: Option<u64>,
+        once: bool,
     ) -> watch::Receiver<Arc<newshound_fetcher::FetcherConfig>> {
-        let (tx, rx) = watch::channel(Arc::new(roles::fetcher_config(config, max_pages)));
-        self.fetcher = Some((tx, max_pages));
+        let (tx, rx) = watch::channel(Arc::new(roles::fetcher_config(config, max_pages, once)));
+        self.fetcher = Some((tx, max_pages, once));
         rx
     }
 
@@ -144,8 +146,8 @@ impl Process {
                 .await
                 .context("queueing the reloaded seeds")?;
         }
-        if let Some((tx, max_pages)) = &self.fetcher {
-            tx.send_replace(Arc::new(roles::fetcher_config(&config, *max_pages)));
+        if let Some((tx, max_pages, once)) = &self.fetcher {
+            tx.send_replace(Arc::new(roles::fetcher_config(&config, *max_pages, *once)));
         }
         if let Some(tx) = &self.parser {
             tx.send_replace(Arc::new(roles::parser_config(&config)));

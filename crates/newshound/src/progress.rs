@@ -82,14 +82,19 @@ impl Progress {
     }
 }
 
-/// `crawl done: N pages fetched, N articles written, N errors, 12.3s elapsed, 45.6 pages/s`.
+/// `crawl done: N pages fetched, N articles written, N errors, 12.3s elapsed, 45.6 pages/s`,
+/// then a line per host given up (`host given up: HOST: why`).
 pub fn summary(stats: &CrawlStats, started: Instant) -> String {
     let elapsed = started.elapsed().as_secs_f64();
     let pages = CrawlStats::get(&stats.pages_fetched);
     let articles = CrawlStats::get(&stats.articles_written);
-    format!(
+    let mut text = format!(
         "crawl done: {pages} pages fetched, {articles} articles written, {} errors, {elapsed:.1}s elapsed, {:.1} pages/s",
         stats.errors(),
         pages as f64 / elapsed.max(0.001)
-    )
+    );
+    for (host, why) in stats.given_up.list() {
+        text.push_str(&format!("\nhost given up: {host}: {why}"));
+    }
+    text
 }

@@ -28,12 +28,20 @@ pub fn frontier_config(config: &Config) -> newshound_frontier::FrontierConfig {
     }
 }
 
-/// Fetcher settings.
-pub fn fetcher_config(config: &Config, max_pages: Option<u64>) -> newshound_fetcher::FetcherConfig {
+/// Fetcher settings; `once` (a run that ends when idle) gives up hosts that
+/// keep failing.
+pub fn fetcher_config(
+    config: &Config,
+    max_pages: Option<u64>,
+    once: bool,
+) -> newshound_fetcher::FetcherConfig {
     newshound_fetcher::FetcherConfig {
         politeness: config.politeness.clone(),
         fetch: config.fetch.clone(),
         max_pages,
+        scope: config.scope.clone(),
+        canon: config.canon.clone(),
+        give_up_failing_hosts: once,
     }
 }
 
@@ -127,7 +135,7 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
                 Box::pin(async move { Ok(newshound_frontier::run(live, b, stop).await?) })
             }
             RoleCommand::Fetcher => {
-                let live = process.fetcher_config(&config, None);
+                let live = process.fetcher_config(&config, None, false);
                 let b = newshound_fetcher::FetcherBackends {
                     queue: backends.queue.clone(),
                     stats,

@@ -110,7 +110,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     ));
     let fetcher_shutdown = shutdown.child();
     let mut fetcher = tokio::spawn(newshound_fetcher::run(
-        process.fetcher_config(&config, args.max_pages),
+        process.fetcher_config(&config, args.max_pages, args.once),
         newshound_fetcher::FetcherBackends {
             queue: backends.queue.clone(),
             stats: stats.clone(),

@@ -152,7 +152,15 @@ impl Parser {
                     page.fetched_at,
                 )
             })
-            .flatten();
+            .flatten()
+            .map(|mut article| {
+                article.redirected_from = page
+                    .redirected_from
+                    .iter()
+                    .map(url::Url::to_string)
+                    .collect();
+                article
+            });
         let links: Vec<DiscoveredLink> = extraction
             .links
             .iter()

@@ -40,6 +40,7 @@ pub fn to_article(
     let canonical = canon.canonicalize(&canonical).unwrap_or(canonical);
     let mut article = Article {
         url: url.to_string(),
+        redirected_from: Vec::new(),
         canonical_url: canonical.to_string(),
         title: fields.title.clone(),
         subtitle: fields.subtitle.clone(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 fn article(url: &str, body: &str) -> Article {
     let mut a = Article {
         url: url.into(),
+        redirected_from: Vec::new(),
         canonical_url: url.into(),
         title: "Title".into(),
         subtitle: None,
