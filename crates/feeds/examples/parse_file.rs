@@ -1,14 +1,16 @@
 //! Parses one feed or sitemap file and prints what it found, for measuring
 //! the cost of a document (run it under `/usr/bin/time -v`).
 //!
-//! `cargo run --release -p newshound-feeds --example parse_file -- FILE [BASE_URL]`
+//! `cargo run --release -p newshound-feeds --example parse_file -- FILE [BASE_URL [MAX_ENTRIES]]`
+//!
+//! `MAX_ENTRIES` sets both entry caps (default: `Limits::default()`).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: parse_file FILE [BASE_URL]");
+        eprintln!("usage: parse_file FILE [BASE_URL [MAX_ENTRIES]]");
         return ExitCode::from(2);
     };
     let base = args
@@ -21,6 +23,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut limits = newshound_feeds::Limits::default();
+    if let Some(max) = args.next() {
+        match max.parse() {
+            Ok(n) => {
+                limits.max_feed_entries = n;
+                limits.max_sitemap_entries = n;
+            }
+            Err(e) => {
+                eprintln!("bad MAX_ENTRIES {max}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let body = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
@@ -29,7 +44,7 @@ fn main() -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    match newshound_feeds::parse(&body, None, &base) {
+    match newshound_feeds::parse_with(&body, None, &base, &limits) {
         Ok(doc) => {
             println!(
                 "{path}: {:?}, {} entries, gzipped {}, in {:.3} s",

@@ -141,7 +141,7 @@ pub(crate) fn records<R: BufRead>(
                     rec.write(Event::Start(e));
                     record = Some(rec);
                 } else if depth < spec.max_depth {
-                    ancestors.push(e.into_owned());
+                    ancestors.push(context(&e));
                 }
             }
             Event::End(e) => {
@@ -210,6 +210,25 @@ pub(crate) fn records<R: BufRead>(
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
+}
+
+/// An ancestor's start tag as copied before each record: its name and the
+/// attributes that matter to a record below it (namespace declarations,
+/// `xml:base`, `xml:lang`, the RSS `version`), so that a start tag bloated
+/// with other attributes is not copied for every record.
+fn context(e: &BytesStart<'_>) -> BytesStart<'static> {
+    let mut kept = BytesStart::new(e.name().into_inner().to_string());
+    for attr in e.attributes().flatten() {
+        let key = attr.key.into_inner();
+        if key == "xmlns"
+            || key.starts_with("xmlns:")
+            || key.starts_with("xml:")
+            || key == "version"
+        {
+            kept.push_attribute(attr);
+        }
+    }
+    kept.into_owned()
 }
 
 /// Closes the ancestors' elements after a record: its standalone document,

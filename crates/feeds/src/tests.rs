@@ -676,3 +676,20 @@ fn a_long_prolog_and_errors_that_name_the_cause() {
         ))
     );
 }
+
+#[test]
+fn a_bloated_root_tag_is_not_copied_for_every_record() {
+    // 900 KB of attributes on the root, 20,000 records under it: only
+    // the namespace declarations go with each record.
+    let mut xml = br#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" junk=""#.to_vec();
+    xml.resize(xml.len() + 900 * 1024, b'j');
+    xml.extend_from_slice(b"\">");
+    for i in 0..20_000 {
+        xml.extend_from_slice(format!("<url><loc>https://e.example/{i}</loc></url>").as_bytes());
+    }
+    xml.extend_from_slice(b"</urlset>");
+    let started = std::time::Instant::now();
+    let doc = parse(&xml, None, &base("https://e.example/sitemap.xml")).expect("sitemap");
+    assert!(started.elapsed() < GENEROUS, "{:?}", started.elapsed());
+    assert_eq!(doc.entries.len(), 20_000);
+}
