@@ -1,35 +1,97 @@
-//! RSS and Atom entries, through `feed-rs`.
+//! RSS and Atom entries: `feed-rs`, one item at a time.
+//!
+//! `feed-rs` reads a whole document into its model (every item with its
+//! content, as `String`s) and has no pull interface: a 31 MB feed of a
+//! million items took 1.4 GB. So `stream` walks the document and hands
+//! `feed-rs` one item at a time, wrapped in the declaration and the start
+//! tags above it: a standalone feed of one item, with the same namespaces,
+//! `xml:base` and encoding. `feed-rs` keeps deciding what a link, a title
+//! and a date are in each RSS and Atom dialect (its lenient date parsing
+//! above all), which a reader of our own would have to redo; what it costs
+//! is one small parse per item, and only up to the cap.
 
+use std::ops::ControlFlow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use feed_rs::model::{FeedType, Link};
+use feed_rs::model::Link;
 use url::Url;
 
-use crate::{Entry, FeedError, Format, kind_of, resolve};
+use crate::sniff::{Input, Root};
+use crate::stream::{self, Kept, Spec};
+use crate::{Entry, FeedError, Limits, kind_of, resolve};
 
-/// The entries of an RSS or Atom document.
+/// RSS items: `<item>` under the root (RSS 1.0, 0.90) or its `<channel>`.
+const RSS: Spec = Spec {
+    records: &["item"],
+    max_depth: 3,
+    keep: KEEP,
+};
+
+/// Atom entries.
+const ATOM: Spec = Spec {
+    records: &["entry"],
+    max_depth: 2,
+    keep: KEEP,
+};
+
+/// The children of an item that give its link, title and dates, in any
+/// dialect (`dc:date`, `dcterms:modified`, `atom:link`, ...).
+const KEEP: &[&str] = &[
+    "title",
+    "link",
+    "guid",
+    "id",
+    "pubDate",
+    "published",
+    "updated",
+    "date",
+    "issued",
+    "modified",
+    "created",
+];
+
+/// Reads the entries of an RSS or Atom document into `kept`; whether it
+/// stopped at the cap.
 ///
-/// `feed-rs` has `unwrap`s on some values (durations with too many digits,
-/// for one); a panic there is caught and reported as [`FeedError::Malformed`].
-pub(crate) fn entries(xml: &[u8], base: &Url) -> Result<(Format, Vec<Entry>), FeedError> {
+/// An item `feed-rs` rejects (or panics on: it has `unwrap`s on some
+/// values) is skipped; a document of which no item could be read is
+/// [`FeedError::Malformed`] with the first item's error.
+pub(crate) fn entries(
+    input: Input<'_>,
+    root: Root,
+    encoding: crate::sniff::Encoding,
+    base: &Url,
+    limits: &Limits,
+    cause: &crate::sniff::Cause,
+    kept: &mut Kept,
+) -> Result<bool, FeedError> {
+    let spec = if root == Root::Atom { &ATOM } else { &RSS };
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         .build();
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(xml)))
-        .map_err(|_| FeedError::Malformed("the feed parser failed on this document".into()))?
-        .map_err(|e| FeedError::Malformed(e.to_string()))?;
-    let format = match feed.feed_type {
-        FeedType::Atom => Format::Atom,
-        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => Format::Rss,
-        // Only reachable for JSON, which `detect` never hands over.
-        FeedType::JSON => return Err(FeedError::NotAFeed("JSON Feed".into())),
-    };
-    let entries = feed
-        .entries
-        .into_iter()
-        .filter_map(|item| {
-            let url = page_link(&item.links, base).or_else(|| permalink_id(&item.id, base))?;
-            Some(Entry {
+    let mut first_error: Option<FeedError> = None;
+    let mut read_any = false;
+    let stopped = stream::records(input, encoding, spec, limits.max_depth, cause, |item| {
+        let feed = match catch_unwind(AssertUnwindSafe(|| parser.parse(item))) {
+            Ok(Ok(feed)) => feed,
+            Ok(Err(e)) => {
+                first_error.get_or_insert_with(|| FeedError::Malformed(e.to_string()));
+                return ControlFlow::Continue(());
+            }
+            Err(_) => {
+                first_error.get_or_insert_with(|| {
+                    FeedError::Malformed("the feed parser failed on this document".into())
+                });
+                return ControlFlow::Continue(());
+            }
+        };
+        read_any = true;
+        for item in feed.entries {
+            let Some(url) = page_link(&item.links, base).or_else(|| permalink_id(&item.id, base))
+            else {
+                continue;
+            };
+            let entry = Entry {
                 kind: kind_of(&url),
                 url,
                 published: item.published.or(item.updated),
@@ -37,10 +99,17 @@ pub(crate) fn entries(xml: &[u8], base: &Url) -> Result<(Format, Vec<Entry>), Fe
                     .title
                     .map(|t| t.content.trim().to_string())
                     .filter(|t| !t.is_empty()),
-            })
-        })
-        .collect();
-    Ok((format, entries))
+            };
+            if kept.add(entry).is_break() {
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    })?;
+    match first_error {
+        Some(e) if !read_any => Err(e),
+        _ => Ok(stopped),
+    }
 }
 
 /// The item's page: its `alternate` (or unqualified) link, else the first

@@ -5,7 +5,12 @@
 //! - RSS 0.9x, RSS 1.0 (RDF) and RSS 2.0, and Atom, through `feed-rs`;
 //! - sitemap `urlset`s (with Google News `news:publication_date`), sitemap
 //!   indexes and plain-text sitemaps, through `sitemapo`;
-//! - any of these gzip-compressed (`.xml.gz`), inflated up to a size cap.
+//! - any of these gzip-compressed (`.xml.gz`), inflated as read up to a
+//!   size cap.
+//!
+//! Documents are read in one streaming pass (`stream`), a record at a
+//! time, and the pass stops at the entry cap: memory is what is kept, not
+//! what the document holds (see [`Limits`]).
 //!
 //! The format is told by the document itself (its root element, or the
 //! first byte for text sitemaps), not by the content type, which servers get
@@ -17,6 +22,7 @@
 //! - [`parse`] / [`parse_with`]: one document to its [`Document`];
 //! - [`is_candidate`]: whether a response should be read as a feed or sitemap;
 //! - `sniff`: decompression and format detection;
+//! - `stream`: the pass over an XML document, record by record;
 //! - `feed`: RSS and Atom entries;
 //! - `sitemap`: sitemap records.
 #![deny(missing_docs)]
@@ -24,6 +30,7 @@
 mod feed;
 mod sitemap;
 mod sniff;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -76,20 +83,55 @@ pub enum Format {
 pub struct Document {
     /// What it was recognised as.
     pub format: Format,
-    /// The URLs it lists, in document order, without duplicates.
+    /// The URLs it lists, in document order, without duplicates: at most
+    /// [`Limits::max_feed_entries`] or [`Limits::max_sitemap_entries`].
     pub entries: Vec<Entry>,
     /// Whether it was gzip-compressed.
     pub gzipped: bool,
+    /// Whether it lists more URLs than the cap: reading stopped at the first
+    /// URL past it, and `entries` holds the first ones (see
+    /// [`Document::truncation`]).
+    pub truncated: bool,
+}
+
+impl Document {
+    /// When the document was cut at the cap, what to tell about it, e.g.
+    /// "sitemap lists more than 50000 URLs: kept the first 50000".
+    pub fn truncation(&self) -> Option<String> {
+        self.truncated.then(|| {
+            let what = match self.format {
+                Format::Rss | Format::Atom => "feed lists more than",
+                Format::UrlSet | Format::TextSitemap => "sitemap lists more than",
+                Format::SitemapIndex => "sitemap index lists more than",
+            };
+            let n = self.entries.len();
+            format!("{what} {n} URLs: kept the first {n}")
+        })
+    }
 }
 
 /// Bounds on what one document may cost.
+///
+/// Parsing streams: memory is what is kept (the entries, at most the
+/// entry caps) plus one record being read, whatever the document's size;
+/// [`Limits::max_bytes`] bounds the time spent reading (and the largest
+/// single text run the XML reader buffers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest document, after gzip decompression (the sitemap protocol's
-    /// limit is 50 MiB).
+    /// Largest document, after gzip decompression: the sitemap protocol's
+    /// limit, 50 MiB. A gzip stream that inflates past it is refused once
+    /// it got there, never inflated further.
     pub max_bytes: u64,
     /// Deepest element nesting accepted.
     pub max_depth: usize,
+    /// Entries kept from one RSS or Atom feed: 10,000. Feeds list their
+    /// latest items, tens to a few thousand; past ten thousand a feed is an
+    /// archive dump or a trap, and the first ten thousand are the newest in
+    /// any feed that is in order.
+    pub max_feed_entries: usize,
+    /// URLs kept from one sitemap, sitemap index or text sitemap: the
+    /// sitemap protocol's 50,000 per file.
+    pub max_sitemap_entries: usize,
 }
 
 impl Default for Limits {
@@ -97,6 +139,8 @@ impl Default for Limits {
         Limits {
             max_bytes: 50 * 1024 * 1024,
             max_depth: 128,
+            max_feed_entries: 10_000,
+            max_sitemap_entries: 50_000,
         }
     }
 }
@@ -104,21 +148,21 @@ impl Default for Limits {
 /// Why a document gave no entries.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FeedError {
-    /// Larger than [`Limits::max_bytes`] (compressed or inflated).
-    #[error("document larger than {limit} bytes")]
+    /// Larger than [`Limits::max_bytes`]: as received, or once inflated.
+    #[error("{}", if *inflated {
+        format!("gzip stream inflates past {limit} bytes")
+    } else {
+        format!("document larger than {limit} bytes")
+    })]
     TooLarge {
         /// The limit.
         limit: u64,
+        /// Whether it was the inflated gzip stream that went past it.
+        inflated: bool,
     },
     /// Nested deeper than [`Limits::max_depth`].
     #[error("elements nested deeper than {limit}")]
     TooDeep {
-        /// The limit.
-        limit: usize,
-    },
-    /// More records than a sitemap may hold (50 000).
-    #[error("sitemap holds more than {limit} records")]
-    TooManyEntries {
         /// The limit.
         limit: usize,
     },
@@ -159,15 +203,46 @@ pub fn parse_with(
     base: &Url,
     limits: &Limits,
 ) -> Result<Document, FeedError> {
-    let (bytes, gzipped) = sniff::inflate(body, limits.max_bytes)?;
-    let kind = sniff::detect(&bytes, content_type, base, limits.max_depth)?;
-    let (format, entries) = match kind {
-        sniff::Kind::Feed => feed::entries(&bytes, base)?,
-        sniff::Kind::Sitemap => sitemap::entries(&bytes, base)?,
+    let opened = sniff::open(body, content_type, base, limits.max_bytes)?;
+    let sniff::Opened {
+        kind,
+        input,
+        gzipped,
+        cause,
+    } = opened;
+    let (format, kept, truncated) = match kind {
+        sniff::Kind::Xml(root, encoding) => {
+            let (format, max) = match root {
+                sniff::Root::Rss | sniff::Root::Rdf => (Format::Rss, limits.max_feed_entries),
+                sniff::Root::Atom => (Format::Atom, limits.max_feed_entries),
+                sniff::Root::UrlSet => (Format::UrlSet, limits.max_sitemap_entries),
+                sniff::Root::Index => (Format::SitemapIndex, limits.max_sitemap_entries),
+            };
+            let mut kept = stream::Kept::new(max);
+            let stopped = match root {
+                sniff::Root::UrlSet | sniff::Root::Index => sitemap::xml(
+                    input,
+                    root == sniff::Root::Index,
+                    encoding,
+                    base,
+                    limits,
+                    &cause,
+                    &mut kept,
+                )?,
+                _ => feed::entries(input, root, encoding, base, limits, &cause, &mut kept)?,
+            };
+            (format, kept, stopped)
+        }
+        sniff::Kind::Text => {
+            let mut kept = stream::Kept::new(limits.max_sitemap_entries);
+            let stopped = sitemap::text(input, base, &cause, &mut kept)?;
+            (Format::TextSitemap, kept, stopped)
+        }
     };
     Ok(Document {
         format,
-        entries: dedup(entries),
+        truncated: truncated || kept.truncated,
+        entries: kept.entries,
         gzipped,
     })
 }
@@ -234,28 +309,4 @@ pub(crate) fn resolve(base: &Url, href: &str) -> Option<Url> {
     }
     url.set_fragment(None);
     Some(url)
-}
-
-/// Keeps the first entry of each URL, filling in what it lacks from repeats.
-fn dedup(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut index = std::collections::HashMap::with_capacity(entries.len());
-    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        match index.get(entry.url.as_str()) {
-            Some(&i) => {
-                let first: &mut Entry = &mut out[i];
-                if first.published.is_none() {
-                    first.published = entry.published;
-                }
-                if first.title.is_none() {
-                    first.title = entry.title;
-                }
-            }
-            None => {
-                index.insert(entry.url.to_string(), out.len());
-                out.push(entry);
-            }
-        }
-    }
-    out
 }

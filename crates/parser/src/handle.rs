@@ -290,7 +290,12 @@ fn read(
     let candidate = newshound_feeds::is_candidate(content_type, url);
     if candidate {
         match newshound_feeds::parse(body, content_type, url) {
-            Ok(doc) => return Reading::Feed(feed_links(doc.entries)),
+            Ok(doc) => {
+                if let Some(note) = doc.truncation() {
+                    tracing::warn!(url = %url, "{note}");
+                }
+                return Reading::Feed(feed_links(doc.entries));
+            }
             // Served as XML, written as HTML: a web page after all.
             Err(FeedError::Html) => {}
             Err(e) => return Reading::Unreadable(e),
