@@ -481,3 +481,92 @@ mod tests {
         assert_eq!(site.hits(), 0);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Property test: whatever robots.txt says, parsing it, asking it about
+    //! any path and pacing a host by its `Crawl-delay` never panic, and an
+    //! `Allow: /` group with nothing else allows every path.
+    //! `PROPTEST_CASES=20000 cargo test --release -p newshound-fetcher properties`
+    //! runs it longer.
+
+    use super::*;
+    use crate::hosts::Pace;
+    use proptest::prelude::*;
+
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "/[a-z0-9*$%?=&./~-]{0,20}",
+            "[ -~]{0,20}",
+            Just("/".to_string()),
+            Just("*".to_string()),
+            Just("/$".to_string()),
+            Just("/%7E%zz%".to_string()),
+        ]
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop_oneof![Just("*"), Just("newshound"), Just("NewsHound/2.0"), Just("other")]
+                .prop_map(|a| format!("User-agent: {a}")),
+            3 => pattern().prop_map(|p| format!("Disallow: {p}")),
+            3 => pattern().prop_map(|p| format!("Allow: {p}")),
+            2 => prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|f| f.to_string()),
+                Just("-5".to_string()),
+                Just("1e400".to_string()),
+                Just("NaN".to_string()),
+                "[ -~]{0,10}",
+            ]
+            .prop_map(|d| format!("Crawl-delay: {d}")),
+            1 => "[ -~]{0,60}".prop_map(|u| format!("Sitemap: {u}")),
+            1 => "[ -~\\t\\u{80}-\\u{10ffff}]{0,60}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_robots_txt_is_safe_to_obey(
+            lines in prop::collection::vec(line(), 0..30),
+            bytes in prop::collection::vec(any::<u8>(), 0..200),
+            paths in prop::collection::vec("/[ -~]{0,30}", 1..8),
+        ) {
+            let mut txt = lines.join("\n").into_bytes();
+            txt.extend_from_slice(&bytes);
+            let robots = Robots::parse(&txt, "newshound");
+            let p = Politeness {
+                user_agent: "newshound/0.1".into(),
+                requests_per_second: 2.0,
+                burst: 1,
+                max_concurrent_per_host: 2,
+                obey_robots: true,
+            };
+            let pace = Pace::new(&p, None);
+            for path in &paths {
+                let _ = robots.is_allowed(path);
+                if let Ok(url) = Url::parse(&format!("http://127.0.0.1:1{path}")) {
+                    let _ = robots.is_url_allowed(&url);
+                }
+            }
+            if let Some(delay) = robots.crawl_delay() {
+                let capped = delay.min(Duration::from_secs(30));
+                prop_assert!(capped <= Duration::from_secs(30));
+                prop_assert!(pace.period > Duration::ZERO);
+            }
+            for sitemap in robots.sitemaps() {
+                prop_assert!(!sitemap.as_str().is_empty());
+            }
+        }
+
+        #[test]
+        fn allow_all_allows_every_path(paths in prop::collection::vec("/[ -~]{0,30}", 1..8)) {
+            let robots = Robots::parse(b"User-agent: *\nAllow: /\n", "newshound");
+            for path in &paths {
+                prop_assert!(robots.is_allowed(path), "{}", path);
+            }
+        }
+    }
+}
