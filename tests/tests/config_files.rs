@@ -35,6 +35,35 @@ fn bad_configs_name_file_and_key() -> anyhow::Result<()> {
             "politeness.requests_per_second",
         ),
         ("[fetch]\nconcurrency = 0\n", "fetch.concurrency"),
+        // Past the sane upper bounds: a typo or a way to turn a limit off.
+        (
+            "[fetch]\nmax_body_bytes = 9223372036854775807\n",
+            "fetch.max_body_bytes`: must be at most 1073741824",
+        ),
+        (
+            "[fetch]\ntimeout_secs = 86400\n",
+            "fetch.timeout_secs`: must be at most 3600",
+        ),
+        (
+            "[fetch]\nconcurrency = 60000\n",
+            "fetch.concurrency`: must be at most 4096",
+        ),
+        (
+            "[fetch]\nmax_crawl_delay_secs = 100000\n",
+            "fetch.max_crawl_delay_secs",
+        ),
+        (
+            "[fetch]\nallow_private_networks = [\"10.0.0.0/33\"]\n",
+            "fetch.allow_private_networks",
+        ),
+        (
+            "[politeness]\nrequests_per_second = 1e-30\n",
+            "politeness.requests_per_second",
+        ),
+        (
+            "[parse]\nmax_links_per_page = 0\n",
+            "parse.max_links_per_page",
+        ),
         ("[extract]\ntitle = \"h1[\"\n", "extract.title"),
         (
             "[recrawl]\nmin_interval_secs = 10\nmax_interval_secs = 5\n",

@@ -871,9 +871,21 @@ impl RawParse {
     /// Checks each bound against its sane range.
     fn limits(self, bad: &dyn Fn(&str, String) -> ConfigError) -> Result<ParseLimits, ConfigError> {
         let ranges: [(&str, u64, u64); 4] = [
-            ("parse.max_links_per_page", self.max_links_per_page as u64, 1_000_000),
-            ("parse.max_feed_entries", self.max_feed_entries as u64, 1_000_000),
-            ("parse.max_sitemap_urls", self.max_sitemap_urls as u64, 1_000_000),
+            (
+                "parse.max_links_per_page",
+                self.max_links_per_page as u64,
+                1_000_000,
+            ),
+            (
+                "parse.max_feed_entries",
+                self.max_feed_entries as u64,
+                1_000_000,
+            ),
+            (
+                "parse.max_sitemap_urls",
+                self.max_sitemap_urls as u64,
+                1_000_000,
+            ),
             ("parse.max_feed_bytes", self.max_feed_bytes, MAX_BODY_BYTES),
         ];
         for (key, value, high) in ranges {

@@ -31,7 +31,13 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ),
     (
         "politeness",
-        &["user_agent", "requests_per_second", "burst", "max_concurrent_per_host", "obey_robots"],
+        &[
+            "user_agent",
+            "requests_per_second",
+            "burst",
+            "max_concurrent_per_host",
+            "obey_robots",
+        ],
     ),
     (
         "fetch",
@@ -49,10 +55,31 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "give_up_after_secs",
         ],
     ),
-    ("parse", &["max_links_per_page", "max_feed_entries", "max_sitemap_urls", "max_feed_bytes"]),
-    ("extract", &["title", "body", "authors", "published", "exclude"]),
+    (
+        "parse",
+        &[
+            "max_links_per_page",
+            "max_feed_entries",
+            "max_sitemap_urls",
+            "max_feed_bytes",
+        ],
+    ),
+    (
+        "extract",
+        &["title", "body", "authors", "published", "exclude"],
+    ),
     ("output", &["dir", "state_dir"]),
-    ("recrawl", &["hub_interval_secs", "min_interval_secs", "max_interval_secs", "hub_max_depth", "article_ages_secs", "lease_secs"]),
+    (
+        "recrawl",
+        &[
+            "hub_interval_secs",
+            "min_interval_secs",
+            "max_interval_secs",
+            "hub_max_depth",
+            "article_ages_secs",
+            "lease_secs",
+        ],
+    ),
     ("metrics", &["listen"]),
 ];
 
