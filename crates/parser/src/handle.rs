@@ -99,7 +99,7 @@ impl Parser {
             }
             Ok(Reading::Unreadable(e)) => {
                 // The content is bad, not the delivery: nothing to retry.
-                tracing::debug!(error = %e, url = %page.final_url, "Feed or sitemap not read");
+                tracing::warn!(error = %e, url = %page.final_url, "Feed or sitemap not read");
                 CrawlStats::add(&stats.parse_errors, 1);
                 Ok(())
             }
