@@ -53,7 +53,7 @@ fn bad_configs_name_file_and_key() -> anyhow::Result<()> {
             "fetch.max_crawl_delay_secs",
         ),
         (
-            "[fetch]\nallow_private_networks = [\"10.0.0.0/33\"]\n",
+            "[fetch]\nallow_private_networks = [\"127.0.0.0/33\"]\n",
             "fetch.allow_private_networks",
         ),
         (

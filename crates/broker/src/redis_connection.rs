@@ -372,12 +372,12 @@ mod tests {
     #[test]
     fn names_cluster_nodes_without_credentials() {
         let nodes = RedisTarget::Cluster(vec![
-            "redis://:secret@10.0.0.1:7000/".into(),
-            "redis://10.0.0.2:7000/".into(),
+            "redis://:secret@127.0.0.21:7000/".into(),
+            "redis://127.0.0.22:7000/".into(),
         ]);
         let named = redacted(&nodes);
         assert!(named.starts_with("cluster ["), "{named}");
-        assert!(named.contains("10.0.0.2:7000"), "{named}");
+        assert!(named.contains("127.0.0.22:7000"), "{named}");
         assert!(!named.contains("secret"), "{named}");
     }
 }

@@ -163,5 +163,8 @@ async fn retried_chunk_reports_ambiguous_fingerprints_as_new() {
 #[test]
 fn parses_the_authority() {
     assert_eq!(authority("redis://127.0.0.1:6379/"), "127.0.0.1:6379");
-    assert_eq!(authority("redis://:pw@10.0.0.1:7000/2"), "10.0.0.1:7000");
+    assert_eq!(
+        authority("redis://:pw@127.0.0.21:7000/2"),
+        "127.0.0.21:7000"
+    );
 }

@@ -1201,10 +1201,10 @@ mod tests {
             redis_target(single.clone(), &env_nodes),
             Ok(RedisTarget::Cluster(nodes.clone()))
         );
-        let env_url = [("NEWSHOUND_REDIS_URL", "redis://10.0.0.1:6379/")];
+        let env_url = [("NEWSHOUND_REDIS_URL", "redis://127.0.0.21:6379/")];
         assert_eq!(
             redis_target(cluster.clone(), &env_url),
-            Ok(RedisTarget::Single("redis://10.0.0.1:6379/".into()))
+            Ok(RedisTarget::Single("redis://127.0.0.21:6379/".into()))
         );
         // Cluster nodes alone are enough to need (and allow) amqp_url.
         let no_amqp = RawBackend {

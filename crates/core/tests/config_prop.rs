@@ -88,7 +88,7 @@ fn value() -> impl Strategy<Value = String> {
         Just("\"http://127.0.0.1:8311/\"".to_string()),
         Just("[\"http://127.0.0.1:8311/\"]".to_string()),
         Just("[\"127.0.0.1:8311\", \"*.example.invalid\"]".to_string()),
-        Just("[\"127.0.0.0/8\", \"::1\", \"10.0.0.0/33\", \"nonsense\"]".to_string()),
+        Just("[\"127.0.0.0/8\", \"::1\", \"127.0.0.0/33\", \"nonsense\"]".to_string()),
         Just("9223372036854775807".to_string()),
         Just("18446744073709551616".to_string()),
         Just("-1".to_string()),
