@@ -25,6 +25,7 @@ mod kind;
 mod lang;
 mod links;
 mod metadata;
+mod nesting;
 mod options;
 mod standfirst;
 mod strip;
