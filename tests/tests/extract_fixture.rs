@@ -26,7 +26,7 @@ fn record(site: &Site, url: &str) -> anyhow::Result<Option<serde_json::Value>> {
         Some(response.content_type),
         &page,
         &options(),
-    );
+    )?;
     let article = newshound_parser::to_article(
         &extraction,
         &page,
@@ -84,7 +84,7 @@ fn hub_pages_give_no_article() -> anyhow::Result<()> {
             Some(response.content_type),
             &page,
             &options(),
-        );
+        )?;
         assert_eq!(extraction.kind, PageKind::Hub, "{path}");
         assert!(
             extraction.links.len() > 20,

@@ -17,7 +17,7 @@ fn main() {
         std::process::exit(2);
     };
     let default_timezone = args.next().and_then(|t| t.parse().ok());
-    let x = extract(
+    let x = match extract(
         &html,
         None,
         &url,
@@ -25,7 +25,13 @@ fn main() {
             default_timezone,
             ..Default::default()
         },
-    );
+    ) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(1);
+        }
+    };
     println!(
         "kind {:?} lang {:?} encoding {} canonical {:?} links {}",
         x.kind,

@@ -215,12 +215,16 @@ pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
         let html_path = args.pages.join(format!("{id}.html"));
         let html = io(&html_path, std::fs::read(&html_path))?;
         let start = clock::thread_cpu();
-        let x = extract(&html, None, &url, &options);
+        // A page that is not text scores as one with no article.
+        let (kind, article) = match extract(&html, None, &url, &options) {
+            Ok(x) => (format!("{:?}", x.kind), x.article),
+            Err(e) => (e.to_string(), None),
+        };
         let took = clock::thread_cpu().saturating_sub(start);
         elapsed += took;
         report.pages += 1;
-        report.hubs += usize::from(x.article.is_none());
-        let a = x.article.unwrap_or_default();
+        report.hubs += usize::from(article.is_none());
+        let a = article.unwrap_or_default();
         report.empty_bodies += usize::from(a.body.trim().is_empty());
         let date = a.published.map(|d| d.to_rfc3339());
         if let Some(truth) = gt
@@ -272,7 +276,7 @@ pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
         }
         if let Some(out) = &args.out {
             let pred = json!({"body": a.body, "title": a.title, "authors": a.authors, "date": date,
-                "cpu_seconds": took.as_secs_f64(), "seconds": took.as_secs_f64(), "kind": format!("{:?}", x.kind)});
+                "cpu_seconds": took.as_secs_f64(), "seconds": took.as_secs_f64(), "kind": kind});
             let file = out.join(format!("{id}.json"));
             io(&file, std::fs::write(&file, pred.to_string()))?;
         }

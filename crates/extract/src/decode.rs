@@ -9,11 +9,56 @@ use encoding_rs::{Encoding, UTF_8};
 /// How many leading bytes the `<meta charset>` prescan looks at.
 const PRESCAN: usize = 4096;
 
+/// Counts of a byte string read as UTF-8.
+struct Utf8Counts {
+    /// Well-formed multi-byte sequences (non-ASCII characters).
+    multibyte: usize,
+    /// Ill-formed sequences (each becomes one U+FFFD).
+    invalid: usize,
+}
+
+fn utf8_counts(bytes: &[u8]) -> Utf8Counts {
+    let mut c = Utf8Counts {
+        multibyte: 0,
+        invalid: 0,
+    };
+    for chunk in bytes.utf8_chunks() {
+        c.multibyte += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
+        c.invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    c
+}
+
+impl Utf8Counts {
+    /// A page declared UTF-8 stays UTF-8 unless most of it is invalid: more ill-formed
+    /// sequences than well-formed multi-byte ones (a legacy page mislabelled as UTF-8 has
+    /// hardly any of the latter).
+    fn mostly_valid(&self) -> bool {
+        self.invalid <= self.multibyte
+    }
+
+    /// An undeclared (or legacy-declared) page is UTF-8 when it is almost valid: at least
+    /// [`MIN_MULTIBYTE`] non-ASCII characters and one ill-formed sequence per
+    /// [`ALMOST_VALID`] of them at most. Legacy text practically never forms so many
+    /// well-formed UTF-8 sequences by chance.
+    fn almost_valid(&self) -> bool {
+        self.multibyte >= MIN_MULTIBYTE
+            && self.invalid.saturating_mul(ALMOST_VALID) <= self.multibyte
+    }
+}
+
+/// See [`Utf8Counts::almost_valid`].
+const MIN_MULTIBYTE: usize = 16;
+/// See [`Utf8Counts::almost_valid`].
+const ALMOST_VALID: usize = 20;
+
 /// Decodes an HTML document to UTF-8 and returns the encoding used.
 ///
-/// Order: byte-order mark; valid UTF-8 stays UTF-8 whatever is declared; the `charset` of
-/// `content_type`, then a `<meta charset>` / `http-equiv` prescan; then a chardetng guess.
-/// A declared encoding the bytes do not decode cleanly in is replaced by the guess.
+/// Order: byte-order mark; valid or almost valid UTF-8 stays UTF-8 whatever is declared
+/// (ill-formed bytes become U+FFFD); a page declared UTF-8 (the `charset` of `content_type`,
+/// else a `<meta charset>` / `http-equiv` prescan) stays UTF-8 unless most of it is invalid;
+/// another declared encoding is used when the bytes decode cleanly in it; else a chardetng
+/// guess.
 pub fn decode_html<'a>(
     bytes: &'a [u8],
     content_type: Option<&str>,
@@ -30,6 +75,10 @@ pub fn decode_html<'a>(
     let declared = content_type
         .and_then(charset_param)
         .or_else(|| meta_charset(bytes));
+    let counts = utf8_counts(bytes);
+    if counts.almost_valid() || (declared == Some(UTF_8) && counts.mostly_valid()) {
+        return (String::from_utf8_lossy(bytes), UTF_8);
+    }
     if let Some(enc) = declared.filter(|e| *e != UTF_8)
         && let Some(text) = enc.decode_without_bom_handling_and_without_replacement(bytes)
     {
@@ -40,6 +89,45 @@ pub fn decode_html<'a>(
     let enc = detector.guess(None, chardetng::Utf8Detection::Allow);
     let (text, _) = enc.decode_without_bom_handling(bytes);
     (text, enc)
+}
+
+/// How much of the decoded text the binary check reads first.
+const HEAD_CHARS: usize = 4096;
+
+/// Share of binary characters (controls other than tab, newline, carriage return and form
+/// feed, NUL included, and U+FFFD replacement characters), in per mille, above which decoded
+/// bytes are not text: in the first [`HEAD_CHARS`] characters or overall. Random bytes give
+/// 120 or more (decoded as a legacy encoding, one byte in eight is a control) to over 900 (as
+/// UTF-8); HTML, even with a few broken bytes, gives close to 0.
+const BINARY_PER_MILLE: usize = 30;
+
+/// Why decoded bytes are not text, or `None` when they are.
+pub(crate) fn not_text(text: &str) -> Option<String> {
+    let binary =
+        |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{fffd}';
+    let (mut chars, mut bad, mut head_bad, mut head_chars) = (0usize, 0usize, 0usize, 0usize);
+    for c in text.chars() {
+        chars += 1;
+        bad += usize::from(binary(c));
+        if chars == HEAD_CHARS {
+            (head_chars, head_bad) = (chars, bad);
+        }
+    }
+    if head_chars == 0 {
+        (head_chars, head_bad) = (chars, bad);
+    }
+    let over = |bad: usize, of: usize| of > 0 && bad * 1000 > of * BINARY_PER_MILLE;
+    if over(head_bad, head_chars) {
+        Some(format!(
+            "{head_bad} of the first {head_chars} characters are control or replacement characters"
+        ))
+    } else if over(bad, chars) {
+        Some(format!(
+            "{bad} of its {chars} characters are control or replacement characters"
+        ))
+    } else {
+        None
+    }
 }
 
 /// The encoding named by a `charset=` parameter, if encoding_rs knows it.
@@ -125,6 +213,90 @@ mod tests {
         assert_eq!(text, "<p>Grüße</p>");
         let (text, _) = decode_html("<p>Grüße</p>".as_bytes(), None);
         assert_eq!(text, "<p>Grüße</p>");
+    }
+
+    /// A Korean news page with one stray byte (a truncated character) in its body.
+    fn korean_page_with_one_bad_byte(head: &str) -> Vec<u8> {
+        let mut page = format!(
+            "<html><head>{head}<title>정부, 내년 예산안 국회 제출</title></head><body>\
+             <h1>정부, 내년 예산안 국회 제출</h1><p>기획재정부는 오늘 내년도 예산안을 확정했다고 밝혔다."
+        )
+        .into_bytes();
+        page.push(0xEC); // The first byte of a three-byte character, alone.
+        page.extend_from_slice("<p>예산 규모는 올해보다 늘었다.</p></body></html>".as_bytes());
+        page
+    }
+
+    #[test]
+    fn declared_utf8_with_one_bad_byte_stays_utf8() {
+        let header = korean_page_with_one_bad_byte("");
+        let meta = korean_page_with_one_bad_byte("<meta charset=\"utf-8\">");
+        for (page, ct) in [
+            (&header, Some("text/html; charset=UTF-8")),
+            (&meta, Some("text/html")),
+            (&meta, None),
+            // Undeclared but almost valid.
+            (&header, None),
+        ] {
+            let (text, enc) = decode_html(page, ct);
+            assert_eq!(enc, UTF_8, "{ct:?}");
+            assert!(
+                text.contains("정부, 내년 예산안 국회 제출"),
+                "{ct:?}: {text}"
+            );
+            assert!(text.contains("예산 규모는 올해보다 늘었다."));
+            assert_eq!(text.matches('\u{fffd}').count(), 1);
+        }
+    }
+
+    #[test]
+    fn legacy_pages_mislabelled_utf8_get_their_encoding() {
+        let (body, _, _) = encoding_rs::EUC_KR.encode(
+            "<h1>정부, 내년 예산안 국회 제출</h1><p>기획재정부는 오늘 내년도 예산안을 확정했다고 밝혔다. 예산 규모는 올해보다 늘었다.</p>",
+        );
+        for ct in [Some("text/html; charset=utf-8"), None] {
+            let mut page = b"<html><head><meta charset=\"utf-8\"></head><body>".to_vec();
+            page.extend_from_slice(&body);
+            let (text, enc) = decode_html(&page, ct);
+            assert_eq!(enc, encoding_rs::EUC_KR, "{ct:?}");
+            assert!(text.contains("정부, 내년 예산안 국회 제출"));
+        }
+        let (body, _, _) = encoding_rs::WINDOWS_1252
+            .encode("<p>Caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, na\u{ef}vet\u{e9} et \u{e7}a.</p>");
+        let mut page = b"<meta charset=utf-8>".to_vec();
+        page.extend_from_slice(&body);
+        let (text, enc) = decode_html(&page, Some("text/html; charset=utf-8"));
+        assert_eq!(enc, encoding_rs::WINDOWS_1252);
+        assert!(text.contains("Café crème brûlée, naïveté et ça."));
+    }
+
+    #[test]
+    fn random_bytes_are_not_text_and_pages_are() {
+        // A fixed xorshift stream stands in for random bytes.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let bytes: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        for ct in [Some("text/html"), Some("text/html; charset=utf-8"), None] {
+            let (text, _) = decode_html(&bytes, ct);
+            assert!(not_text(&text).is_some(), "{ct:?}");
+        }
+        // Binary after a clean first 4 KiB is caught overall.
+        let mut page = "<p>clean text</p>".repeat(400).into_bytes();
+        page.extend_from_slice(&bytes[..64 << 10]);
+        let (text, _) = decode_html(&page, None);
+        assert!(not_text(&text).is_some_and(|r| r.contains("of its")));
+        let korean = korean_page_with_one_bad_byte("");
+        let (text, _) = decode_html(&korean, None);
+        assert_eq!(not_text(&text), None);
+        assert_eq!(not_text("<p>tabs\tand\r\nbreaks\x0c</p>"), None);
+        assert_eq!(not_text(""), None);
+        assert!(not_text("\0\0\0<p>x</p>").is_some());
     }
 
     #[test]

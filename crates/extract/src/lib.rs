@@ -25,6 +25,7 @@ mod kind;
 mod lang;
 mod links;
 mod metadata;
+mod nesting;
 mod options;
 mod standfirst;
 mod strip;
@@ -38,7 +39,7 @@ use scraper::Html;
 use url::Url;
 
 pub use decode::decode_html;
-pub use options::{ExtractOptions, RawSelectors, SelectorError, SiteSelectors};
+pub use options::{DEFAULT_MAX_LINKS, ExtractOptions, RawSelectors, SelectorError, SiteSelectors};
 
 /// Whether a page is one article or a list of links to articles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -109,6 +110,17 @@ pub struct ArticleFields {
     pub related: Vec<String>,
 }
 
+/// Why [`extract`] gives no result for a page.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// The bytes are not text (binary data served as a page): no article, no links.
+    #[error("not text: {reason}")]
+    NotText {
+        /// What the check found, in words.
+        reason: String,
+    },
+}
+
 /// The result of [`extract`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Extraction {
@@ -116,24 +128,34 @@ pub struct Extraction {
     pub kind: PageKind,
     /// `<link rel=canonical>` or `og:url`, absolute.
     pub canonical_url: Option<Url>,
-    /// Language (lower-case primary subtag, e.g. `en`).
+    /// Language: an ISO 639-1 code (e.g. `en`), from the page's declaration or detected.
     pub language: Option<String>,
     /// Article fields; `Some` iff `kind == Article`.
     pub article: Option<ArticleFields>,
-    /// Every link, classified.
+    /// The links, classified: the first [`ExtractOptions::max_links`] distinct ones in
+    /// document order (feeds named in the head first).
     pub links: Vec<Link>,
+    /// Links (`href`s, repeats included) past [`ExtractOptions::max_links`], neither resolved
+    /// nor classified.
+    pub links_dropped: usize,
     /// Name of the encoding the bytes were decoded with.
     pub encoding: &'static str,
 }
 
-/// Extracts everything from one page. Never panics; malformed HTML still gives a result.
+/// Extracts everything from one page. Never panics; malformed HTML still gives a result;
+/// bytes that are not text give [`ExtractError::NotText`]. Time and memory are linear in the
+/// page's size: pathological nesting is capped before parsing (see `nesting.rs`) and links
+/// past [`ExtractOptions::max_links`] are counted, not kept.
 pub fn extract(
     html: &[u8],
     content_type: Option<&str>,
     url: &Url,
     options: &ExtractOptions,
-) -> Extraction {
+) -> Result<Extraction, ExtractError> {
     let (text, encoding) = decode_html(html, content_type);
+    if let Some(reason) = decode::not_text(&text) {
+        return Err(ExtractError::NotText { reason });
+    }
     let parsed = Html::parse_document(&strip::strip(&text, !options.selectors.is_empty()));
     let doc = dom::walk(&parsed);
     let sel = &options.selectors;
@@ -204,7 +226,8 @@ pub fn extract(
     apply_overrides(&parsed, sel, loc, &mut fields);
     fields.subtitle =
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
-    let links = links::collect(&doc, url, &base, &options.site_hosts);
+    let (links, links_dropped) =
+        links::collect(&doc, url, &base, &options.site_hosts, options.max_links);
     let kind = kind::decide(
         &doc,
         &kind::KindInput {
@@ -240,11 +263,12 @@ pub fn extract(
                 caption: None,
             });
         }
-        let related = standfirst::related_stories(&doc, &base, |u| {
-            links
-                .iter()
-                .any(|l| l.url == *u && l.kind == LinkKind::Article)
-        });
+        let articles: HashSet<&str> = links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Article)
+            .map(|l| l.url.as_str())
+            .collect();
+        let related = standfirst::related_stories(&doc, &base, |u| articles.contains(u.as_str()));
         ArticleFields {
             title: fields.title,
             subtitle: fields.subtitle,
@@ -258,14 +282,15 @@ pub fn extract(
             related,
         }
     });
-    Extraction {
+    Ok(Extraction {
         kind,
         canonical_url,
         language,
         article,
         links,
+        links_dropped,
         encoding: encoding.name(),
-    }
+    })
 }
 
 /// Element indices matched by the body and exclude overrides.

@@ -184,14 +184,34 @@ pub(crate) fn kind_of(
     }
 }
 
-/// Resolves and classifies every link of the page (deduplicated, first occurrence kept).
-pub(crate) fn collect(doc: &Doc<'_>, page: &Url, base: &Url, site_hosts: &[String]) -> Vec<Link> {
+/// Resolves and classifies the links of the page (deduplicated, first occurrence kept) until
+/// `max` distinct ones are kept; returns them and the number of `href`s left unread.
+pub(crate) fn collect(
+    doc: &Doc<'_>,
+    page: &Url,
+    base: &Url,
+    site_hosts: &[String],
+    max: usize,
+) -> (Vec<Link>, usize) {
     let page_domain = registrable(page.host_str().unwrap_or("")).to_string();
     let mut out: Vec<Link> = Vec::new();
     let mut seen = std::collections::HashMap::new();
+    // Whether each element is inside a related box, in one pass over the pre-order table
+    // (parents come first).
+    let mut related_box: Vec<bool> = Vec::with_capacity(doc.elems.len());
+    for e in &doc.elems {
+        let inherited = related_box.get(e.parent as usize).copied().unwrap_or(false);
+        related_box.push(e.sig.related || inherited);
+    }
     let feeds = doc.feeds.iter().map(|h| (*h, None));
     let anchors = doc.links.iter().map(|l| (l.href, Some(l)));
+    let total = doc.feeds.len() + doc.links.len();
+    let mut read = 0;
     for (href, raw) in feeds.chain(anchors) {
+        if out.len() >= max {
+            break;
+        }
+        read += 1;
         let href = href.trim();
         if href.is_empty() || href.starts_with('#') {
             continue;
@@ -200,23 +220,20 @@ pub(crate) fn collect(doc: &Doc<'_>, page: &Url, base: &Url, site_hosts: &[Strin
         if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
-        let (kind, related) = match raw {
-            None => (LinkKind::Feed, false),
-            Some(l) => {
-                let related =
-                    crate::body::ancestors(doc, l.elem).any(|a| doc.elems[a as usize].sig.related);
-                (kind_of(&url, &page_domain, site_hosts, &l.text), related)
-            }
-        };
+        let related = raw.is_some_and(|l| related_box.get(l.elem as usize) == Some(&true));
         if let Some(&i) = seen.get(url.as_str()) {
             let link: &mut Link = &mut out[i];
             link.related |= related;
             continue;
         }
+        let kind = match raw {
+            None => LinkKind::Feed,
+            Some(l) => kind_of(&url, &page_domain, site_hosts, &l.text),
+        };
         seen.insert(url.as_str().to_string(), out.len());
         out.push(Link { url, kind, related });
     }
-    out
+    (out, total - read)
 }
 
 #[cfg(test)]

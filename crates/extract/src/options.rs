@@ -3,8 +3,14 @@
 use scraper::Selector;
 use serde::Deserialize;
 
+/// Default of [`ExtractOptions::max_links`]: a big home page links to a few hundred stories and
+/// sections, a sitemap-like archive page to a few thousand; past that a page is a link farm or
+/// an attack, and the frontier gains nothing from the rest. Each link kept costs about a
+/// kilobyte through classification and the link queue.
+pub const DEFAULT_MAX_LINKS: usize = 5_000;
+
 /// Options for [`crate::extract`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ExtractOptions {
     /// Time zone for dates the page gives without an offset (the site's zone); UTC when unset.
     pub default_timezone: Option<chrono_tz::Tz>,
@@ -13,6 +19,20 @@ pub struct ExtractOptions {
     /// Other hosts of the same site (a site spread over several domains): links to them, or to their
     /// subdomains, are the site's own links rather than off-site ones.
     pub site_hosts: Vec<String>,
+    /// Distinct links kept per page, in document order; the rest are counted in
+    /// [`crate::Extraction::links_dropped`] ([`DEFAULT_MAX_LINKS`] by default).
+    pub max_links: usize,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        Self {
+            default_timezone: None,
+            selectors: SiteSelectors::default(),
+            site_hosts: Vec::new(),
+            max_links: DEFAULT_MAX_LINKS,
+        }
+    }
 }
 
 /// Per-site CSS selectors as written in the site config.

@@ -133,6 +133,7 @@ pub(crate) fn related_stories(
     keep: impl Fn(&Url) -> bool,
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     let mut named = HashMap::default();
     for link in &doc.links {
         if !in_related_box(doc, link.elem, &mut named) {
@@ -145,7 +146,7 @@ pub(crate) fn related_stories(
             continue;
         }
         let url = url.to_string();
-        if !out.contains(&url) {
+        if listed.insert(url.clone()) {
             out.push(url);
         }
     }

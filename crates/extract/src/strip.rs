@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::nesting::Nesting;
+
 /// Elements whose whole content is dropped; raw-text ones end at their first end tag.
 const DROPPED: &[&[u8]] = &[
     b"script",
@@ -115,16 +117,31 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// Reads the start tag whose name begins at `name_start` as the HTML tokenizer does (tag
-/// name, then attributes with quoted, unquoted or no values) and calls `unread(from, to)` for
-/// each attribute not in [`READ_ATTRIBUTES`]. Returns the tag's name and the index after its
-/// `>` (the end of the input when the tag is not closed).
-fn start_tag(s: &[u8], name_start: usize, mut unread: impl FnMut(usize, usize)) -> (&[u8], usize) {
+/// Attributes kept on one tag when every attribute is kept (site selectors set): the tree
+/// builder checks each attribute against the earlier ones of its tag, so a tag with a
+/// hundred thousand attributes would cost quadratic time. Real tags have a few dozen at most.
+const MAX_ATTRIBUTES: usize = 64;
+
+/// End of the tag name beginning at `name_start`.
+fn tag_name(s: &[u8], name_start: usize) -> usize {
     let mut i = name_start;
     while i < s.len() && !is_space(s[i]) && s[i] != b'/' && s[i] != b'>' {
         i += 1;
     }
-    let name = &s[name_start..i];
+    i
+}
+
+/// Reads the attributes of a tag from `from` (after its name) as the HTML tokenizer does
+/// (quoted, unquoted or no values) and calls `unread(from, to)` for each attribute `keep`
+/// rejects. Returns the index after the tag's `>` (the end of the input when the tag is not
+/// closed).
+fn attributes(
+    s: &[u8],
+    from: usize,
+    mut keep: impl FnMut(&[u8]) -> bool,
+    mut unread: impl FnMut(usize, usize),
+) -> usize {
+    let mut i = from;
     loop {
         // Before an attribute name: spaces and stray slashes.
         let lead = i;
@@ -132,8 +149,8 @@ fn start_tag(s: &[u8], name_start: usize, mut unread: impl FnMut(usize, usize)) 
             i += 1;
         }
         match s.get(i) {
-            None => return (name, s.len()),
-            Some(b'>') => return (name, i + 1),
+            None => return s.len(),
+            Some(b'>') => return i + 1,
             Some(_) => {}
         }
         let attr_start = i;
@@ -162,7 +179,7 @@ fn start_tag(s: &[u8], name_start: usize, mut unread: impl FnMut(usize, usize)) 
                 }
             }
         }
-        if !listed(READ_ATTRIBUTES, attr_name) {
+        if !keep(attr_name) {
             // The spaces before it go too when a space or the tag's end follows it, so that
             // nothing after it joins the attribute before.
             let ends_clean = s.get(i).is_none_or(|&b| is_space(b) || b == b'>');
@@ -171,9 +188,33 @@ fn start_tag(s: &[u8], name_start: usize, mut unread: impl FnMut(usize, usize)) 
     }
 }
 
+/// A filter for the attributes of one tag: the first of each name in [`READ_ATTRIBUTES`]
+/// (the tree builder ignores repeats), or the first [`MAX_ATTRIBUTES`] when `all`.
+fn attribute_filter(all: bool) -> impl FnMut(&[u8]) -> bool {
+    let mut seen = 0u32;
+    let mut count = 0usize;
+    move |name| {
+        if all {
+            count += 1;
+            return count <= MAX_ATTRIBUTES;
+        }
+        match READ_ATTRIBUTES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+        {
+            Some(k) if seen & (1 << k) == 0 => {
+                seen |= 1 << k;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Returns the page without non-JSON-LD scripts, styles, comments, inline SVG and the
 /// attributes the extractor does not read (unless `all_attributes`: site selectors may name
-/// any attribute).
+/// any attribute), and without the start and end tags past the nesting caps of
+/// [`crate::nesting`].
 pub(crate) fn strip(html: &str, all_attributes: bool) -> Cow<'_, str> {
     let s = html.as_bytes();
     let mut out: Option<Vec<u8>> = None;
@@ -183,6 +224,7 @@ pub(crate) fn strip(html: &str, all_attributes: bool) -> Cow<'_, str> {
         buf.extend_from_slice(&s[copied..from]);
         copied = to;
     };
+    let mut nesting = Nesting::default();
     let mut i = 0;
     while let Some(pos) = memchr::memchr(b'<', &s[i..]) {
         let lt = i + pos;
@@ -222,13 +264,29 @@ pub(crate) fn strip(html: &str, all_attributes: bool) -> Cow<'_, str> {
                 cut(lt, end);
                 i = end;
             }
-        } else if !all_attributes && s.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
-            let (name, end) = start_tag(s, lt + 1, &mut cut);
-            i = if listed(TEXT_ONLY, name) {
-                end_tag(s, end, name).unwrap_or(s.len())
+        } else if s.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
+            let name_end = tag_name(s, lt + 1);
+            let name = &s[lt + 1..name_end];
+            if listed(TEXT_ONLY, name) {
+                // No markup inside: the content is copied as it is, end tag included.
+                let end = attributes(s, name_end, attribute_filter(all_attributes), &mut cut);
+                i = end_tag(s, end, name).unwrap_or(s.len());
+            } else if nesting.start(name) {
+                i = attributes(s, name_end, attribute_filter(all_attributes), &mut cut);
             } else {
-                end
-            };
+                // Past the nesting caps: the tag goes, its content stays.
+                let end = attributes(s, name_end, |_| true, |_, _| {});
+                cut(lt, end);
+                i = end;
+            }
+        } else if s.get(lt + 1) == Some(&b'/') && s.get(lt + 2).is_some_and(u8::is_ascii_alphabetic)
+        {
+            let name_end = tag_name(s, lt + 2);
+            let end = attributes(s, name_end, |_| true, |_, _| {});
+            if !nesting.end(&s[lt + 2..name_end]) {
+                cut(lt, end);
+            }
+            i = end;
         }
         if i >= s.len() {
             break;

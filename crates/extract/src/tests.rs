@@ -40,6 +40,7 @@ fn run(html: &str, url: &str, tz: Option<chrono_tz::Tz>) -> Extraction {
         &Url::parse(url).expect("test url"),
         &opts,
     )
+    .expect("a text page")
 }
 
 fn article_body(n: usize) -> String {
@@ -186,7 +187,8 @@ fn euc_kr_page_and_base_href() {
         None,
         &Url::parse("https://example.kr/news/1").expect("url"),
         &ExtractOptions::default(),
-    );
+    )
+    .expect("text");
     assert_eq!(x.encoding, "EUC-KR");
     assert_eq!(x.language.as_deref(), Some("ko"));
     assert!(
@@ -203,12 +205,14 @@ fn garbage_never_panics() {
         "",
         "<",
         "<html><body><p>",
-        "\u{0}\u{1}<<>>&&&",
         "<a href='http://[::1'>x</a><time datetime='9999-99-99'>",
     ] {
         let x = run(input, "https://example.com/", None);
         assert_eq!(x.kind, PageKind::Hub);
     }
+    let url = Url::parse("https://example.com/").expect("url");
+    let got = extract(b"\0\x01<<>>&&&", None, &url, &ExtractOptions::default());
+    assert!(matches!(got, Err(ExtractError::NotText { .. })), "{got:?}");
 }
 
 #[test]
@@ -232,7 +236,8 @@ fn site_selectors_override() {
         None,
         &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
         &opts,
-    );
+    )
+    .expect("text");
     let a = x.article.expect("article");
     assert_eq!(a.title, "Real title");
     assert_eq!(a.body, [PARA; 3].join("\n\n"));
@@ -949,7 +954,8 @@ fn site_selectors_may_name_attributes_the_extractor_drops() {
         None,
         &Url::parse("https://example.com/news/2023/01/30/x").expect("url"),
         &opts,
-    );
+    )
+    .expect("text");
     let a = x.article.expect("article");
     assert_eq!(a.title, "Attribute title");
     assert_eq!(a.body, [PARA; 2].join("\n\n"));
@@ -1149,4 +1155,184 @@ fn a_credit_label_alone_takes_the_next_line_and_lines_after_breaks_count() {
         article_body(50)
     );
     assert_eq!(authors_of(&art), ["Klaus Muster"]);
+}
+
+/// About 2 MB of pathological markup for each shape the tree builder is slow on, by name.
+fn pathological_shapes() -> Vec<(&'static str, String)> {
+    const SIZE: usize = 2 << 20;
+    let fill = |unit: &dyn Fn(usize) -> String| {
+        let mut s = String::with_capacity(SIZE + 64);
+        let mut i = 0;
+        while s.len() < SIZE {
+            s.push_str(&unit(i));
+            i += 1;
+        }
+        s
+    };
+    let n = |unit: &str| SIZE / unit.len();
+    vec![
+        (
+            "deep divs",
+            format!(
+                "{}{}{}",
+                "<div>".repeat(n("<div></div>")),
+                article_body(5),
+                "</div>".repeat(n("<div></div>"))
+            ),
+        ),
+        ("self-closed divs", "<div/>".repeat(n("<div/>"))),
+        ("unclosed p", fill(&|i| format!("<p>{PARA} {i}"))),
+        (
+            "unclosed li",
+            format!("<ul>{}", fill(&|i| format!("<li>item {i}"))),
+        ),
+        (
+            "unclosed formatting",
+            fill(&|i| format!("<b class=b{i}><i class=i{i}><font class=f{i}>{PARA} {i} ")),
+        ),
+        (
+            "formatting reopened per paragraph",
+            format!(
+                "{}{}",
+                (0..2000)
+                    .map(|i| format!("<b class=b{i}>"))
+                    .collect::<String>(),
+                fill(&|i| format!("<p>{PARA} {i}</p>"))
+            ),
+        ),
+        ("nested tables", fill(&|i| format!("<table><tr><td>c{i}"))),
+        (
+            "a inside a",
+            fill(&|i| format!("<a href=\"/news/{i}\">link {i} ")),
+        ),
+        ("adoption agency", fill(&|i| format!("<b><div>t{i}</b>"))),
+        (
+            "div end tag in a cell",
+            fill(&|i| format!("<div><table><tr><td>t{i}</div>")),
+        ),
+        (
+            "many attributes",
+            format!(
+                "<div {}>x</div><div {}>y</div>",
+                fill(&|i| format!("class=c{i} ")),
+                fill(&|i| format!("data-x{i}=1 "))
+            ),
+        ),
+        ("one text node", fill(&|i| format!("{PARA} {i} "))),
+        ("tiny elements", fill(&|i| format!("<i>{}</i>", i % 10))),
+    ]
+}
+
+#[test]
+fn pathological_markup_finishes_in_bounded_time() {
+    let url = Url::parse("https://example.com/news/2023/01/30/budget-plan-passes").expect("url");
+    let with_selectors = ExtractOptions {
+        selectors: SiteSelectors::parse(&RawSelectors {
+            body: Some("div".into()),
+            ..Default::default()
+        })
+        .expect("selector"),
+        ..Default::default()
+    };
+    for (name, body) in pathological_shapes() {
+        let html = format!(
+            "<html><head><title>Budget plan passes</title></head><body>{body}</body></html>"
+        );
+        for options in [&ExtractOptions::default(), &with_selectors] {
+            let start = std::time::Instant::now();
+            let x = extract(html.as_bytes(), None, &url, options).expect("text");
+            let took = start.elapsed();
+            // `cargo test --release -p newshound-extract pathological -- --nocapture` shows
+            // the release-mode figures.
+            eprintln!(
+                "{name:34} {:>5} KB  selectors {:5}  {took:?}",
+                html.len() / 1024,
+                !options.selectors.is_empty()
+            );
+            assert!(
+                took < std::time::Duration::from_secs(10),
+                "{name}: {took:?}"
+            );
+            let body = x.article.map(|a| a.body).unwrap_or_default();
+            let want = match name {
+                "deep divs" => Some(PARA),
+                "unclosed p"
+                | "unclosed formatting"
+                | "one text node"
+                | "formatting reopened per paragraph" => Some(PARA),
+                _ => None,
+            };
+            if let Some(want) = want {
+                assert!(body.contains(want), "{name}: body lost its text");
+            }
+            if name == "a inside a" {
+                assert!(x.links.len() >= 1000, "{name}: {} links", x.links.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn text_of_wrappers_past_the_depth_cap_stays() {
+    let depth = 2000;
+    let art = format!(
+        "<h1>Budget plan passes</h1>{}{}{}",
+        "<div><span>".repeat(depth),
+        article_body(5),
+        "</span></div>".repeat(depth)
+    );
+    let x = run(
+        &page("", &art),
+        "https://example.com/news/2023/01/30/budget-plan-passes",
+        None,
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    for i in 0..5 {
+        assert!(body.contains(&format!("Paragraph {i}.")), "{body}");
+    }
+    // The page after the deep part is parsed as usual: the footer is not in the body.
+    assert!(!body.contains("Copyright"));
+}
+
+#[test]
+fn links_past_the_cap_are_counted_not_kept() {
+    let links: String = (0..300)
+        .map(|i| format!("<a href=\"/news/{}\">s</a> ", i % 250))
+        .collect();
+    let html = format!(
+        "<html><head><link rel=alternate type=application/rss+xml href=/rss.xml></head>\
+         <body>{links}</body></html>"
+    );
+    let url = Url::parse("https://example.com/").expect("url");
+    let x = extract(html.as_bytes(), None, &url, &ExtractOptions::default()).expect("text");
+    assert_eq!((x.links.len(), x.links_dropped), (251, 0));
+    let opts = ExtractOptions {
+        max_links: 100,
+        ..Default::default()
+    };
+    let x = extract(html.as_bytes(), None, &url, &opts).expect("text");
+    assert_eq!(x.links.len(), 100);
+    // The feed, then the first 99 anchors in document order; 201 hrefs unread.
+    assert_eq!(x.links[0].url.as_str(), "https://example.com/rss.xml");
+    assert_eq!(x.links[99].url.as_str(), "https://example.com/news/98");
+    assert_eq!(x.links_dropped, 201);
+}
+
+#[test]
+fn random_bytes_are_no_article() {
+    let mut x: u32 = 0x1234_5678;
+    let bytes: Vec<u8> = (0..256 << 10)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 8) as u8
+        })
+        .collect();
+    let url = Url::parse("https://example.com/news/2023/01/30/x").expect("url");
+    let got = extract(&bytes, Some("text/html"), &url, &ExtractOptions::default());
+    assert!(
+        matches!(&got, Err(ExtractError::NotText { reason }) if reason.contains("control")),
+        "{got:?}"
+    );
 }

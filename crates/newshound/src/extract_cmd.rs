@@ -30,8 +30,20 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
         default_timezone: timezone,
         ..ExtractOptions::default()
     };
+    if html.trim_ascii().is_empty() {
+        bail!(
+            "{} is empty{}: no page to extract",
+            args.file.display(),
+            if html.is_empty() {
+                ""
+            } else {
+                " (whitespace only)"
+            }
+        );
+    }
     let extraction =
-        newshound_extract::extract(&html, args.content_type.as_deref(), &url, &options);
+        newshound_extract::extract(&html, args.content_type.as_deref(), &url, &options)
+            .with_context(|| format!("{} is not an HTML page", args.file.display()))?;
     if extraction.kind == PageKind::Hub {
         bail!(
             "{} is a hub page (home, section or list), not an article: {} links",

@@ -52,6 +52,8 @@ pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
             default_timezone: config.timezone,
             selectors: config.selectors.clone(),
             site_hosts: config.scope.host_names(),
+            // `max_links` keeps its default until the config has a key for it.
+            ..ExtractOptions::default()
         },
         canon: config.canon.clone(),
         max_body_bytes: config.fetch.max_body_bytes,

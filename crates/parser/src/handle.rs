@@ -24,7 +24,7 @@ use newshound_core::message::{
     DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass, PageVersion, Visit,
 };
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
-use newshound_extract::{Extraction, LinkKind as ExtractedKind};
+use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
 
 /// Delay before a page whose outputs could not be stored is tried again.
@@ -44,6 +44,8 @@ enum Reading {
     Feed(Vec<DiscoveredLink>),
     /// A feed or sitemap that could not be read.
     Unreadable(FeedError),
+    /// A body that is not text (binary bytes served as a page).
+    NotText(ExtractError),
 }
 
 pub(crate) struct Parser {
@@ -103,6 +105,12 @@ impl Parser {
                 CrawlStats::add(&stats.parse_errors, 1);
                 Ok(())
             }
+            Ok(Reading::NotText(e)) => {
+                // Junk, not a page: no article, no links, nothing to retry.
+                tracing::debug!(error = %e, url = %page.final_url, "Page not read");
+                CrawlStats::add(&stats.parse_errors, 1);
+                Ok(())
+            }
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
@@ -143,6 +151,14 @@ impl Parser {
         extraction: &Extraction,
         html: bool,
     ) -> Result<(), BackendError> {
+        if extraction.links_dropped > 0 {
+            tracing::debug!(
+                url = %page.final_url,
+                kept = extraction.links.len(),
+                dropped = extraction.links_dropped,
+                "Links past the per-page cap not read"
+            );
+        }
         let article = html
             .then(|| {
                 to_article(
@@ -301,9 +317,12 @@ fn read(
             Err(e) => return Reading::Unreadable(e),
         }
     }
-    Reading::Page {
-        extraction: Box::new(newshound_extract::extract(body, content_type, url, options)),
-        html: candidate || is_html(content_type),
+    match newshound_extract::extract(body, content_type, url, options) {
+        Ok(extraction) => Reading::Page {
+            extraction: Box::new(extraction),
+            html: candidate || is_html(content_type),
+        },
+        Err(e) => Reading::NotText(e),
     }
 }
 
@@ -356,6 +375,31 @@ mod tests {
             Reading::Feed(links) => links.into_iter().map(|l| (l.url, l.kind)).collect(),
             Reading::Page { .. } => panic!("read as a web page"),
             Reading::Unreadable(e) => panic!("unreadable: {e}"),
+            Reading::NotText(e) => panic!("not text: {e}"),
+        }
+    }
+
+    #[test]
+    fn binary_bodies_are_not_text() {
+        let mut x: u32 = 0x2545_f491;
+        let bytes: Vec<u8> = (0..64 << 10)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 8) as u8
+            })
+            .collect();
+        for ct in [Some("text/html"), None] {
+            assert!(matches!(
+                read(
+                    &bytes,
+                    ct,
+                    &url("http://127.0.0.1:1/news/2026/11/27/story"),
+                    &ExtractOptions::default()
+                ),
+                Reading::NotText(ExtractError::NotText { .. })
+            ));
         }
     }
 

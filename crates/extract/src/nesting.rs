@@ -1,0 +1,544 @@
+//! A cheap model of the HTML tree builder's stack of open elements, run by the byte-level
+//! pre-pass (`strip.rs`) to defuse pathological nesting before html5ever sees the page.
+//!
+//! html5ever's scope checks walk the whole stack of open elements for many tags, and the
+//! "reconstruct the active formatting elements" step re-creates every formatting element left
+//! open in each new block: 200,000 nested `<div>`s (2.2 MB) never finish parsing, and thousands
+//! of unclosed `<b class=..>` multiply the tree. The model follows the tree builder's rules for
+//! implied and explicit closes closely enough to know the depth, errs on the side of counting an
+//! element as still open (it only pops where the tree builder surely pops at least as much), and
+//! tells the pre-pass to drop a start tag (and later its end tag) past [`MAX_DEPTH`] open
+//! elements or past [`MAX_OPEN_FORMATTING`] open formatting elements. The text of dropped
+//! elements stays: only the tags go.
+
+use std::collections::HashMap;
+
+/// Open elements past which start tags are dropped. Real news pages nest a few dozen levels
+/// (heavy component sites well under 100); the tree builder's per-tag scope checks cost up to
+/// this many steps, so it bounds the parse at a few hundred steps per tag.
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// Formatting elements (`<b>`, `<i>`, `<font>`, ...) left open at once (between two table
+/// cells or other markers) past which further ones are dropped. The tree builder re-creates
+/// every open formatting element in each new paragraph, so `n` of them multiply the tree by up
+/// to `n`; pages leave at most a handful open by mistake, and the extractor reads these tags
+/// only for their class names.
+pub(crate) const MAX_OPEN_FORMATTING: u32 = 8;
+
+/// What the tree builder does with an element, as far as the model needs to know.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Id {
+    /// Never open: `<br>`, `<img>`, ...
+    Void,
+    /// `<html>`, `<head>`, `<body>`, `<frameset>`: opened once, never nested.
+    Root,
+    P,
+    Li,
+    DdDt,
+    Option,
+    Optgroup,
+    Cell,
+    Tr,
+    TableSection,
+    Table,
+    Caption,
+    Template,
+    /// `<applet>`, `<marquee>`, `<object>`: scope boundaries and formatting markers.
+    ObjectLike,
+    Button,
+    List,
+    Heading,
+    Form,
+    /// `<div>`, `<address>`: special, but no barrier for an implied `</li>`.
+    DivLike,
+    /// One of the formatting elements, by index in [`FORMATTING`].
+    Formatting(u8),
+    /// Any other special element.
+    Special,
+    /// Any other element.
+    Other,
+}
+
+/// The formatting elements of the HTML standard; `a` first.
+const FORMATTING: &[&[u8]] = &[
+    b"a", b"b", b"big", b"code", b"em", b"font", b"i", b"nobr", b"s", b"small", b"strike",
+    b"strong", b"tt", b"u",
+];
+
+const VOID: &[&[u8]] = &[
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"keygen",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
+    b"basefont",
+    b"bgsound",
+    b"frame",
+    b"image",
+];
+
+/// Special elements (HTML standard, "special" category) not classified otherwise.
+const SPECIAL: &[&[u8]] = &[
+    b"article",
+    b"aside",
+    b"blockquote",
+    b"center",
+    b"colgroup",
+    b"details",
+    b"dir",
+    b"fieldset",
+    b"figcaption",
+    b"figure",
+    b"footer",
+    b"header",
+    b"hgroup",
+    b"iframe",
+    b"listing",
+    b"main",
+    b"menu",
+    b"nav",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+    b"plaintext",
+    b"pre",
+    b"script",
+    b"search",
+    b"section",
+    b"select",
+    b"style",
+    b"summary",
+    b"textarea",
+    b"title",
+    b"xmp",
+];
+
+/// Start tags that close an open `<p>` in button scope.
+const CLOSES_P: &[&[u8]] = &[
+    b"address",
+    b"article",
+    b"aside",
+    b"blockquote",
+    b"center",
+    b"details",
+    b"dialog",
+    b"dir",
+    b"div",
+    b"dl",
+    b"fieldset",
+    b"figcaption",
+    b"figure",
+    b"footer",
+    b"header",
+    b"hgroup",
+    b"main",
+    b"menu",
+    b"nav",
+    b"ol",
+    b"p",
+    b"search",
+    b"section",
+    b"summary",
+    b"ul",
+    b"pre",
+    b"listing",
+    b"form",
+    b"hr",
+    b"xmp",
+    b"plaintext",
+    b"li",
+    b"dd",
+    b"dt",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+];
+
+/// A tag name, classified.
+#[derive(Clone, Copy)]
+struct Name {
+    hash: u64,
+    id: Id,
+    special: bool,
+    closes_p: bool,
+}
+
+fn in_list(list: &[&[u8]], name: &[u8]) -> bool {
+    list.contains(&name)
+}
+
+fn classify(raw: &[u8]) -> Name {
+    // FNV-1a of the lower-cased name: a collision only makes the model a little wrong.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut buf = [0u8; 12];
+    for (i, b) in raw.iter().enumerate() {
+        let l = b.to_ascii_lowercase();
+        hash = (hash ^ u64::from(l)).wrapping_mul(0x0100_0000_01b3);
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = l;
+        }
+    }
+    let name: &[u8] = if raw.len() <= buf.len() {
+        &buf[..raw.len()]
+    } else {
+        b""
+    };
+    let id = match name {
+        b"html" | b"head" | b"body" | b"frameset" => Id::Root,
+        b"p" => Id::P,
+        b"li" => Id::Li,
+        b"dd" | b"dt" => Id::DdDt,
+        b"option" => Id::Option,
+        b"optgroup" => Id::Optgroup,
+        b"td" | b"th" => Id::Cell,
+        b"tr" => Id::Tr,
+        b"tbody" | b"thead" | b"tfoot" => Id::TableSection,
+        b"table" => Id::Table,
+        b"caption" => Id::Caption,
+        b"template" => Id::Template,
+        b"applet" | b"marquee" | b"object" => Id::ObjectLike,
+        b"button" => Id::Button,
+        b"ul" | b"ol" | b"dl" => Id::List,
+        b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => Id::Heading,
+        b"form" => Id::Form,
+        b"div" | b"address" => Id::DivLike,
+        _ if in_list(VOID, name) => Id::Void,
+        _ => match FORMATTING.iter().position(|f| *f == name) {
+            Some(i) => Id::Formatting(i as u8),
+            None if in_list(SPECIAL, name) => Id::Special,
+            None => Id::Other,
+        },
+    };
+    let special = !matches!(id, Id::Formatting(_) | Id::Other);
+    Name {
+        hash,
+        id,
+        special,
+        closes_p: in_list(CLOSES_P, name),
+    }
+}
+
+/// An open element of the model.
+#[derive(Clone, Copy)]
+struct Open {
+    hash: u64,
+    id: Id,
+    special: bool,
+}
+
+impl Open {
+    /// A boundary of the tree builder's default scope.
+    fn default_boundary(&self) -> bool {
+        matches!(
+            self.id,
+            Id::Root | Id::Table | Id::Cell | Id::Caption | Id::Template | Id::ObjectLike
+        )
+    }
+
+    fn table_boundary(&self) -> bool {
+        matches!(self.id, Id::Root | Id::Table | Id::Template)
+    }
+
+    /// Opens a new list of active formatting elements.
+    fn marker(&self) -> bool {
+        matches!(
+            self.id,
+            Id::Cell | Id::Caption | Id::Template | Id::ObjectLike
+        )
+    }
+}
+
+/// Open formatting elements per name, since the last marker.
+type Level = [u32; FORMATTING.len()];
+
+/// The model's state over one page.
+pub(crate) struct Nesting {
+    stack: Vec<Open>,
+    /// Formatting counts per marker level (the first is the document's).
+    levels: Vec<Level>,
+    /// Start tags dropped and not yet matched by an end tag, by name hash.
+    dropped: HashMap<u64, usize>,
+    /// `<p>` elements on the stack (most tags look for one).
+    open_p: usize,
+}
+
+impl Default for Nesting {
+    fn default() -> Self {
+        Self {
+            stack: Vec::new(),
+            levels: vec![[0; FORMATTING.len()]],
+            dropped: HashMap::new(),
+            open_p: 0,
+        }
+    }
+}
+
+impl Nesting {
+    /// Index of the innermost open element matching `want`, unless a `stop` element comes
+    /// first.
+    fn find(&self, want: impl Fn(&Open) -> bool, stop: impl Fn(&Open) -> bool) -> Option<usize> {
+        for (i, e) in self.stack.iter().enumerate().rev() {
+            if want(e) {
+                return Some(i);
+            }
+            if stop(e) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Pops the element at `i` and everything above it.
+    fn pop_to(&mut self, i: usize) {
+        let removed = &self.stack[i..];
+        let markers = removed.iter().filter(|e| e.marker()).count();
+        self.open_p = self
+            .open_p
+            .saturating_sub(removed.iter().filter(|e| e.id == Id::P).count());
+        for _ in 0..markers {
+            if self.levels.len() > 1 {
+                self.levels.pop();
+            }
+        }
+        self.stack.truncate(i);
+    }
+
+    fn level(&mut self) -> &mut Level {
+        if self.levels.is_empty() {
+            self.levels.push([0; FORMATTING.len()]);
+        }
+        let last = self.levels.len() - 1;
+        &mut self.levels[last]
+    }
+
+    /// Takes a start tag named `raw`; false when the pre-pass must drop it.
+    pub(crate) fn start(&mut self, raw: &[u8]) -> bool {
+        let n = classify(raw);
+        let top = self.stack.last().map(|e| e.id);
+        match n.id {
+            Id::Void | Id::Root => return true,
+            Id::Li => {
+                if let Some(i) = self.find(
+                    |e| e.id == Id::Li,
+                    |e| e.special && !matches!(e.id, Id::DivLike | Id::P),
+                ) {
+                    self.pop_to(i);
+                }
+            }
+            Id::DdDt => {
+                if let Some(i) = self.find(
+                    |e| e.id == Id::DdDt,
+                    |e| e.special && !matches!(e.id, Id::DivLike | Id::P),
+                ) {
+                    self.pop_to(i);
+                }
+            }
+            Id::Option | Id::Optgroup if top == Some(Id::Option) => {
+                self.pop_to(self.stack.len() - 1);
+            }
+            Id::Button => {
+                if let Some(i) = self.find(|e| e.id == Id::Button, Open::default_boundary) {
+                    self.pop_to(i);
+                }
+            }
+            Id::Cell => {
+                if let Some(i) = self.find(|e| e.id == Id::Cell, Open::table_boundary) {
+                    self.pop_to(i);
+                }
+            }
+            Id::Tr => {
+                if let Some(i) = self.find(|e| e.id == Id::Tr, Open::table_boundary) {
+                    self.pop_to(i);
+                }
+            }
+            Id::TableSection => {
+                if let Some(i) = self.find(|e| e.id == Id::TableSection, Open::table_boundary) {
+                    self.pop_to(i);
+                }
+            }
+            // A new `<a>` (or `<nobr>`) closes the open one; counted as closed only when
+            // nothing special is open inside it (else the adoption agency keeps the depth).
+            Id::Formatting(f) if f == 0 || FORMATTING.get(f as usize) == Some(&&b"nobr"[..]) => {
+                if let Some(i) = self.find(|e| e.hash == n.hash, |e| e.special) {
+                    self.pop_to(i);
+                }
+            }
+            _ => {}
+        }
+        if n.closes_p
+            && self.open_p > 0
+            && let Some(i) = self.find(
+                |e| e.id == Id::P,
+                |e| e.default_boundary() || e.id == Id::Button,
+            )
+        {
+            self.pop_to(i);
+        }
+        if n.id == Id::Heading && self.stack.last().is_some_and(|e| e.id == Id::Heading) {
+            self.pop_to(self.stack.len() - 1);
+        }
+        let keep = self.stack.len() < MAX_DEPTH
+            && match n.id {
+                Id::Formatting(f) => {
+                    let level = self.level();
+                    let open: u32 = level.iter().sum();
+                    let slot = &mut level[f as usize];
+                    if f == 0 && *slot > 0 {
+                        // The new `<a>` takes the old one's place in the list.
+                        true
+                    } else if open < MAX_OPEN_FORMATTING {
+                        *slot += 1;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                _ => true,
+            };
+        if !keep {
+            *self.dropped.entry(n.hash).or_insert(0) += 1;
+            return false;
+        }
+        let open = Open {
+            hash: n.hash,
+            id: n.id,
+            special: n.special,
+        };
+        if open.marker() {
+            self.levels.push([0; FORMATTING.len()]);
+        }
+        self.open_p += usize::from(open.id == Id::P);
+        self.stack.push(open);
+        true
+    }
+
+    /// Takes an end tag named `raw`; false when the pre-pass must drop it (it closes a
+    /// dropped start tag).
+    pub(crate) fn end(&mut self, raw: &[u8]) -> bool {
+        let n = classify(raw);
+        if let Some(count) = self.dropped.get_mut(&n.hash)
+            && *count > 0
+        {
+            *count -= 1;
+            return false;
+        }
+        let same = |e: &Open| e.hash == n.hash;
+        let found = match n.id {
+            Id::Void | Id::Root => None,
+            Id::Form => {
+                // `</form>` closes the form element alone.
+                if let Some(i) = self.find(same, Open::default_boundary) {
+                    self.stack.remove(i);
+                }
+                None
+            }
+            Id::P => self.find(same, |e| e.default_boundary() || e.id == Id::Button),
+            Id::Li => self.find(same, |e| e.default_boundary() || e.id == Id::List),
+            Id::Heading => self.find(|e| e.id == Id::Heading, Open::default_boundary),
+            Id::Table => self.find(same, |e| matches!(e.id, Id::Root | Id::Template)),
+            Id::Cell | Id::Tr | Id::TableSection | Id::Caption => {
+                self.find(same, Open::table_boundary)
+            }
+            Id::Formatting(f) => {
+                let slot = &mut self.level()[f as usize];
+                *slot = slot.saturating_sub(1);
+                self.find(same, |e| e.special)
+            }
+            Id::Other => self.find(same, |e| e.special),
+            _ => self.find(same, Open::default_boundary),
+        };
+        if let Some(i) = found {
+            self.pop_to(i);
+        }
+        true
+    }
+
+    /// Current depth of the model (for tests).
+    #[cfg(test)]
+    pub(crate) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `tags` (`"div"` a start tag, `"/div"` an end tag) and returns the kept ones.
+    fn run(tags: &[&str]) -> (Nesting, usize) {
+        let mut n = Nesting::default();
+        let mut kept = 0;
+        for t in tags {
+            let k = match t.strip_prefix('/') {
+                Some(name) => n.end(name.as_bytes()),
+                None => n.start(t.as_bytes()),
+            };
+            kept += usize::from(k);
+        }
+        (n, kept)
+    }
+
+    #[test]
+    fn deep_divs_are_capped_and_their_end_tags_dropped() {
+        let mut tags = vec!["div"; 1000];
+        tags.extend(vec!["/div"; 1000]);
+        let (n, kept) = run(&tags);
+        assert_eq!(kept, 2 * MAX_DEPTH);
+        assert_eq!(n.depth(), 0);
+    }
+
+    #[test]
+    fn implied_closes_keep_flat_shapes_flat() {
+        let tags: Vec<&str> = ["p", "li", "dd", "a", "td", "tr", "option", "h2", "h3"]
+            .iter()
+            .flat_map(|t| std::iter::repeat_n(*t, 1000))
+            .collect();
+        let (n, kept) = run(&tags);
+        assert_eq!(kept, tags.len());
+        assert!(n.depth() < 10, "depth {}", n.depth());
+    }
+
+    #[test]
+    fn unclosed_formatting_is_capped_per_marker_level() {
+        let tags = vec!["b"; 100];
+        let (_, kept) = run(&tags);
+        assert_eq!(kept, MAX_OPEN_FORMATTING as usize);
+        // Each table cell starts a new list: eight per cell.
+        let mut tags = vec!["table", "tr"];
+        for _ in 0..10 {
+            tags.push("td");
+            tags.extend(vec!["i"; 20]);
+        }
+        let (_, kept) = run(&tags);
+        assert_eq!(kept, 2 + 10 * (1 + MAX_OPEN_FORMATTING as usize));
+    }
+
+    #[test]
+    fn end_tags_do_not_pop_past_what_the_tree_builder_pops() {
+        // `</div>` inside a cell is ignored by the tree builder: the model keeps the depth.
+        let tags: Vec<&str> = std::iter::repeat_n(["div", "table", "tr", "td", "/div"], 200)
+            .flatten()
+            .collect();
+        let (n, _) = run(&tags);
+        assert_eq!(n.depth(), MAX_DEPTH);
+        // `</b>` with a `<div>` open inside it: the adoption agency keeps the depth.
+        let tags: Vec<&str> = std::iter::repeat_n(["b", "div", "/b"], 300)
+            .flatten()
+            .collect();
+        let (n, _) = run(&tags);
+        assert_eq!(n.depth(), MAX_DEPTH);
+    }
+}
