@@ -285,6 +285,12 @@ fn deep_nesting_costs_bounded_time_and_memory() -> anyhow::Result<()> {
         run.elapsed,
         run.stderr
     );
+    eprintln!(
+        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
+        run.peak_rss >> 20,
+        baseline >> 20,
+        run.elapsed.as_secs_f64()
+    );
     assert!(
         run.peak_rss < baseline + MEMORY_BOUND,
         "peak {} MiB, baseline {} MiB",
@@ -373,6 +379,12 @@ fn feeds_and_sitemaps_that_inflate_stay_bounded() -> anyhow::Result<()> {
         run.elapsed,
         run.stderr
     );
+    eprintln!(
+        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
+        run.peak_rss >> 20,
+        baseline >> 20,
+        run.elapsed.as_secs_f64()
+    );
     assert!(
         run.peak_rss < baseline + MEMORY_BOUND,
         "peak {} MiB, baseline {} MiB",
@@ -439,6 +451,12 @@ fn a_page_of_many_links_stays_bounded() -> anyhow::Result<()> {
         "took {:?}:\n{}",
         run.elapsed,
         run.stderr
+    );
+    eprintln!(
+        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
+        run.peak_rss >> 20,
+        baseline >> 20,
+        run.elapsed.as_secs_f64()
     );
     assert!(
         run.peak_rss < baseline + MEMORY_BOUND,
@@ -652,6 +670,15 @@ fn junk_bytes_make_no_record_and_bad_utf8_no_mojibake() -> anyhow::Result<()> {
         records[0]["body"]
             .as_str()
             .is_some_and(|b| b.contains("council"))
+    );
+    // The junk is logged with the URL and the reason.
+    let junk_url = format!("{}/junk", site.base);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains("Page not read") && l.contains(&junk_url)),
+        "{}",
+        run.stderr
     );
     Ok(())
 }

@@ -52,11 +52,16 @@ pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
             default_timezone: config.timezone,
             selectors: config.selectors.clone(),
             site_hosts: config.scope.host_names(),
-            // `max_links` keeps its default until the config has a key for it.
-            ..ExtractOptions::default()
+            max_links: config.parse.max_links_per_page,
         },
         canon: config.canon.clone(),
         max_body_bytes: config.fetch.max_body_bytes,
+        feeds: newshound_feeds::Limits {
+            max_bytes: config.parse.max_feed_bytes,
+            max_feed_entries: config.parse.max_feed_entries,
+            max_sitemap_entries: config.parse.max_sitemap_urls,
+            ..newshound_feeds::Limits::default()
+        },
         concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()) * 8,
     }
 }

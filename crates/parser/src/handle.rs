@@ -23,7 +23,7 @@ use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{
     DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass, PageVersion, Visit,
 };
-use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
+use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
 
@@ -51,6 +51,8 @@ enum Reading {
 pub(crate) struct Parser {
     pub config: watch::Receiver<Arc<ParserConfig>>,
     pub backends: ParserBackends,
+    /// Fires on drain: a page still being read goes back to its queue.
+    pub stop: Shutdown,
 }
 
 impl Parser {
@@ -87,10 +89,20 @@ impl Parser {
         let options = config.extract.clone();
         let url = page.final_url.clone();
         let content_type = page.content_type.clone();
-        let read = tokio::task::spawn_blocking(move || {
-            read(&body, content_type.as_deref(), &url, &options)
-        })
-        .await;
+        let limits = config.feeds;
+        let reading = tokio::task::spawn_blocking(move || {
+            read(&body, content_type.as_deref(), &url, &options, &limits)
+        });
+        // Reading is bounded (about a second of CPU per megabyte), but a
+        // drain does not wait for it: the page goes back to its queue.
+        let read = tokio::select! {
+            biased;
+            _ = self.stop.wait() => {
+                settled(delivery.requeue().await);
+                return;
+            }
+            read = reading => read,
+        };
         let stored = match read {
             Ok(Reading::Page { extraction, html }) => self.store(&page, &extraction, html).await,
             Ok(Reading::Feed(links)) => {
@@ -107,8 +119,8 @@ impl Parser {
             }
             Ok(Reading::NotText(e)) => {
                 // Junk, not a page: no article, no links, nothing to retry.
-                tracing::debug!(error = %e, url = %page.final_url, "Page not read");
-                CrawlStats::add(&stats.parse_errors, 1);
+                tracing::warn!(error = %e, url = %page.final_url, "Page not read");
+                CrawlStats::add(&stats.not_text, 1);
                 Ok(())
             }
             Err(e) => {
@@ -152,7 +164,7 @@ impl Parser {
         html: bool,
     ) -> Result<(), BackendError> {
         if extraction.links_dropped > 0 {
-            tracing::debug!(
+            tracing::info!(
                 url = %page.final_url,
                 kept = extraction.links.len(),
                 dropped = extraction.links_dropped,
@@ -302,10 +314,11 @@ fn read(
     content_type: Option<&str>,
     url: &url::Url,
     options: &newshound_extract::ExtractOptions,
+    limits: &newshound_feeds::Limits,
 ) -> Reading {
     let candidate = newshound_feeds::is_candidate(content_type, url);
     if candidate {
-        match newshound_feeds::parse(body, content_type, url) {
+        match newshound_feeds::parse_with(body, content_type, url, limits) {
             Ok(doc) => {
                 if let Some(note) = doc.truncation() {
                     tracing::warn!(url = %url, "{note}");
@@ -396,7 +409,8 @@ mod tests {
                     &bytes,
                     ct,
                     &url("http://127.0.0.1:1/news/2026/11/27/story"),
-                    &ExtractOptions::default()
+                    &ExtractOptions::default(),
+                    &newshound_feeds::Limits::default()
                 ),
                 Reading::NotText(ExtractError::NotText { .. })
             ));
@@ -415,6 +429,7 @@ mod tests {
             Some("application/rss+xml"),
             &url("http://127.0.0.1:1/rss.xml"),
             &ExtractOptions::default(),
+            &newshound_feeds::Limits::default(),
         ));
         assert_eq!(
             got,
@@ -444,6 +459,7 @@ mod tests {
             Some("application/octet-stream"),
             &url("http://127.0.0.1:1/sitemap_index.xml"),
             &ExtractOptions::default(),
+            &newshound_feeds::Limits::default(),
         ));
         assert_eq!(
             got,
@@ -462,6 +478,7 @@ mod tests {
             Some("application/xml"),
             &url("http://127.0.0.1:1/feed.xml"),
             &ExtractOptions::default(),
+            &newshound_feeds::Limits::default(),
         ) {
             Reading::Page { extraction, html } => {
                 assert!(html, "may hold an article");
@@ -482,6 +499,7 @@ mod tests {
             Some("text/html"),
             &url("http://127.0.0.1:1/"),
             &ExtractOptions::default(),
+            &newshound_feeds::Limits::default(),
         ) else {
             panic!("not read as a page");
         };
@@ -505,7 +523,8 @@ mod tests {
                 broken,
                 Some("text/xml"),
                 &url("http://127.0.0.1:1/rss.xml"),
-                &ExtractOptions::default()
+                &ExtractOptions::default(),
+                &newshound_feeds::Limits::default()
             ),
             Reading::Unreadable(FeedError::Malformed(_))
         ));
@@ -515,7 +534,8 @@ mod tests {
                 broken,
                 Some("text/html"),
                 &url("http://127.0.0.1:1/rss.xml"),
-                &ExtractOptions::default()
+                &ExtractOptions::default(),
+                &newshound_feeds::Limits::default()
             ),
             Reading::Page { html: true, .. }
         ));

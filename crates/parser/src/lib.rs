@@ -29,6 +29,8 @@ pub struct ParserConfig {
     pub canon: CanonRules,
     /// Largest page body accepted after decompression.
     pub max_body_bytes: u64,
+    /// What one feed or sitemap may cost.
+    pub feeds: newshound_feeds::Limits,
     /// Pages handled at once.
     pub concurrency: usize,
 }
@@ -60,7 +62,11 @@ pub async fn run(
         .queue
         .consume(Queue::Pages, concurrency as u16)
         .await?;
-    let parser = Arc::new(handle::Parser { config, backends });
+    let parser = Arc::new(handle::Parser {
+        config,
+        backends,
+        stop: shutdown.clone(),
+    });
     newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {
         let parser = parser.clone();
         async move { parser.handle(delivery).await }
