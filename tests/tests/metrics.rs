@@ -32,6 +32,7 @@ const COUNTERS: [&str; 15] = [
     "newshound_revisits_scheduled_total",
     "newshound_over_host_budget_total",
     "newshound_extraction_failures_total",
+    "newshound_pages_not_text_total",
     "newshound_articles_extracted_total",
     "newshound_articles_written_total",
     "newshound_retries_total",

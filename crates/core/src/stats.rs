@@ -152,7 +152,8 @@ impl CrawlStats {
 pub enum FetchClass {
     /// A 2xx answer.
     Success,
-    /// A 3xx answer (a `304 Not Modified`; redirects are followed).
+    /// A 3xx answer: a redirect hop (each is a request of its own), or a
+    /// `304 Not Modified`.
     Redirection,
     /// A 4xx answer.
     ClientError,

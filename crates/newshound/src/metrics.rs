@@ -115,7 +115,7 @@ impl Collector for Snapshot {
         for class in FetchClass::ALL {
             labelled_counter(&mut fetches, ("class", class.label()), s.fetches.get(class))?;
         }
-        let counters: [(&str, &str, &AtomicU64); 10] = [
+        let counters: [(&str, &str, &AtomicU64); 11] = [
             (
                 "newshound_pages_fetched",
                 "Pages fetched and handed to the parsers (2xx, or 304 to a conditional revisit)",
@@ -165,6 +165,11 @@ impl Collector for Snapshot {
                 "newshound_extraction_failures",
                 "Pages the parser could not read (unreadable feed or sitemap, extractor failure)",
                 &s.parse_errors,
+            ),
+            (
+                "newshound_pages_not_text",
+                "Pages whose bytes are not text (binary junk served as a page), written as no article",
+                &s.not_text,
             ),
         ];
         for (name, help, value) in counters {
