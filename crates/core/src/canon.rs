@@ -116,7 +116,18 @@ fn normalize_escapes(s: &str) -> String {
             let hex = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]));
             if let (Some(hi), Some(lo)) = hex {
                 let byte = hi * 16 + lo;
-                if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                // A decoded hex digit after a stray `%` ("%4%41") would make a new escape
+                // that the next pass decodes: such an escape stays, so that the result is a
+                // fixed point.
+                let tail = out.as_bytes();
+                let forms_escape = byte.is_ascii_hexdigit()
+                    && (tail.last() == Some(&b'%')
+                        || (tail.len() >= 2
+                            && tail[tail.len() - 2] == b'%'
+                            && tail[tail.len() - 1].is_ascii_hexdigit()));
+                if !forms_escape
+                    && (byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~'))
+                {
                     out.push(byte as char);
                 } else {
                     out.push('%');

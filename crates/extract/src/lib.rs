@@ -4,7 +4,8 @@
 //! Layout:
 //! - [`decode_html`] (`decode.rs`): charset from BOM, HTTP header, `<meta>`, chardetng.
 //! - `strip.rs`: byte-level removal of scripts, styles, comments, SVG, templates and unread
-//!   attributes before parsing.
+//!   attributes before parsing; `nesting.rs`: the depth and formatting-element caps it applies
+//!   (pathological nesting would make the HTML5 tree builder quadratic).
 //! - `tags.rs`: tag classes; `dom.rs`: one walk over the parsed tree into an element table,
 //!   text blocks, links, metas, JSON-LD scripts.
 //! - `classify.rs`: class/id signals (boilerplate, related boxes, captions, bylines).

@@ -1,7 +1,9 @@
 //! A byte-level pre-pass that drops what the extractor never reads (scripts other than
 //! JSON-LD, styles, comments, inline SVG, templates, noscript and select boxes, and the
 //! attributes no later pass reads) before the HTML5 parser sees the page: on news pages that is
-//! over two thirds of the bytes, and the parser's time is proportional to them.
+//! over two thirds of the bytes, and the parser's time is proportional to them. It also runs
+//! the nesting model of `nesting.rs` over every tag and drops the tags past its caps, so that
+//! no page makes the tree builder quadratic.
 
 use std::borrow::Cow;
 
