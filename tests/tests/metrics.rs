@@ -20,7 +20,7 @@ const ARTICLES: usize = 300;
 const SETTLE_LIMIT: Duration = Duration::from_secs(180);
 
 /// Counters that must be present in every scrape.
-const COUNTERS: [&str; 15] = [
+const COUNTERS: [&str; 16] = [
     "newshound_fetches_total",
     "newshound_pages_fetched_total",
     "newshound_fetched_bytes_total",
