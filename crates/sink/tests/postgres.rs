@@ -417,6 +417,15 @@ async fn migrations_run_twice_and_at_once_are_harmless() {
 /// holds each record once, numbered without gaps.
 #[tokio::test]
 async fn connections_killed_server_side_lose_and_double_nothing() {
+    // The test's runtime runs every task on this thread: the sink's log
+    // lines all come here.
+    let log = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(log.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
     let schema = TestSchema::new();
     let sink = schema.sink().await;
     let killer_client = raw().await;
@@ -435,12 +444,12 @@ async fn connections_killed_server_side_lose_and_double_nothing() {
                     .await
                     .expect("terminate");
                 killed += row.get::<_, i64>(0) as u64;
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(40)).await;
             }
             killed
         })
     };
-    const STORIES: usize = 60;
+    const STORIES: usize = 150;
     let mut expected = 0;
     let mut counted = 0;
     for round in 0..2 {
@@ -468,7 +477,47 @@ async fn connections_killed_server_side_lose_and_double_nothing() {
         assert_eq!(numbers, vec![1, 2], "{url}");
         assert_eq!(latest, 2, "{url}");
     }
-    eprintln!("{killed} connections killed; {counted} of {expected} records counted");
+    // Bounded noise: one warning when writes start failing, one line when
+    // they are back, per outage, whatever the retries in between.
+    let text = log.text();
+    let down = text.matches("PostgreSQL unavailable").count();
+    let back = text.matches("PostgreSQL is back").count();
+    assert!(down >= 1, "no warning logged:\n{text}");
+    assert_eq!(down, back, "each outage ends with one line:\n{text}");
+    assert!(down as u64 <= killed, "more warnings than kills:\n{text}");
+    eprintln!(
+        "{killed} connections killed; {counted} of {expected} records counted; {down} outages logged"
+    );
+}
+
+/// Log lines written by a test's subscriber.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> LogBuffer {
+        self.clone()
+    }
 }
 
 #[tokio::test]
