@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use newshound_core::message::{Article, Image};
 use newshound_core::{ArticleSink, BackendError};
-use newshound_sink::{PostgresError, PostgresSettings, PostgresSink};
+use newshound_sink::{FanOutSink, JsonlSink, PostgresError, PostgresSettings, PostgresSink};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -546,4 +546,33 @@ async fn a_closed_sink_fails_writes_as_closed() {
         Err(BackendError::Closed) => {}
         other => panic!("expected Closed, got {other:?}"),
     }
+}
+
+/// The file and the database at once: a batch succeeds only when both
+/// wrote it; after a failure the retry fills in what is missing, and the
+/// record is counted once.
+#[tokio::test]
+async fn fan_out_writes_both_and_fails_when_one_fails() {
+    let schema = TestSchema::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(dir.path()).expect("file"));
+    let closed = schema.sink().await;
+    closed.close();
+    let broken = FanOutSink::new(vec![file.clone(), Arc::new(closed)]);
+    let first = article("http://127.0.0.1/f/1", "one");
+    assert!(broken.write(vec![first.clone()]).await.is_err());
+    // The file has it; the database does not. The retry, on a working sink:
+    let both = FanOutSink::new(vec![file, Arc::new(schema.sink().await)]);
+    let second = article("http://127.0.0.1/f/2", "two");
+    assert_eq!(
+        both.write(vec![first.clone(), second.clone()])
+            .await
+            .expect("write"),
+        2
+    );
+    assert_eq!(both.write(vec![first, second]).await.expect("write"), 0);
+    let lines = std::fs::read_to_string(dir.path().join("articles.jsonl")).expect("read");
+    assert_eq!(lines.lines().count(), 2);
+    let client = raw().await;
+    assert_eq!(revisions(&client, &schema.name).await.len(), 2);
 }
