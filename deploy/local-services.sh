@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests talk to are running on loopback:
-# Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672 (guest/guest).
+# Redis on 127.0.0.1:6379, RabbitMQ on 127.0.0.1:5672 (guest/guest) and
+# PostgreSQL on 127.0.0.1:5432 (user postgres, no password from loopback).
 # Installs them from Debian's packages when missing (needs root and apt), then
 # starts whichever is down. Safe to run again: running services are left alone.
 set -euo pipefail
@@ -45,3 +46,32 @@ rabbit_up
 rabbitmq-plugins enable --offline rabbitmq_management >/dev/null 2>&1 || rabbitmq-plugins enable rabbitmq_management >/dev/null
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/15672) 2>/dev/null && break; sleep 0.2; done
 echo "local-services: RabbitMQ is up (management API on 127.0.0.1:15672)"
+
+# PostgreSQL (Debian's cluster layout: /etc/postgresql/VERSION/main)
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+pg_cluster() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
+if ! pg_up; then
+  if [ -z "$(pg_cluster)" ] || ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    install postgresql
+    # A cluster installed here lets local connections in without a password, as the tests expect.
+    for hba in /etc/postgresql/*/main/pg_hba.conf; do
+      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+    done
+  fi
+  version="$(pg_cluster)"
+  if pg_up; then
+    # The package started it: make it read the pg_hba.conf above.
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  else
+    echo "local-services: starting PostgreSQL $version on 127.0.0.1:5432"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  fi
+  for _ in $(seq 1 100); do pg_up && break; sleep 0.2; done
+fi
+pg_up
+if command -v psql >/dev/null 2>&1 \
+  && ! psql "postgres://postgres@127.0.0.1:5432/postgres" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+  echo "local-services: PostgreSQL is up but user postgres cannot connect from 127.0.0.1 without a password (see pg_hba.conf)" >&2
+  exit 1
+fi
+echo "local-services: PostgreSQL is up"

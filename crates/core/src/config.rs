@@ -413,6 +413,18 @@ pub struct RawOutput {
     /// `state/` inside the output directory, so one directory holds one crawl.
     #[serde(default)]
     pub state_dir: Option<PathBuf>,
+    /// Whether `articles.jsonl` is written (default true); set false to
+    /// write to PostgreSQL only.
+    #[serde(default = "default_true")]
+    pub jsonl: bool,
+    /// PostgreSQL to write the articles to as well (`postgres://...`);
+    /// `NEWSHOUND_POSTGRES_URL` overrides it.
+    #[serde(default)]
+    pub postgres_url: Option<String>,
+    /// The schema the tables live in (created when missing); default: the
+    /// connection's `search_path` (normally `public`).
+    #[serde(default)]
+    pub postgres_schema: Option<String>,
 }
 
 impl Default for RawOutput {
@@ -420,7 +432,173 @@ impl Default for RawOutput {
         Self {
             dir: default_out_dir(),
             state_dir: None,
+            jsonl: true,
+            postgres_url: None,
+            postgres_schema: None,
         }
+    }
+}
+
+/// Validated PostgreSQL output: where and in which schema.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresOutput {
+    /// Connection URL (may hold credentials: never log it whole).
+    pub url: String,
+    /// Schema of the tables (`None`: the connection's `search_path`).
+    pub schema: Option<String>,
+}
+
+impl std::fmt::Debug for PostgresOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresOutput")
+            .field("url", &"<redacted>")
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl RawOutput {
+    /// Validates the article outputs, `NEWSHOUND_POSTGRES_URL` (read through
+    /// `env`) overriding `postgres_url`.
+    fn postgres(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        bad: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Option<PostgresOutput>, ConfigError> {
+        let key = "output.postgres_url";
+        let url = env("NEWSHOUND_POSTGRES_URL").or_else(|| self.postgres_url.clone());
+        let Some(url) = url else {
+            if !self.jsonl {
+                return Err(bad(
+                    "output.jsonl",
+                    "is false and no output.postgres_url is set: articles would go nowhere".into(),
+                ));
+            }
+            if self.postgres_schema.is_some() {
+                return Err(bad(
+                    "output.postgres_schema",
+                    "set without output.postgres_url".into(),
+                ));
+            }
+            return Ok(None);
+        };
+        // Say what is wrong without echoing the URL: it may hold a password.
+        let parsed = Url::parse(&url).map_err(|e| bad(key, format!("not a URL ({e})")))?;
+        if !["postgres", "postgresql"].contains(&parsed.scheme()) {
+            return Err(bad(key, "scheme must be postgres or postgresql".into()));
+        }
+        if let Some(schema) = &self.postgres_schema {
+            let valid = !schema.is_empty()
+                && schema.len() <= 63
+                && schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !schema.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                return Err(bad(
+                    "output.postgres_schema",
+                    "lower-case letters, digits and `_` only, not starting with a digit, \
+                     at most 63"
+                        .into(),
+                ));
+            }
+        }
+        Ok(Some(PostgresOutput {
+            url,
+            schema: self.postgres_schema.clone(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod output_tests {
+    use super::*;
+
+    /// The validated PostgreSQL output of `raw` with `vars` as the
+    /// environment, or the key an error names.
+    fn postgres(raw: &RawOutput, vars: &[(&str, &str)]) -> Result<Option<PostgresOutput>, String> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let bad = |key: &str, reason: String| ConfigError::Invalid {
+            file: PathBuf::from("site.toml"),
+            key: key.to_string(),
+            reason,
+        };
+        match raw.postgres(&env, &bad) {
+            Ok(p) => Ok(p),
+            Err(ConfigError::Invalid { key, .. }) => Err(key),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn postgres_from_the_file_or_the_environment() {
+        let file = RawOutput {
+            postgres_url: Some("postgres://news@127.0.0.1:5432/news".into()),
+            postgres_schema: Some("crawl_1".into()),
+            ..RawOutput::default()
+        };
+        let expected = |url: &str| {
+            Ok(Some(PostgresOutput {
+                url: url.into(),
+                schema: Some("crawl_1".into()),
+            }))
+        };
+        assert_eq!(
+            postgres(&file, &[]),
+            expected("postgres://news@127.0.0.1:5432/news")
+        );
+        let env = [(
+            "NEWSHOUND_POSTGRES_URL",
+            "postgresql://news:secret@127.0.0.2/news",
+        )];
+        assert_eq!(
+            postgres(&file, &env),
+            expected("postgresql://news:secret@127.0.0.2/news")
+        );
+        assert_eq!(postgres(&RawOutput::default(), &[]), Ok(None));
+        let debug = format!("{:?}", postgres(&file, &env));
+        assert!(!debug.contains("secret"), "{debug}");
+    }
+
+    #[test]
+    fn bad_outputs_name_their_key() {
+        let nowhere = RawOutput {
+            jsonl: false,
+            ..RawOutput::default()
+        };
+        assert_eq!(postgres(&nowhere, &[]), Err("output.jsonl".into()));
+        let env = [("NEWSHOUND_POSTGRES_URL", "postgres://127.0.0.1/news")];
+        assert!(postgres(&nowhere, &env).is_ok(), "PostgreSQL only");
+        let url = |u: &str| RawOutput {
+            postgres_url: Some(u.into()),
+            ..RawOutput::default()
+        };
+        for bad in ["redis://127.0.0.1/", "not a url"] {
+            assert_eq!(postgres(&url(bad), &[]), Err("output.postgres_url".into()));
+        }
+        for schema in ["Crawl", "1a", "a-b", "a\"b", ""] {
+            let raw = RawOutput {
+                postgres_schema: Some(schema.into()),
+                ..url("postgres://127.0.0.1/news")
+            };
+            assert_eq!(
+                postgres(&raw, &[]),
+                Err("output.postgres_schema".into()),
+                "{schema:?}"
+            );
+        }
+        let schema_alone = RawOutput {
+            postgres_schema: Some("crawl".into()),
+            ..RawOutput::default()
+        };
+        assert_eq!(
+            postgres(&schema_alone, &[]),
+            Err("output.postgres_schema".into())
+        );
     }
 }
 
@@ -524,6 +702,10 @@ pub struct Config {
     pub out_dir: PathBuf,
     /// Embedded state directory (`None`: `state/` in the output directory).
     pub state_dir: Option<PathBuf>,
+    /// Whether `articles.jsonl` is written.
+    pub jsonl: bool,
+    /// PostgreSQL output, when configured.
+    pub postgres: Option<PostgresOutput>,
     /// Distributed backends; `None` for the embedded default.
     pub backend: Option<Backend>,
     /// When pages are visited again.
@@ -820,6 +1002,7 @@ impl RawConfig {
         let parse = self.parse.limits(&bad)?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let backend = backend(self.backend, &env, &bad)?;
+        let postgres = self.output.postgres(&env, &bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
         let metrics_listen = metrics_listen(self.metrics, &env, &bad)?;
         let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
@@ -858,6 +1041,8 @@ impl RawConfig {
             selectors,
             out_dir: self.output.dir,
             state_dir: self.output.state_dir,
+            jsonl: self.output.jsonl,
+            postgres,
             backend,
             recrawl,
             max_pages_per_host: site.max_pages_per_host,

@@ -68,7 +68,16 @@ const SECTIONS: &[(&str, &[&str])] = &[
         "extract",
         &["title", "body", "authors", "published", "exclude"],
     ),
-    ("output", &["dir", "state_dir"]),
+    (
+        "output",
+        &[
+            "dir",
+            "state_dir",
+            "jsonl",
+            "postgres_url",
+            "postgres_schema",
+        ],
+    ),
     (
         "recrawl",
         &[

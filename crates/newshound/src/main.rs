@@ -23,6 +23,7 @@ mod ctl;
 mod extract_cmd;
 mod logging;
 mod metrics;
+mod output;
 mod progress;
 mod roles;
 mod run;

@@ -9,10 +9,11 @@ use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
 use crate::control::Process;
 use crate::metrics::{self, MetricsSource};
+use crate::output;
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Shutdown};
 use newshound_extract::ExtractOptions;
-use newshound_sink::{CountingSink, JsonlSink};
+use newshound_sink::CountingSink;
 
 /// Link batches the frontier handles at once.
 const FRONTIER_CONCURRENCY: usize = 8;
@@ -172,8 +173,10 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
             }
             RoleCommand::Sink => {
                 let out = args.out.unwrap_or_else(|| config.out_dir.clone());
-                let file: Arc<dyn ArticleSink> = Arc::new(JsonlSink::open(&out)?);
-                let sink: Arc<dyn ArticleSink> = Arc::new(CountingSink::new(file, stats.clone()));
+                let output = output::open(&config, &out).await?;
+                tracing::info!(out = %output.describe, "Sink writing articles");
+                let sink: Arc<dyn ArticleSink> =
+                    Arc::new(CountingSink::new(output.sink, stats.clone()));
                 let queue = backends.queue.clone();
                 let stop = shutdown.clone();
                 Box::pin(

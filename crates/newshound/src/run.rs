@@ -11,12 +11,13 @@ use crate::backends::Backends;
 use crate::cli::RunArgs;
 use crate::control::Process;
 use crate::metrics::{self, MetricsSource};
+use crate::output;
 use crate::progress::Progress;
 use crate::roles;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
 use newshound_core::{ArticleSink, CrawlStats, Queue, Shutdown};
-use newshound_sink::{CountingSink, JsonlSink};
+use newshound_sink::CountingSink;
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -38,7 +39,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(backend) => Backends::distributed(backend).await?,
         None => Backends::embedded(&state_dir)?,
     };
-    let file = JsonlSink::open(&out_dir)?;
+    let output = output::open(&config, &out_dir).await?;
     let stats = Arc::new(CrawlStats::default());
     if let Some(listen) = config.metrics_listen {
         let source = MetricsSource {
@@ -57,7 +58,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     } else {
         "embedded"
     };
-    tracing::info!(site = %config.name, out = %file.path().display(), mode, "Crawl starting");
+    tracing::info!(site = %config.name, out = %output.describe, mode, "Crawl starting");
 
     let shutdown = Shutdown::new();
     roles::stop_on_signals(shutdown.clone());
@@ -83,21 +84,21 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         },
         shutdown.clone(),
     ));
-    let file_sink: Arc<dyn ArticleSink> =
-        Arc::new(CountingSink::new(Arc::new(file), stats.clone()));
+    let article_sink: Arc<dyn ArticleSink> =
+        Arc::new(CountingSink::new(output.sink.clone(), stats.clone()));
     // Distributed: parsers publish to the articles exchange and the sink role
-    // writes the file, as separate processes would. Embedded: straight to the file.
+    // writes the outputs, as separate processes would. Embedded: straight to them.
     let parser_sink = match &backends.article_publisher {
         Some(publisher) => {
             tasks.spawn(newshound_sink::role::run(
                 backends.queue.clone(),
-                file_sink.clone(),
+                article_sink.clone(),
                 stats.clone(),
                 shutdown.clone(),
             ));
             publisher.clone()
         }
-        None => file_sink.clone(),
+        None => article_sink.clone(),
     };
     tasks.spawn(newshound_parser::run(
         process.parser_config(&config),

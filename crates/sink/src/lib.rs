@@ -4,6 +4,8 @@
 //! Layout:
 //! - [`JsonlSink`]: the [`ArticleSink`] over one JSONL file;
 //! - [`CountingSink`]: counts the records a sink writes;
+//! - [`FanOutSink`]: writes to several sinks (the file and PostgreSQL);
+//! - [`postgres`]: the [`ArticleSink`] over PostgreSQL tables;
 //! - `recover`: reading back the file at open (dedup keys, torn last line);
 //! - [`role::run`]: the sink role of the distributed mode (articles queue → file).
 //!
@@ -16,8 +18,11 @@
 //! different one, and so on, whatever order (or repeats) the parsers send.
 #![deny(missing_docs)]
 
+pub mod postgres;
 mod recover;
 pub mod role;
+
+pub use postgres::{PostgresError, PostgresSettings, PostgresSink};
 
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -142,6 +147,36 @@ impl ArticleSink for CountingSink {
     async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
         let new = self.inner.write(articles).await?;
         CrawlStats::add(&self.stats.articles_written, new as u64);
+        Ok(new)
+    }
+}
+
+/// An [`ArticleSink`] that writes each batch to all of its sinks at once
+/// and succeeds only when every one did: a failed batch is written again as
+/// a whole, and each sink drops the records it already holds.
+///
+/// The count returned is the largest any sink reported: a record written to
+/// one sink in an attempt that failed on another is counted when the retry
+/// writes it to the other.
+pub struct FanOutSink {
+    sinks: Vec<Arc<dyn ArticleSink>>,
+}
+
+impl FanOutSink {
+    /// Writes to every sink of `sinks`.
+    pub fn new(sinks: Vec<Arc<dyn ArticleSink>>) -> FanOutSink {
+        FanOutSink { sinks }
+    }
+}
+
+#[async_trait]
+impl ArticleSink for FanOutSink {
+    async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
+        let writes = self.sinks.iter().map(|sink| sink.write(articles.clone()));
+        let mut new = 0;
+        for result in futures::future::join_all(writes).await {
+            new = new.max(result?);
+        }
         Ok(new)
     }
 }

@@ -1,0 +1,48 @@
+//! The article outputs a config names: `OUT/articles.jsonl`, PostgreSQL, or
+//! both (a fan-out that succeeds only when both wrote).
+
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+
+use newshound_core::ArticleSink;
+use newshound_core::config::Config;
+use newshound_sink::{FanOutSink, JsonlSink, PostgresSettings, PostgresSink};
+
+/// The article sink of a run and where it writes, for the log.
+pub struct Output {
+    /// Writes to every configured output.
+    pub sink: Arc<dyn ArticleSink>,
+    /// `out/articles.jsonl`, `PostgreSQL 127.0.0.1:5432/news`, or both.
+    pub describe: String,
+}
+
+/// Opens the outputs `config` names (the JSONL file in `out_dir`).
+pub async fn open(config: &Config, out_dir: &Path) -> anyhow::Result<Output> {
+    let mut sinks: Vec<Arc<dyn ArticleSink>> = Vec::new();
+    let mut places = Vec::new();
+    if config.jsonl {
+        let file = JsonlSink::open(out_dir)?;
+        places.push(file.path().display().to_string());
+        sinks.push(Arc::new(file));
+    }
+    if let Some(pg) = &config.postgres {
+        let settings = PostgresSettings::new(pg.url.clone(), pg.schema.clone());
+        let store = PostgresSink::connect(settings)
+            .await
+            .context("opening the PostgreSQL article store")?;
+        places.push(match &pg.schema {
+            Some(schema) => format!("PostgreSQL {} (schema {schema})", store.target()),
+            None => format!("PostgreSQL {}", store.target()),
+        });
+        sinks.push(Arc::new(store));
+    }
+    let sink: Arc<dyn ArticleSink> = match sinks.len() {
+        1 => sinks.remove(0),
+        _ => Arc::new(FanOutSink::new(sinks)),
+    };
+    Ok(Output {
+        sink,
+        describe: places.join(" and "),
+    })
+}
