@@ -11,7 +11,7 @@
 //! elements or past [`MAX_OPEN_FORMATTING`] open formatting elements. The text of dropped
 //! elements stays: only the tags go.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Open elements past which start tags are dropped. Real news pages nest a few dozen levels
 /// (heavy component sites well under 100); the tree builder's per-tag scope checks cost up to
@@ -59,113 +59,16 @@ enum Id {
     Other,
 }
 
-/// The formatting elements of the HTML standard; `a` first.
+/// The formatting elements of the HTML standard, in the order of [`Id::Formatting`]'s index.
 const FORMATTING: &[&[u8]] = &[
     b"a", b"b", b"big", b"code", b"em", b"font", b"i", b"nobr", b"s", b"small", b"strike",
     b"strong", b"tt", b"u",
 ];
 
-const VOID: &[&[u8]] = &[
-    b"area",
-    b"base",
-    b"br",
-    b"col",
-    b"embed",
-    b"hr",
-    b"img",
-    b"input",
-    b"keygen",
-    b"link",
-    b"meta",
-    b"param",
-    b"source",
-    b"track",
-    b"wbr",
-    b"basefont",
-    b"bgsound",
-    b"frame",
-    b"image",
-];
-
-/// Special elements (HTML standard, "special" category) not classified otherwise.
-const SPECIAL: &[&[u8]] = &[
-    b"article",
-    b"aside",
-    b"blockquote",
-    b"center",
-    b"colgroup",
-    b"details",
-    b"dir",
-    b"fieldset",
-    b"figcaption",
-    b"figure",
-    b"footer",
-    b"header",
-    b"hgroup",
-    b"iframe",
-    b"listing",
-    b"main",
-    b"menu",
-    b"nav",
-    b"noembed",
-    b"noframes",
-    b"noscript",
-    b"plaintext",
-    b"pre",
-    b"script",
-    b"search",
-    b"section",
-    b"select",
-    b"style",
-    b"summary",
-    b"textarea",
-    b"title",
-    b"xmp",
-];
-
-/// Start tags that close an open `<p>` in button scope.
-const CLOSES_P: &[&[u8]] = &[
-    b"address",
-    b"article",
-    b"aside",
-    b"blockquote",
-    b"center",
-    b"details",
-    b"dialog",
-    b"dir",
-    b"div",
-    b"dl",
-    b"fieldset",
-    b"figcaption",
-    b"figure",
-    b"footer",
-    b"header",
-    b"hgroup",
-    b"main",
-    b"menu",
-    b"nav",
-    b"ol",
-    b"p",
-    b"search",
-    b"section",
-    b"summary",
-    b"ul",
-    b"pre",
-    b"listing",
-    b"form",
-    b"hr",
-    b"xmp",
-    b"plaintext",
-    b"li",
-    b"dd",
-    b"dt",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"h4",
-    b"h5",
-    b"h6",
-];
+/// Index of `<a>` in [`FORMATTING`].
+const A: u8 = 0;
+/// Index of `<nobr>` in [`FORMATTING`].
+const NOBR: u8 = 7;
 
 /// A tag name, classified.
 #[derive(Clone, Copy)]
@@ -173,11 +76,8 @@ struct Name {
     hash: u64,
     id: Id,
     special: bool,
+    /// Whether its start tag closes an open `<p>` in button scope.
     closes_p: bool,
-}
-
-fn in_list(list: &[&[u8]], name: &[u8]) -> bool {
-    list.contains(&name)
 }
 
 fn classify(raw: &[u8]) -> Name {
@@ -196,38 +96,59 @@ fn classify(raw: &[u8]) -> Name {
     } else {
         b""
     };
-    let id = match name {
-        b"html" | b"head" | b"body" | b"frameset" => Id::Root,
-        b"p" => Id::P,
-        b"li" => Id::Li,
-        b"dd" | b"dt" => Id::DdDt,
-        b"option" => Id::Option,
-        b"optgroup" => Id::Optgroup,
-        b"td" | b"th" => Id::Cell,
-        b"tr" => Id::Tr,
-        b"tbody" | b"thead" | b"tfoot" => Id::TableSection,
-        b"table" => Id::Table,
-        b"caption" => Id::Caption,
-        b"template" => Id::Template,
-        b"applet" | b"marquee" | b"object" => Id::ObjectLike,
-        b"button" => Id::Button,
-        b"ul" | b"ol" | b"dl" => Id::List,
-        b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => Id::Heading,
-        b"form" => Id::Form,
-        b"div" | b"address" => Id::DivLike,
-        _ if in_list(VOID, name) => Id::Void,
-        _ => match FORMATTING.iter().position(|f| *f == name) {
-            Some(i) => Id::Formatting(i as u8),
-            None if in_list(SPECIAL, name) => Id::Special,
-            None => Id::Other,
-        },
+    // The HTML standard's element categories ("special", "formatting", void) and the start
+    // tags that close a `<p>`.
+    let (id, closes_p) = match name {
+        b"html" | b"head" | b"body" | b"frameset" => (Id::Root, false),
+        b"p" => (Id::P, true),
+        b"li" => (Id::Li, true),
+        b"dd" | b"dt" => (Id::DdDt, true),
+        b"option" => (Id::Option, false),
+        b"optgroup" => (Id::Optgroup, false),
+        b"td" | b"th" => (Id::Cell, false),
+        b"tr" => (Id::Tr, false),
+        b"tbody" | b"thead" | b"tfoot" => (Id::TableSection, false),
+        b"table" => (Id::Table, false),
+        b"caption" => (Id::Caption, false),
+        b"template" => (Id::Template, false),
+        b"applet" | b"marquee" | b"object" => (Id::ObjectLike, false),
+        b"button" => (Id::Button, false),
+        b"ul" | b"ol" | b"dl" => (Id::List, true),
+        b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => (Id::Heading, true),
+        b"form" => (Id::Form, true),
+        b"div" | b"address" => (Id::DivLike, true),
+        b"hr" => (Id::Void, true),
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"img" | b"input" | b"keygen" | b"link"
+        | b"meta" | b"param" | b"source" | b"track" | b"wbr" | b"basefont" | b"bgsound"
+        | b"frame" | b"image" => (Id::Void, false),
+        b"a" => (Id::Formatting(A), false),
+        b"b" => (Id::Formatting(1), false),
+        b"big" => (Id::Formatting(2), false),
+        b"code" => (Id::Formatting(3), false),
+        b"em" => (Id::Formatting(4), false),
+        b"font" => (Id::Formatting(5), false),
+        b"i" => (Id::Formatting(6), false),
+        b"nobr" => (Id::Formatting(NOBR), false),
+        b"s" => (Id::Formatting(8), false),
+        b"small" => (Id::Formatting(9), false),
+        b"strike" => (Id::Formatting(10), false),
+        b"strong" => (Id::Formatting(11), false),
+        b"tt" => (Id::Formatting(12), false),
+        b"u" => (Id::Formatting(13), false),
+        b"article" | b"aside" | b"blockquote" | b"center" | b"details" | b"dir" | b"fieldset"
+        | b"figcaption" | b"figure" | b"footer" | b"header" | b"hgroup" | b"main" | b"menu"
+        | b"nav" | b"search" | b"section" | b"summary" | b"pre" | b"listing" | b"xmp"
+        | b"plaintext" => (Id::Special, true),
+        b"colgroup" | b"iframe" | b"noembed" | b"noframes" | b"noscript" | b"script"
+        | b"select" | b"style" | b"textarea" | b"title" => (Id::Special, false),
+        b"dialog" => (Id::Other, true),
+        _ => (Id::Other, false),
     };
-    let special = !matches!(id, Id::Formatting(_) | Id::Other);
     Name {
         hash,
         id,
-        special,
-        closes_p: in_list(CLOSES_P, name),
+        special: !matches!(id, Id::Formatting(_) | Id::Other),
+        closes_p,
     }
 }
 
@@ -271,6 +192,8 @@ pub(crate) struct Nesting {
     levels: Vec<Level>,
     /// Start tags dropped and not yet matched by an end tag, by name hash.
     dropped: HashMap<u64, usize>,
+    /// Their sum (most pages drop none: end tags then skip the lookup).
+    dropped_total: usize,
     /// `<p>` elements on the stack (most tags look for one).
     open_p: usize,
 }
@@ -280,7 +203,8 @@ impl Default for Nesting {
         Self {
             stack: Vec::new(),
             levels: vec![[0; FORMATTING.len()]],
-            dropped: HashMap::new(),
+            dropped: HashMap::default(),
+            dropped_total: 0,
             open_p: 0,
         }
     }
@@ -371,7 +295,7 @@ impl Nesting {
             }
             // A new `<a>` (or `<nobr>`) closes the open one; counted as closed only when
             // nothing special is open inside it (else the adoption agency keeps the depth).
-            Id::Formatting(f) if f == 0 || FORMATTING.get(f as usize) == Some(&&b"nobr"[..]) => {
+            Id::Formatting(f) if f == A || f == NOBR => {
                 if let Some(i) = self.find(|e| e.hash == n.hash, |e| e.special) {
                     self.pop_to(i);
                 }
@@ -396,7 +320,7 @@ impl Nesting {
                     let level = self.level();
                     let open: u32 = level.iter().sum();
                     let slot = &mut level[f as usize];
-                    if f == 0 && *slot > 0 {
+                    if f == A && *slot > 0 {
                         // The new `<a>` takes the old one's place in the list.
                         true
                     } else if open < MAX_OPEN_FORMATTING {
@@ -410,6 +334,7 @@ impl Nesting {
             };
         if !keep {
             *self.dropped.entry(n.hash).or_insert(0) += 1;
+            self.dropped_total += 1;
             return false;
         }
         let open = Open {
@@ -429,10 +354,12 @@ impl Nesting {
     /// dropped start tag).
     pub(crate) fn end(&mut self, raw: &[u8]) -> bool {
         let n = classify(raw);
-        if let Some(count) = self.dropped.get_mut(&n.hash)
+        if self.dropped_total > 0
+            && let Some(count) = self.dropped.get_mut(&n.hash)
             && *count > 0
         {
             *count -= 1;
+            self.dropped_total -= 1;
             return false;
         }
         let same = |e: &Open| e.hash == n.hash;
@@ -489,6 +416,18 @@ mod tests {
             kept += usize::from(k);
         }
         (n, kept)
+    }
+
+    #[test]
+    fn formatting_names_match_their_index() {
+        for (i, name) in FORMATTING.iter().enumerate() {
+            assert_eq!(classify(name).id, Id::Formatting(i as u8));
+            assert_eq!(
+                classify(&name.to_ascii_uppercase()).id,
+                Id::Formatting(i as u8)
+            );
+        }
+        assert_eq!(classify(b"custom-element-name").id, Id::Other);
     }
 
     #[test]
