@@ -136,7 +136,7 @@ pub(crate) fn not_text(text: &str) -> Option<String> {
     let (head_bad, head_chars) = binary_counts(&text.as_bytes()[..head]);
     if over((head_bad, head_chars)) {
         return Some(format!(
-            "{head_bad} of the first {head_chars} characters are control or replacement characters"
+            "{head_bad} of the {head_chars} characters in the first 4 KiB are control or replacement characters"
         ));
     }
     let (bad, chars) = binary_counts(text.as_bytes());
