@@ -18,8 +18,8 @@ use newshound_e2e::hostile::{Server, article_page, config, html, reply};
 /// Longest any of these runs may take (debug build, loaded machine).
 const LIMIT: Duration = Duration::from_secs(90);
 
-/// Peak memory a single hostile input may add to a benign crawl's.
-const MEMORY_BOUND: u64 = 256 << 20;
+/// Peak memory a single hostile input may add to a benign crawl's (the bound the README states).
+const MEMORY_BOUND: u64 = 128 << 20;
 
 fn loopback(last: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 0, 0, last)

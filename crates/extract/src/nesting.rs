@@ -8,7 +8,8 @@
 //! implied and explicit closes closely enough to know the depth, errs on the side of counting an
 //! element as still open (it only pops where the tree builder surely pops at least as much), and
 //! tells the pre-pass to drop a start tag (and later its end tag) past [`MAX_DEPTH`] open
-//! elements or past [`MAX_OPEN_FORMATTING`] open formatting elements. The text of dropped
+//! elements, past [`MAX_OPEN_FORMATTING`] open formatting elements or past [`MAX_ELEMENTS`]
+//! elements in all. The text of dropped
 //! elements stays: only the tags go.
 
 use foldhash::HashMap;
@@ -24,6 +25,12 @@ pub(crate) const MAX_DEPTH: usize = 256;
 /// to `n`; pages leave at most a handful open by mistake, and the extractor reads these tags
 /// only for their class names.
 pub(crate) const MAX_OPEN_FORMATTING: u32 = 8;
+
+/// Elements (start tags kept, void ones included) past which every further start tag is
+/// dropped. News pages have a few thousand elements, long live blogs a few tens of thousands;
+/// each costs the tree a few hundred bytes, so this bounds the tree of any page at a few tens
+/// of megabytes (500,000 links on a 10 MB page took 245 MB without it).
+pub(crate) const MAX_ELEMENTS: usize = 100_000;
 
 /// What the tree builder does with an element, as far as the model needs to know.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -196,6 +203,8 @@ pub(crate) struct Nesting {
     dropped_total: usize,
     /// `<p>` elements on the stack (most tags look for one).
     open_p: usize,
+    /// Start tags kept so far.
+    elements: usize,
 }
 
 impl Default for Nesting {
@@ -206,6 +215,7 @@ impl Default for Nesting {
             dropped: HashMap::default(),
             dropped_total: 0,
             open_p: 0,
+            elements: 0,
         }
     }
 }
@@ -253,7 +263,12 @@ impl Nesting {
         let n = classify(raw);
         let top = self.stack.last().map(|e| e.id);
         match n.id {
-            Id::Void | Id::Root => return true,
+            Id::Root => return true,
+            Id::Void => {
+                // Never open, so no end tag to drop with it.
+                self.elements += 1;
+                return self.elements <= MAX_ELEMENTS;
+            }
             Id::Li => {
                 if let Some(i) = self.find(
                     |e| e.id == Id::Li,
@@ -314,7 +329,8 @@ impl Nesting {
         if n.id == Id::Heading && self.stack.last().is_some_and(|e| e.id == Id::Heading) {
             self.pop_to(self.stack.len() - 1);
         }
-        let keep = self.stack.len() < MAX_DEPTH
+        let keep = self.elements < MAX_ELEMENTS
+            && self.stack.len() < MAX_DEPTH
             && match n.id {
                 Id::Formatting(f) => {
                     let level = self.level();
@@ -342,6 +358,7 @@ impl Nesting {
             id: n.id,
             special: n.special,
         };
+        self.elements += 1;
         if open.marker() {
             self.levels.push([0; FORMATTING.len()]);
         }
@@ -428,6 +445,20 @@ mod tests {
             );
         }
         assert_eq!(classify(b"custom-element-name").id, Id::Other);
+    }
+
+    #[test]
+    fn elements_past_the_cap_are_dropped_with_their_end_tags() {
+        let mut n = Nesting::default();
+        let mut kept = 0;
+        for _ in 0..MAX_ELEMENTS + 10 {
+            kept += usize::from(n.start(b"a"));
+            kept += usize::from(n.end(b"a"));
+            kept += usize::from(n.start(b"br"));
+        }
+        // Each kept `<a>` keeps its `</a>`; a dropped one drops it too.
+        assert_eq!(kept, MAX_ELEMENTS / 2 * 3);
+        assert_eq!(n.depth(), 0);
     }
 
     #[test]
