@@ -50,12 +50,56 @@ pub enum BrokerError {
         #[source]
         source: redis::RedisError,
     },
-    /// The RabbitMQ management API answered badly.
-    #[error("RabbitMQ management API: {0}")]
-    Management(String),
+    /// The RabbitMQ management API did not answer, or answered badly.
+    #[error("RabbitMQ management API at {url}: {problem}")]
+    Management {
+        /// The request URL, without credentials.
+        url: String,
+        /// What went wrong.
+        #[source]
+        problem: ManagementError,
+    },
     /// The backend was closed.
     #[error("broker backend closed")]
     Closed,
+}
+
+/// Why a RabbitMQ management API request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagementError {
+    /// No answer: refused, unreachable, timed out, TLS failed, or the
+    /// connection broke while the body was read.
+    #[error("no answer: {}", error_chain(.0))]
+    Request(#[source] reqwest::Error),
+    /// An HTTP error status (401 for wrong credentials, 404 for an unknown
+    /// vhost or a wrong path prefix).
+    #[error("HTTP status {0}")]
+    Status(reqwest::StatusCode),
+    /// The answer was larger than the client reads.
+    #[error("answer larger than {limit} bytes, not read")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// The answer was not the expected JSON.
+    #[error("unexpected answer: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
+/// `error` and its sources, `: `-separated (reqwest's own message is only
+/// "error sending request"; the cause is further down).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl BrokerError {

@@ -148,7 +148,7 @@ pub use amqp::topology::Topology;
 pub use amqp::{AmqpConfig, AmqpQueue};
 pub use articles::AmqpArticlePublisher;
 pub use control_plane::{DistributedControl, STALE_AFTER};
-pub use error::{BrokerError, redact_url};
+pub use error::{BrokerError, ManagementError, redact_url};
 pub use redis_budget::RedisHostBudget;
 pub use redis_schedule::RedisRevisitSchedule;
 pub use redis_seen::{RedisConfig, RedisSeenSet, RedisTarget, TARGET_BUCKET_FILL};

@@ -1,64 +1,90 @@
 //! The unacked (in-flight) message count from the RabbitMQ management HTTP
 //! API, which AMQP itself does not expose.
 //!
-//! A minimal HTTP/1.0 GET over a tokio socket (one request per `depth()`
-//! call): `GET /api/queues/<vhost>?columns=name,messages_unacknowledged`.
-//! The API's counts are sampled every `collect_statistics_interval` (5 s by
-//! default), so `in_flight` can lag by that much.
+//! One `GET <management_url>/api/queues/<vhost>?columns=name,messages_unacknowledged`
+//! per `depth()` call, over reqwest (http or https; any path prefix of the
+//! base URL is kept, for an API behind a reverse proxy at `/rabbitmq/`).
+//! The request is bounded in time ([`TIMEOUT`]) and the answer in size
+//! ([`MAX_BODY`]). The API's counts are sampled every
+//! `collect_statistics_interval` (5 s by default), so `in_flight` can lag by
+//! that much.
 
+use futures::StreamExt;
 use lapin::uri::AMQPUri;
+use reqwest::Url;
 use std::collections::HashSet;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-use crate::error::BrokerError;
+use crate::error::{BrokerError, ManagementError, redact_url};
 
-/// Longest a management request may take.
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a management request may take (connecting, answer and body).
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Largest answer read from the API: far above what `/api/queues` with two
+/// columns gives for any real vhost (about 100 bytes per queue).
+pub(crate) const MAX_BODY: u64 = 16 * 1024 * 1024;
 
 /// Where and how to ask.
 pub(crate) struct Management {
-    /// `host:port`.
-    authority: String,
-    /// `Basic <base64>`.
-    authorization: String,
-    /// The percent-encoded vhost.
-    vhost: String,
+    client: reqwest::Client,
+    /// The full request URL, without credentials.
+    url: Url,
+    /// `(user, password)`, sent as HTTP basic authentication.
+    credentials: (String, String),
+    /// Largest body accepted, in bytes.
+    max_body: u64,
 }
 
 impl Management {
     /// From the management base URL (by default `http://<AMQP host>:15672`)
-    /// and the AMQP URL (credentials, vhost).
+    /// and the AMQP URL (vhost; credentials unless the management URL has
+    /// its own, `guest`/`guest` when neither has any).
     pub(crate) fn new(base_url: Option<&str>, amqp_url: &str) -> Result<Management, BrokerError> {
         let uri: AMQPUri = amqp_url
             .parse()
             .map_err(|e| BrokerError::Config(format!("cannot parse the AMQP url: {e}")))?;
-        let derived = format!("http://{}:15672", uri.authority.host);
-        let rest = base_url
-            .unwrap_or(&derived)
-            .strip_prefix("http://")
-            .ok_or_else(|| BrokerError::Config("management_url must start with http://".into()))?;
-        let authority = rest.split('/').next().unwrap_or_default().to_string();
-        if authority.is_empty() {
-            return Err(BrokerError::Config("management_url has no host".into()));
-        }
-        let user = &uri.authority.userinfo;
-        let credentials = format!("{}:{}", user.username, user.password);
+        let base = match base_url {
+            Some(base) => base.to_string(),
+            None => format!("http://{}:15672", host_for_url(&uri.authority.host)),
+        };
+        let amqp_user = &uri.authority.userinfo;
+        let (url, credentials) = request_url(
+            &base,
+            &uri.vhost,
+            (&amqp_user.username, &amqp_user.password),
+        )?;
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            // An internal service: no proxy from the environment, and no
+            // redirect that would carry the credentials elsewhere.
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                BrokerError::Config(format!("cannot build the management API client: {e}"))
+            })?;
         Ok(Management {
-            authority,
-            authorization: format!("Basic {}", base64(credentials.as_bytes())),
-            vhost: percent_encode(&uri.vhost),
+            client,
+            url,
+            credentials,
+            max_body: MAX_BODY,
         })
     }
 
     /// The summed `messages_unacknowledged` of the queues named in `names`.
+    ///
+    /// # Errors
+    /// [`BrokerError::Management`], naming the URL (without credentials) and
+    /// the cause: no answer (refused, timed out), an HTTP error status, an
+    /// answer past [`MAX_BODY`], or one that is not the expected JSON.
     pub(crate) async fn unacked(&self, names: &[String]) -> Result<u64, BrokerError> {
-        let body = tokio::time::timeout(TIMEOUT, self.get_queues())
+        let body = self
+            .get_queues()
             .await
-            .map_err(|_| BrokerError::Management("request timed out".into()))??;
-        let queues: Vec<QueueStats> = serde_json::from_slice(&body)
-            .map_err(|e| BrokerError::Management(format!("unexpected answer: {e}")))?;
+            .map_err(|problem| self.error(problem))?;
+        let queues: Vec<QueueStats> =
+            serde_json::from_slice(&body).map_err(|e| self.error(ManagementError::Json(e)))?;
         let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
         Ok(queues
             .iter()
@@ -67,28 +93,118 @@ impl Management {
             .sum())
     }
 
-    async fn get_queues(&self) -> Result<Vec<u8>, BrokerError> {
-        let io = |e: std::io::Error| BrokerError::Management(format!("{}: {e}", self.authority));
-        let mut socket = TcpStream::connect(&self.authority).await.map_err(io)?;
-        let request = format!(
-            "GET /api/queues/{}?columns=name,messages_unacknowledged HTTP/1.0\r\n\
-             Host: {}\r\nAuthorization: {}\r\nAccept: application/json\r\n\r\n",
-            self.vhost, self.authority, self.authorization
-        );
-        socket.write_all(request.as_bytes()).await.map_err(io)?;
-        let mut response = Vec::new();
-        socket.read_to_end(&mut response).await.map_err(io)?;
-        let split = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| BrokerError::Management("truncated HTTP response".into()))?;
-        let head = String::from_utf8_lossy(&response[..split]);
-        let status = head.split_whitespace().nth(1).unwrap_or_default();
-        if status != "200" {
-            return Err(BrokerError::Management(format!("HTTP status {status}")));
+    fn error(&self, problem: ManagementError) -> BrokerError {
+        BrokerError::Management {
+            url: redact_url(self.url.as_str()),
+            problem,
         }
-        Ok(response[split + 4..].to_vec())
     }
+
+    async fn get_queues(&self) -> Result<Vec<u8>, ManagementError> {
+        let response = self
+            .client
+            .get(self.url.clone())
+            .basic_auth(&self.credentials.0, Some(&self.credentials.1))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| ManagementError::Request(e.without_url()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ManagementError::Status(status));
+        }
+        let limit = self.max_body;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(ManagementError::TooLarge { limit });
+        }
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ManagementError::Request(e.without_url()))?;
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(ManagementError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// The request URL for `vhost` under `base` (its path kept as a prefix) and
+/// the credentials to send: those of `base` when it has any (then removed
+/// from the URL), else `fallback`.
+fn request_url(
+    base: &str,
+    vhost: &str,
+    fallback: (&str, &str),
+) -> Result<(Url, (String, String)), BrokerError> {
+    let invalid =
+        |why: String| BrokerError::Config(format!("management_url {}: {why}", redact_url(base)));
+    let mut url = Url::parse(base).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("must start with http:// or https://".into()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host".into()));
+    }
+    let credentials = if url.username().is_empty() {
+        (fallback.0.to_string(), fallback.1.to_string())
+    } else {
+        let decode = |s: &str| {
+            percent_decode(s).ok_or_else(|| invalid("credentials are not valid UTF-8".into()))
+        };
+        (
+            decode(url.username())?,
+            decode(url.password().unwrap_or_default())?,
+        )
+    };
+    // Infallible for http(s) URLs with a host; ignored all the same.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_fragment(None);
+    url.set_query(None);
+    {
+        let mut segments = url
+            .path_segments_mut()
+            .map_err(|()| invalid("cannot be a base URL".into()))?;
+        // `http://h/rabbitmq/` and `http://h/rabbitmq` alike give
+        // `/rabbitmq/api/queues/<vhost>`; the vhost is one segment (`/` is
+        // sent as `%2F`).
+        segments.pop_if_empty().extend(["api", "queues", vhost]);
+    }
+    url.set_query(Some("columns=name,messages_unacknowledged"));
+    Ok((url, credentials))
+}
+
+/// An AMQP host as written in a URL (an IPv6 address in brackets).
+fn host_for_url(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
+        {
+            // Two hex digits: at most 255.
+            out.push(u8::try_from(h * 16 + l).unwrap_or(0));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// One row of `/api/queues`.
@@ -99,51 +215,65 @@ struct QueueStats {
     messages_unacknowledged: u64,
 }
 
-/// Standard base64 with padding.
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Percent-encodes everything but unreserved characters (a vhost in a path).
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn url_of(base: &str, vhost: &str) -> String {
+        request_url(base, vhost, ("guest", "guest"))
+            .expect("valid")
+            .0
+            .to_string()
+    }
+
     #[test]
-    fn encodes() {
-        assert_eq!(base64(b"guest:guest"), "Z3Vlc3Q6Z3Vlc3Q=");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
-        assert_eq!(percent_encode("/"), "%2F");
+    fn keeps_the_path_prefix_and_encodes_the_vhost() {
+        let q = "?columns=name,messages_unacknowledged";
+        assert_eq!(
+            url_of("http://127.0.0.1:15672", "/"),
+            format!("http://127.0.0.1:15672/api/queues/%2F{q}")
+        );
+        assert_eq!(
+            url_of("http://127.0.0.1:15672/", "crawl"),
+            format!("http://127.0.0.1:15672/api/queues/crawl{q}")
+        );
+        for base in [
+            "http://127.0.0.1:15672/rabbitmq/",
+            "http://127.0.0.1:15672/rabbitmq",
+        ] {
+            assert_eq!(
+                url_of(base, "/"),
+                format!("http://127.0.0.1:15672/rabbitmq/api/queues/%2F{q}")
+            );
+        }
+        assert_eq!(
+            url_of("https://mq.example:443/a/b/?x=1#f", "a b"),
+            format!("https://mq.example/a/b/api/queues/a%20b{q}")
+        );
+    }
+
+    #[test]
+    fn takes_credentials_from_the_management_url_else_from_amqp() {
+        let (url, creds) = request_url(
+            "http://ad%40min:p%3Ass@127.0.0.1:15672/",
+            "/",
+            ("guest", "guest"),
+        )
+        .expect("valid");
+        assert_eq!(creds, ("ad@min".to_string(), "p:ss".to_string()));
+        assert!(!url.as_str().contains("min"), "{url}");
+        let (_, creds) = request_url("http://127.0.0.1:15672", "/", ("u", "p")).expect("valid");
+        assert_eq!(creds, ("u".to_string(), "p".to_string()));
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_http_url() {
+        for bad in ["ftp://127.0.0.1/", "127.0.0.1:15672", "http://", "nonsense"] {
+            let e = request_url(bad, "/", ("u", "p")).expect_err(bad);
+            assert!(matches!(e, BrokerError::Config(_)), "{bad}: {e}");
+        }
+        let e = request_url("ftp://user:secret@h/", "/", ("u", "p")).expect_err("ftp");
+        assert!(!e.to_string().contains("secret"), "{e}");
     }
 
     #[test]
@@ -153,12 +283,16 @@ mod tests {
             "amqp://u:p@127.0.0.1:5672/%2f",
         )
         .expect("valid");
-        assert_eq!(m.authority, "127.0.0.1:15673");
-        assert_eq!(m.vhost, "%2F");
-        assert_eq!(m.authorization, format!("Basic {}", base64(b"u:p")));
+        assert_eq!(
+            m.url.as_str(),
+            "http://127.0.0.1:15673/api/queues/%2F?columns=name,messages_unacknowledged"
+        );
+        assert_eq!(m.credentials, ("u".to_string(), "p".to_string()));
         let m = Management::new(None, "amqp://rabbit.internal/crawl").expect("valid");
-        assert_eq!(m.authority, "rabbit.internal:15672");
-        assert_eq!(m.vhost, "crawl");
-        assert_eq!(m.authorization, format!("Basic {}", base64(b"guest:guest")));
+        assert_eq!(
+            m.url.as_str(),
+            "http://rabbit.internal:15672/api/queues/crawl?columns=name,messages_unacknowledged"
+        );
+        assert_eq!(m.credentials, ("guest".to_string(), "guest".to_string()));
     }
 }

@@ -95,7 +95,7 @@ impl AmqpConfig {
     ///
     /// # Errors
     /// An empty prefix, zero partitions, a URL that is not `amqp://`, or a
-    /// management URL that is not `http://`.
+    /// management URL that is not `http://` or `https://`.
     pub fn validate(&self) -> Result<(), BrokerError> {
         if self.prefix.is_empty() {
             return Err(BrokerError::Config("prefix must not be empty".into()));
@@ -112,11 +112,12 @@ impl AmqpConfig {
             )));
         }
         if let Some(m) = &self.management_url
-            && !m.starts_with("http://")
+            && !(m.starts_with("http://") || m.starts_with("https://"))
         {
-            return Err(BrokerError::Config(
-                "management_url must start with http://".into(),
-            ));
+            return Err(BrokerError::Config(format!(
+                "management_url must start with http:// or https:// (got {})",
+                redact_url(m)
+            )));
         }
         Ok(())
     }
