@@ -60,7 +60,10 @@
 //! and delay queues, `dead` is the dead queue's count. `in_flight` (unacked)
 //! is not available over AMQP: it comes from the management HTTP API
 //! ([`AmqpConfig::management_url`], by default port 15672 of the AMQP host;
-//! plugin `rabbitmq_management`), and is 0 when that does not answer. The API samples its counts every 5 s
+//! plugin `rabbitmq_management`; http or https, a path prefix kept, 5 s timeout, answers
+//! capped at 16 MiB). When that does not answer, `in_flight` is 0 with
+//! `in_flight_unknown` set, and the depth is not idle (a `--once` run waits
+//! rather than ending with work in flight). The API samples its counts every 5 s
 //! (`collect_statistics_interval`), so a `--once` idle check must see idle
 //! for longer than that.
 //!

@@ -4,11 +4,15 @@
 
 mod common;
 
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use common::*;
 use newshound_broker::{AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
 use newshound_core::message::Article;
 use newshound_core::{ArticleSink, JobQueue, Queue, codec};
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -402,6 +406,19 @@ async fn management_available() -> bool {
 
 #[tokio::test]
 async fn depth_counts_in_flight_from_the_management_api() {
+    in_flight_counted("http://127.0.0.1:15672").await;
+}
+
+#[tokio::test]
+async fn depth_counts_in_flight_through_a_path_prefix() {
+    let proxy = ManagementProxy::start().await;
+    in_flight_counted(&format!("{}/rabbitmq/", proxy.base)).await;
+    assert!(proxy.forwarded() > 0, "nothing went through the proxy");
+}
+
+/// Two of three messages held unacked: `depth()` reads them in flight from
+/// the management API at `management_url`.
+async fn in_flight_counted(management_url: &str) {
     if !management_available().await {
         eprintln!(
             "\n!!! SKIPPED: the RabbitMQ management API (127.0.0.1:15672) is not available and `rabbitmq-plugins enable rabbitmq_management` failed\n"
@@ -410,7 +427,7 @@ async fn depth_counts_in_flight_from_the_management_api() {
     }
     let prefix = unique_prefix();
     let mut config = amqp_config(&prefix);
-    config.management_url = Some("http://127.0.0.1:15672".into());
+    config.management_url = Some(management_url.to_string());
     let q = amqp(config).await;
     q.publish(
         Queue::Pages,
@@ -435,9 +452,105 @@ async fn depth_counts_in_flight_from_the_management_api() {
         depth = q.depth(Queue::Pages).await.expect("depth");
     }
     assert_eq!((depth.waiting, depth.in_flight), (1, 2), "{depth:?}");
+    assert!(!depth.in_flight_unknown, "{depth:?}");
     for d in held {
         d.ack().await.expect("ack");
     }
     drop(consumer);
     teardown(&q).await;
+}
+
+#[tokio::test]
+async fn an_unanswered_management_api_makes_depth_unknown_until_it_answers() {
+    if !management_available().await {
+        eprintln!(
+            "\n!!! SKIPPED: the RabbitMQ management API (127.0.0.1:15672) is not available\n"
+        );
+        return;
+    }
+    let proxy = ManagementProxy::start().await;
+    let prefix = unique_prefix();
+    let mut config = amqp_config(&prefix);
+    config.management_url = Some(format!("{}/rabbitmq", proxy.base));
+    let q = amqp(config).await;
+    // Empty queues, but the API answers 503: not idle (a `--once` run waits).
+    proxy.set_up(false);
+    let depth = q.depth(Queue::Links).await.expect("depth");
+    assert!(depth.in_flight_unknown, "{depth:?}");
+    assert!(!depth.is_idle(), "{depth:?}");
+    // Answering again: known and idle.
+    proxy.set_up(true);
+    let depth = q.depth(Queue::Links).await.expect("depth");
+    assert!(!depth.in_flight_unknown, "{depth:?}");
+    assert!(depth.is_idle(), "{depth:?}");
+    teardown(&q).await;
+}
+
+/// A loopback reverse proxy serving the management API under `/rabbitmq/`
+/// (the prefix stripped, forwarded to 127.0.0.1:15672), 404 elsewhere, 503
+/// while switched off.
+struct ManagementProxy {
+    base: String,
+    state: Arc<ProxyState>,
+}
+
+struct ProxyState {
+    up: AtomicBool,
+    forwarded: AtomicU64,
+    client: reqwest::Client,
+}
+
+impl ManagementProxy {
+    async fn start() -> ManagementProxy {
+        let state = Arc::new(ProxyState {
+            up: AtomicBool::new(true),
+            forwarded: AtomicU64::new(0),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+        });
+        let router = axum::Router::new()
+            .route("/rabbitmq/{*rest}", axum::routing::get(forward))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        ManagementProxy { base, state }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.state.up.store(up, Ordering::SeqCst);
+    }
+
+    fn forwarded(&self) -> u64 {
+        self.state.forwarded.load(Ordering::SeqCst)
+    }
+}
+
+async fn forward(
+    State(state): State<Arc<ProxyState>>,
+    request: axum::extract::Request,
+) -> (StatusCode, Vec<u8>) {
+    if !state.up.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, b"down".to_vec());
+    }
+    let uri = request.uri();
+    let rest = uri.path().strip_prefix("/rabbitmq").unwrap_or_default();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let mut upstream = state
+        .client
+        .get(format!("http://127.0.0.1:15672{rest}{query}"));
+    if let Some(auth) = request.headers().get(header::AUTHORIZATION) {
+        upstream = upstream.header(header::AUTHORIZATION, auth.as_bytes());
+    }
+    let Ok(answer) = upstream.send().await else {
+        return (StatusCode::BAD_GATEWAY, b"upstream".to_vec());
+    };
+    state.forwarded.fetch_add(1, Ordering::SeqCst);
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = answer.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    (status, body)
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use newshound_core::{JobQueue, Queue};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn dropping_a_consumer_releases_its_prefetched_deliveries() {
@@ -168,7 +168,7 @@ async fn fetch_partitions_spread_over_consumers() {
 }
 
 #[tokio::test]
-async fn depth_falls_back_when_the_management_api_does_not_answer() {
+async fn depth_is_unknown_when_the_management_api_does_not_answer() {
     let prefix = unique_prefix();
     let mut config = amqp_config(&prefix);
     config.management_url = Some("http://127.0.0.1:1".into());
@@ -185,7 +185,18 @@ async fn depth_falls_back_when_the_management_api_does_not_answer() {
         .await
         .expect("depth without management");
     assert_eq!((depth.waiting, depth.in_flight, depth.dead), (1, 0, 0));
+    assert!(depth.in_flight_unknown, "{depth:?}");
     held.ack().await.expect("ack");
+    // "b" is now held by the consumer: nothing waiting, and the unknown
+    // in-flight count must not pass for idle.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut depth = q.depth(Queue::Links).await.expect("depth");
+    while depth.waiting != 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        depth = q.depth(Queue::Links).await.expect("depth");
+    }
+    assert_eq!((depth.waiting, depth.in_flight), (0, 0), "{depth:?}");
+    assert!(depth.in_flight_unknown && !depth.is_idle(), "{depth:?}");
     drop(consumer);
     teardown(&q).await;
 }

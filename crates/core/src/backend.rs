@@ -89,12 +89,17 @@ pub struct QueueDepth {
     pub in_flight: u64,
     /// Parked in the dead-letter store.
     pub dead: u64,
+    /// The in-flight count could not be read (RabbitMQ's management API did
+    /// not answer): `in_flight` is then 0 and means nothing, and the queue is
+    /// not idle.
+    pub in_flight_unknown: bool,
 }
 
 impl QueueDepth {
-    /// Nothing waiting and nothing in flight.
+    /// Nothing waiting and nothing in flight, as far as is known: a depth
+    /// whose in-flight count is unknown is not idle.
     pub fn is_idle(&self) -> bool {
-        self.waiting == 0 && self.in_flight == 0
+        self.waiting == 0 && self.in_flight == 0 && !self.in_flight_unknown
     }
 }
 

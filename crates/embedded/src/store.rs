@@ -133,6 +133,7 @@ impl EmbeddedStore {
             waiting: counts.waiting[q],
             in_flight: 0,
             dead: counts.dead[q],
+            in_flight_unknown: false,
         });
         let shared = Arc::new(Shared {
             next_seq: AtomicU64::new(next_seq),

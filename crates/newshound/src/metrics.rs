@@ -301,6 +301,7 @@ mod tests {
             waiting: 7,
             in_flight: 1,
             dead: 0,
+            in_flight_unknown: false,
         };
         let text = render("fixture", &stats, vec![(Queue::Links, depth)]).expect("rendered");
         for line in [

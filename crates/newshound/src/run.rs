@@ -158,15 +158,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         for (depth, queue) in depths.iter_mut().zip(Queue::ALL) {
             *depth = backends.queue.depth(queue).await?;
         }
-        let [links, fetch, pages, articles] = depths;
+        let [links, fetch, pages, _] = depths;
         progress.update(
             links.waiting + fetch.waiting,
             fetch.in_flight + pages.in_flight,
         );
-        let idle = links.is_idle()
-            && pages.is_idle()
-            && articles.is_idle()
-            && (fetch.is_idle() || budget_spent);
+        let idle = crawl_idle(&depths, budget_spent);
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
         if idle_ticks >= idle_ticks_needed && (args.once || budget_spent) {
             shutdown.trigger();
@@ -181,4 +178,41 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     progress.finish();
     Ok(())
+}
+
+/// Whether the crawl has nothing left to do: every queue (in
+/// [`Queue::ALL`] order) idle, the fetch queue only until the budget is
+/// spent. A queue whose in-flight count is unknown (RabbitMQ's management
+/// API not answering) is not idle, so `--once` waits for it.
+fn crawl_idle(depths: &[QueueDepth; 4], budget_spent: bool) -> bool {
+    let [links, fetch, pages, articles] = depths;
+    links.is_idle() && pages.is_idle() && articles.is_idle() && (fetch.is_idle() || budget_spent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_in_flight_count_is_not_idle() {
+        let idle = [QueueDepth::default(); 4];
+        assert!(crawl_idle(&idle, false));
+        let unknown = QueueDepth {
+            in_flight_unknown: true,
+            ..QueueDepth::default()
+        };
+        for q in [0, 2, 3] {
+            let mut depths = idle;
+            depths[q] = unknown;
+            assert!(!crawl_idle(&depths, false), "queue {q}");
+            assert!(!crawl_idle(&depths, true), "queue {q}, budget spent");
+        }
+        let mut depths = idle;
+        depths[1] = unknown;
+        assert!(!crawl_idle(&depths, false));
+        assert!(
+            crawl_idle(&depths, true),
+            "the fetch queue does not count once the budget is spent"
+        );
+    }
 }

@@ -295,4 +295,92 @@ mod tests {
         );
         assert_eq!(m.credentials, ("guest".to_string(), "guest".to_string()));
     }
+
+    /// Serves `router` on a loopback port; returns `http://127.0.0.1:<port>`.
+    async fn serve(router: axum::Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{address}")
+    }
+
+    const BIG: usize = 20 * 1024 * 1024;
+
+    #[tokio::test]
+    async fn an_oversized_answer_is_rejected() {
+        // With a Content-Length, and streamed (chunked) without one.
+        let sized = axum::Router::new().fallback(|| async { vec![b' '; BIG] });
+        let streamed = axum::Router::new().fallback(|| async {
+            let chunks = (0..BIG / 65536).map(|_| Ok::<_, std::io::Error>(vec![b' '; 65536]));
+            axum::body::Body::from_stream(futures::stream::iter(chunks))
+        });
+        for router in [sized, streamed] {
+            let base = serve(router).await;
+            let m = Management::new(Some(&base), "amqp://u:p@127.0.0.1/%2f").expect("valid");
+            let e = m.unacked(&["q".into()]).await.expect_err("too large");
+            assert!(
+                matches!(
+                    e,
+                    BrokerError::Management {
+                        problem: ManagementError::TooLarge { limit: MAX_BODY },
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            let text = e.to_string();
+            assert!(text.contains(&format!("{base}/api/queues/%2F")), "{text}");
+            assert!(text.contains("larger than 16777216 bytes"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_api_is_an_error_naming_it_and_the_cause() {
+        // A port that was just free: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let base = format!("http://admin:secret@127.0.0.1:{port}/rabbitmq/");
+        let m = Management::new(Some(&base), "amqp://127.0.0.1/%2f").expect("valid");
+        let e = m.unacked(&["q".into()]).await.expect_err("unreachable");
+        assert!(
+            matches!(
+                &e,
+                BrokerError::Management {
+                    problem: ManagementError::Request(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("127.0.0.1:{port}/rabbitmq/api/queues/%2F")),
+            "{text}"
+        );
+        assert!(text.to_lowercase().contains("refused"), "{text}");
+        assert!(
+            !text.contains("secret") && !text.contains("admin"),
+            "{text}"
+        );
+        assert!(std::error::Error::source(&e).is_some(), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn an_error_status_and_bad_json_are_errors() {
+        let base = serve(
+            axum::Router::new().fallback(|| async { (axum::http::StatusCode::UNAUTHORIZED, "no") }),
+        )
+        .await;
+        let m = Management::new(Some(&base), "amqp://127.0.0.1/%2f").expect("valid");
+        let e = m.unacked(&[]).await.expect_err("401");
+        assert!(e.to_string().contains("HTTP status 401"), "{e}");
+        let base = serve(axum::Router::new().fallback(|| async { "{" })).await;
+        let m = Management::new(Some(&base), "amqp://127.0.0.1/%2f").expect("valid");
+        let e = m.unacked(&[]).await.expect_err("bad json");
+        assert!(e.to_string().contains("unexpected answer"), "{e}");
+    }
 }

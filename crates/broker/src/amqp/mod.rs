@@ -49,8 +49,12 @@ pub struct AmqpConfig {
     pub fetch_partitions: u16,
     /// Base URL of the management HTTP API, used by `depth()` for the
     /// unacked (in-flight) count; default `http://<host of url>:15672`.
-    /// Credentials and vhost come from `url`. When the API does not answer
-    /// (plugin `rabbitmq_management` not enabled), `in_flight` is 0.
+    /// `http://` or `https://`; a path (`https://h/rabbitmq/`) is kept as
+    /// the prefix of `api/...`. Credentials come from this URL when it has
+    /// any, else from `url` (`guest`/`guest` when neither has); the vhost
+    /// from `url`. When the API does not answer (plugin
+    /// `rabbitmq_management` not enabled), `in_flight` is 0 and
+    /// `in_flight_unknown` is set: the queue does not count as idle.
     #[serde(default)]
     pub management_url: Option<String>,
     /// Timeout of one connection attempt, in milliseconds.

@@ -125,22 +125,27 @@ impl AmqpQueue {
             .await
     }
 
-    /// Unacked count of `names`; 0 (with a warning per outage) when the
-    /// management API does not answer.
-    async fn unacked(&self, names: &[String]) -> u64 {
+    /// Unacked count of `names`; `None` when the management API does not
+    /// answer (or answers badly), with a warning when it starts failing and
+    /// a note when it answers again.
+    async fn unacked(&self, names: &[String]) -> Option<u64> {
         match self.management.unacked(names).await {
             Ok(n) => {
-                self.warned.store(false, Ordering::Relaxed);
-                n
+                if self.warned.swap(false, Ordering::Relaxed) {
+                    tracing::info!(
+                        "RabbitMQ management API answers again; in-flight counts known again"
+                    );
+                }
+                Some(n)
             }
             Err(e) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
                         error = %e,
-                        "RabbitMQ management API unavailable (is rabbitmq_management enabled?); reporting 0 in flight"
+                        "RabbitMQ management API unavailable (is rabbitmq_management enabled?); in-flight counts unknown, so no queue counts as idle (a --once run waits)"
                     );
                 }
-                0
+                None
             }
         }
     }
@@ -203,8 +208,9 @@ impl JobQueue for AmqpQueue {
         let in_flight = self.unacked(&work).await;
         Ok(QueueDepth {
             waiting,
-            in_flight,
+            in_flight: in_flight.unwrap_or(0),
             dead,
+            in_flight_unknown: in_flight.is_none(),
         })
     }
 }
