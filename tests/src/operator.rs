@@ -167,7 +167,17 @@ pub fn exercise(
         .map(|(_, p)| p.to_string())
         .context("record URL")?;
     ctl.run(&["seed", &again])?;
-    std::thread::sleep(Duration::from_secs(1));
+    // The frontier has scheduled it once the links queue is empty (a fixed
+    // pause was too short on a loaded machine).
+    wait_until(Duration::from_secs(30), "seeded URL scheduled", || {
+        let status = ctl.status()?;
+        Ok(status["queues"].as_array().is_some_and(|queues| {
+            queues
+                .iter()
+                .any(|q| q["name"] == "links" && q["waiting"] == 0 && q["in_flight"] == 0)
+        }))
+    })?;
+    std::thread::sleep(Duration::from_millis(300));
     ctl.run(&["resume"])?;
     let resumed_at = now_ms();
     wait_until(Duration::from_secs(30), "seeded URL fetched", || {

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::time::{Duration, Instant};
 
 use newshound_e2e::Crawl;
-use newshound_e2e::hostile::{Server, article_page, config, html, reply};
+use newshound_e2e::hostile::{Measured, Server, article_page, config, html, reply};
 
 /// Longest any of these runs may take (debug build, loaded machine).
 const LIMIT: Duration = Duration::from_secs(90);
@@ -63,6 +63,33 @@ fn baseline_rss() -> anyhow::Result<u64> {
     let run = crawl.run_measured(1, LIMIT)?;
     assert_eq!(crawl.records_written(), 2, "{}", run.stderr);
     Ok(run.peak_rss)
+}
+
+/// Asserts that `run` ended within `secs` seconds.
+fn within_time(run: &Measured, secs: u64) {
+    assert!(
+        run.elapsed < Duration::from_secs(secs),
+        "took {:?}:\n{}",
+        run.elapsed,
+        run.stderr
+    );
+}
+
+/// Asserts that `run` peaked within [`MEMORY_BOUND`] above `baseline`, and
+/// prints both for the record.
+fn within_memory_bound(run: &Measured, baseline: u64) {
+    eprintln!(
+        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
+        run.peak_rss >> 20,
+        baseline >> 20,
+        run.elapsed.as_secs_f64()
+    );
+    assert!(
+        run.peak_rss < baseline + MEMORY_BOUND,
+        "peak {} MiB, baseline {} MiB",
+        run.peak_rss >> 20,
+        baseline >> 20
+    );
 }
 
 fn record_urls(crawl: &Crawl) -> anyhow::Result<Vec<String>> {
@@ -150,12 +177,7 @@ fn redirects_never_leave_scope_or_pass_robots_txt() -> anyhow::Result<()> {
         "",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(30),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 30);
     assert!(
         outside.requests().is_empty(),
         "out-of-scope host asked: {:?}",
@@ -227,12 +249,7 @@ fn private_addresses_are_refused_unless_allowed() -> anyhow::Result<()> {
         "",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(30),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 30);
     assert!(
         refused.requests().is_empty(),
         "refused host asked: {:?}",
@@ -279,24 +296,8 @@ fn deep_nesting_costs_bounded_time_and_memory() -> anyhow::Result<()> {
         "",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(45),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
-    eprintln!(
-        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
-        run.peak_rss >> 20,
-        baseline >> 20,
-        run.elapsed.as_secs_f64()
-    );
-    assert!(
-        run.peak_rss < baseline + MEMORY_BOUND,
-        "peak {} MiB, baseline {} MiB",
-        run.peak_rss >> 20,
-        baseline >> 20
-    );
+    within_time(&run, 45);
+    within_memory_bound(&run, baseline);
     let urls = record_urls(&crawl)?;
     assert!(urls.contains(&format!("{}/a1", site.base)), "{urls:?}");
     Ok(())
@@ -373,24 +374,8 @@ fn feeds_and_sitemaps_that_inflate_stay_bounded() -> anyhow::Result<()> {
         .collect();
     let crawl = Crawl::new(&config(&seeds, &[site.host()], &["127.0.0.0/8"], ""))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(60),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
-    eprintln!(
-        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
-        run.peak_rss >> 20,
-        baseline >> 20,
-        run.elapsed.as_secs_f64()
-    );
-    assert!(
-        run.peak_rss < baseline + MEMORY_BOUND,
-        "peak {} MiB, baseline {} MiB",
-        run.peak_rss >> 20,
-        baseline >> 20
-    );
+    within_time(&run, 60);
+    within_memory_bound(&run, baseline);
     let asked = site.requests();
     for path in ["/feed.xml.gz", "/sitemap.xml", "/bomb.xml.gz"] {
         assert!(
@@ -446,24 +431,8 @@ fn a_page_of_many_links_stays_bounded() -> anyhow::Result<()> {
     .replace("max_depth = 5", "max_depth = 1");
     let crawl = Crawl::new(&text)?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(45),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
-    eprintln!(
-        "peak RSS {} MiB (baseline {} MiB), {:.1} s",
-        run.peak_rss >> 20,
-        baseline >> 20,
-        run.elapsed.as_secs_f64()
-    );
-    assert!(
-        run.peak_rss < baseline + MEMORY_BOUND,
-        "peak {} MiB, baseline {} MiB",
-        run.peak_rss >> 20,
-        baseline >> 20
-    );
+    within_time(&run, 45);
+    within_memory_bound(&run, baseline);
     assert!(site.requests().iter().any(|p| p == "/links"));
     let asked = site.requests();
     assert_eq!(asked.len(), 4, "{asked:?}");
@@ -487,12 +456,7 @@ fn once_ends_and_names_unreachable_and_robots_failing_hosts() -> anyhow::Result<
         "give_up_after_secs = 3",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(40),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 40);
     let summary = run
         .stderr
         .lines()
@@ -551,12 +515,7 @@ fn huge_crawl_delay_and_retry_after_are_capped() -> anyhow::Result<()> {
         "max_crawl_delay_secs = 1\nmax_retry_after_secs = 1",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(40),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 40);
     assert_eq!(crawl.records_written(), 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("Crawl-delay longer than"),
@@ -656,12 +615,7 @@ fn junk_bytes_make_no_record_and_bad_utf8_no_mojibake() -> anyhow::Result<()> {
         "",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(30),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 30);
     let records = crawl.records()?;
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["url"], format!("{}/kr", site.base));
@@ -775,12 +729,7 @@ fn transport_errors_name_the_url_and_the_cause() -> anyhow::Result<()> {
         "timeout_secs = 2\nmax_attempts = 1",
     ))?;
     let run = crawl.run_measured(1, LIMIT)?;
-    assert!(
-        run.elapsed < Duration::from_secs(40),
-        "took {:?}:\n{}",
-        run.elapsed,
-        run.stderr
-    );
+    within_time(&run, 40);
     let dead: Vec<&str> = run
         .stderr
         .lines()

@@ -141,18 +141,30 @@ pub(crate) async fn get(
     let last_modified = header(reqwest::header::LAST_MODIFIED);
     let location = header(reqwest::header::LOCATION);
     let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| retry_after(&v));
-    if status.is_redirection() && location.is_some() {
-        // The body of a redirect is not read.
-        return Ok(Response {
-            status,
-            content_type,
-            retry_after,
-            etag,
-            last_modified,
-            location,
-            body: Vec::new(),
-        });
-    }
+    // The body of a redirect is not read.
+    let body = if status.is_redirection() && location.is_some() {
+        Vec::new()
+    } else {
+        read_body(response, max_body, oversize, timeouts).await?
+    };
+    Ok(Response {
+        status,
+        content_type,
+        retry_after,
+        etag,
+        last_modified,
+        location,
+        body,
+    })
+}
+
+/// Reads a body of at most `max_body` bytes; past that, `oversize` decides.
+async fn read_body(
+    response: reqwest::Response,
+    max_body: u64,
+    oversize: Oversize,
+    timeouts: Timeouts,
+) -> Result<Vec<u8>, FetchError> {
     if oversize == Oversize::Fail && response.content_length().is_some_and(|len| len > max_body) {
         return Err(FetchError::TooLarge(max_body));
     }
@@ -173,15 +185,7 @@ pub(crate) async fn get(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response {
-        status,
-        content_type,
-        retry_after,
-        etag,
-        last_modified,
-        location,
-        body,
-    })
+    Ok(body)
 }
 
 /// GETs a robots.txt, following up to `max_hops` redirects to any http(s)
