@@ -69,7 +69,7 @@ pub enum BrokerError {
 pub enum ManagementError {
     /// No answer: refused, unreachable, timed out, TLS failed, or the
     /// connection broke while the body was read.
-    #[error("no answer: {}", error_chain(.0))]
+    #[error("no answer: {}", newshound_core::report::error_chain(.0))]
     Request(#[source] reqwest::Error),
     /// An HTTP error status (401 for wrong credentials, 404 for an unknown
     /// vhost or a wrong path prefix).
@@ -84,22 +84,6 @@ pub enum ManagementError {
     /// The answer was not the expected JSON.
     #[error("unexpected answer: {0}")]
     Json(#[source] serde_json::Error),
-}
-
-/// `error` and its sources, `: `-separated (reqwest's own message is only
-/// "error sending request"; the cause is further down).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let next = cause.to_string();
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 impl BrokerError {

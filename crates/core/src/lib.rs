@@ -11,7 +11,8 @@
 //! - [`codec`]: the wire encoding of messages;
 //! - [`shutdown`]: the cancellation handle passed down to every role;
 //! - [`worker`]: the consume loop every role runs;
-//! - [`stats`]: live crawl counters.
+//! - [`stats`]: live crawl counters;
+//! - [`report`]: error chains for logs and dead letters.
 #![deny(missing_docs)]
 
 pub mod backend;
@@ -21,6 +22,7 @@ pub mod config;
 pub mod control;
 pub mod message;
 pub mod recrawl;
+pub mod report;
 pub mod shutdown;
 pub mod stats;
 pub mod worker;

@@ -535,21 +535,6 @@ fn describe(pg: &tokio_postgres::Config) -> String {
     format!("{hosts}/{}", pg.get_dbname().unwrap_or("(default)"))
 }
 
-/// An error with its causes, `a: b: c`.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let next = cause.to_string();
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 /// Whether a failure is the connection's (worth a new connection and a
 /// retry) rather than the batch's.
 fn transient(e: &tokio_postgres::Error) -> bool {
@@ -576,18 +561,18 @@ fn transient(e: &tokio_postgres::Error) -> bool {
 
 fn db_attempt(e: tokio_postgres::Error) -> Attempt {
     if transient(&e) {
-        Attempt::Transient(chain(&e))
+        Attempt::Transient(newshound_core::report::error_chain(&e))
     } else {
-        Attempt::Refused(chain(&e))
+        Attempt::Refused(newshound_core::report::error_chain(&e))
     }
 }
 
 fn pool_attempt(e: PoolError) -> Attempt {
     match e {
         PoolError::Backend(e) => db_attempt(e),
-        PoolError::Timeout(_) => Attempt::Transient(chain(&e)),
+        PoolError::Timeout(_) => Attempt::Transient(newshound_core::report::error_chain(&e)),
         PoolError::Closed => Attempt::Closed,
-        other => Attempt::Refused(chain(&other)),
+        other => Attempt::Refused(newshound_core::report::error_chain(&other)),
     }
 }
 
