@@ -510,6 +510,26 @@ impl RawOutput {
     }
 }
 
+/// An environment of `vars` only, for the validation tests.
+#[cfg(test)]
+fn fake_env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// The error validation reports for `key` in a file `site.toml`.
+#[cfg(test)]
+fn invalid_in_site_toml(key: &str, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        file: PathBuf::from("site.toml"),
+        key: key.to_string(),
+        reason,
+    }
+}
+
 #[cfg(test)]
 mod output_tests {
     use super::*;
@@ -517,17 +537,8 @@ mod output_tests {
     /// The validated PostgreSQL output of `raw` with `vars` as the
     /// environment, or the key an error names.
     fn postgres(raw: &RawOutput, vars: &[(&str, &str)]) -> Result<Option<PostgresOutput>, String> {
-        let env = |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        };
-        let bad = |key: &str, reason: String| ConfigError::Invalid {
-            file: PathBuf::from("site.toml"),
-            key: key.to_string(),
-            reason,
-        };
-        match raw.postgres(&env, &bad) {
+        let env = fake_env(vars);
+        match raw.postgres(&env, &invalid_in_site_toml) {
             Ok(p) => Ok(p),
             Err(ConfigError::Invalid { key, .. }) => Err(key),
             Err(e) => Err(e.to_string()),
@@ -1334,17 +1345,8 @@ mod tests {
 
     /// `backend()` with a fake environment: the error's key, or the target.
     fn redis_target(raw: RawBackend, vars: &[(&str, &str)]) -> Result<RedisTarget, String> {
-        let env = |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        };
-        let bad = |key: &str, reason: String| ConfigError::Invalid {
-            file: PathBuf::from("site.toml"),
-            key: key.to_string(),
-            reason,
-        };
-        match backend(raw, &env, &bad) {
+        let env = fake_env(vars);
+        match backend(raw, &env, &invalid_in_site_toml) {
             Ok(Some(b)) => Ok(b.redis),
             Ok(None) => Err("embedded".into()),
             Err(ConfigError::Invalid { key, .. }) => Err(key),
