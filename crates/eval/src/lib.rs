@@ -1,16 +1,26 @@
-//! Evaluation of `newshound-extract` on a development set: body precision/recall/F1 as
+//! Evaluation of `newshound-extract` on a labelled set: body precision/recall/F1 as
 //! `shared/eval/score.py` defines them, title / authors / date exact-match rates, and the
 //! single-threaded extraction time per page.
 //!
+//! Generalization is measured, not assumed: every page is assigned to a fold by a stable hash
+//! of its site (registrable domain), one fold is the *checking* part and the others the
+//! *tuning* part, and the report gives both with their gap. `--rotate` scores every fold as
+//! the checking part in turn (k-fold by site). `--baseline DIR` scores another extractor's
+//! predictions (the `score.py` format) on the same parts, and `--explain` prints which rule
+//! decided each field of each page, with how many sites every rule fired on.
+//!
 //! Layout:
 //! - [`EvalArgs`] (clap arguments) and [`run`], which returns an [`EvalReport`] (`Display`).
-//! - `metrics.rs`: the metric definitions of `score.py`; `clock.rs`: the thread CPU clock.
+//! - `metrics.rs`: the metric definitions of `score.py`; `clock.rs`: the thread CPU clock;
+//!   `parts.rs`: scores per page and their sums over a part; `explain.rs`: the rule tally.
 //! - `--out DIR` writes one prediction JSON per page for cross-checking with `score.py`.
 //! - Examples: `eval` (command-line run of [`run`]), `inspect` (one page's extraction).
 #![deny(missing_docs)]
 
 mod clock;
+mod explain;
 mod metrics;
+mod parts;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,6 +28,8 @@ use std::time::Duration;
 
 use newshound_extract::{ExtractOptions, extract};
 use serde_json::{Value, json};
+
+pub use parts::{Figures, Rate};
 
 /// Arguments of `newshound eval`.
 #[derive(Clone, Debug, clap::Args)]
@@ -37,6 +49,25 @@ pub struct EvalArgs {
     /// Body unit: 4 = the benchmark's shingles, 1 = bag of words.
     #[arg(long, default_value_t = 4)]
     pub ngram: usize,
+    /// Number of folds the sites are split into (by a hash of the registrable domain).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=20))]
+    pub folds: u32,
+    /// The fold that is the checking part; the others are the tuning part.
+    #[arg(long, default_value_t = 0)]
+    pub check_fold: u32,
+    /// Also score every fold as the checking part in turn (k-fold by site).
+    #[arg(long)]
+    pub rotate: bool,
+    /// Predictions of another extractor (`<id>.json` as `score.py --pred` reads), scored on
+    /// the same parts.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Name of the baseline in the report.
+    #[arg(long, default_value = "baseline")]
+    pub baseline_name: String,
+    /// Print the rule that decided each field of each page, then a tally of the rules.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Errors of an evaluation run.
@@ -50,9 +81,9 @@ pub enum EvalError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A ground-truth file is not valid JSON or lacks its `url`.
-    #[error("{path}: bad ground truth: {message}")]
-    Truth {
+    /// A ground-truth or baseline file is not valid JSON or lacks its `url`.
+    #[error("{path}: bad JSON: {message}")]
+    Json {
         /// The path.
         path: PathBuf,
         /// What is wrong.
@@ -61,54 +92,35 @@ pub enum EvalError {
     /// The `--timezone` value is not an IANA zone name.
     #[error("unknown time zone {0:?}")]
     Timezone(String),
-}
-
-/// A rate with the number of pages it is over.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Rate {
-    /// Pages that matched.
-    pub hits: usize,
-    /// Pages counted.
-    pub n: usize,
-}
-
-impl Rate {
-    fn add(&mut self, hit: bool) {
-        self.n += 1;
-        self.hits += usize::from(hit);
-    }
-
-    /// Share of hits (0 when empty).
-    pub fn value(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.hits as f64 / self.n as f64
-        }
-    }
+    /// `--check-fold` is not below `--folds`.
+    #[error("--check-fold {fold} must be below --folds {folds}")]
+    Fold {
+        /// The fold asked for.
+        fold: u32,
+        /// The number of folds.
+        folds: u32,
+    },
 }
 
 /// Figures of one evaluation run.
 #[derive(Clone, Debug, Default)]
 pub struct EvalReport {
-    /// Pages evaluated.
-    pub pages: usize,
-    /// Body figures on full-text truth: `(precision, recall, f1, pages)`.
-    pub body: Option<(f64, f64, f64, usize)>,
-    /// Segment figures: `(precision, recall, f1, pages)`.
-    pub segments: Option<(f64, f64, f64, usize)>,
-    /// Pages with an empty body.
-    pub empty_bodies: usize,
-    /// Pages classified as hubs.
-    pub hubs: usize,
-    /// Title exact match.
-    pub title: Rate,
-    /// Author set exact match.
-    pub authors: Rate,
-    /// Publication date right to the day.
-    pub date_day: Rate,
-    /// Right to the minute, over truths with a time of day.
-    pub date_minute: Rate,
+    /// Number of folds and the checking fold.
+    pub folds: (u32, u32),
+    /// Sites in the set, in the tuning part and in the checking part.
+    pub sites: (usize, usize, usize),
+    /// All pages.
+    pub all: Figures,
+    /// The tuning part.
+    pub tune: Figures,
+    /// The checking part.
+    pub check: Figures,
+    /// The baseline's figures on all, tuning and checking pages, with its name.
+    pub baseline: Option<(String, Figures, Figures, Figures)>,
+    /// With `--rotate`: each fold's figures as the checking part, and the rest's.
+    pub rotation: Vec<(Figures, Figures)>,
+    /// With `--explain`: one line per page, then the rule tally.
+    pub explain: Option<String>,
     /// Mean extraction CPU time per page on one thread, in milliseconds.
     pub ms_per_page: f64,
     /// Body shingle size.
@@ -117,30 +129,98 @@ pub struct EvalReport {
 
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(explain) = &self.explain {
+            writeln!(f, "{explain}")?;
+        }
+        let (folds, check) = self.folds;
         writeln!(
             f,
-            "pages {} (hubs {}, empty bodies {})",
-            self.pages, self.hubs, self.empty_bodies
+            "pages {} from {} sites (hubs {}, empty bodies {}); body in {}-gram shingles",
+            self.all.pages, self.sites.0, self.all.hubs, self.all.empty_bodies, self.ngram
         )?;
-        if let Some((p, r, f1, n)) = self.body {
+        writeln!(
+            f,
+            "split by site into {folds} folds: checking = fold {check} ({} pages, {} sites), \
+             tuning = the rest ({} pages, {} sites); gap = tuning - checking",
+            self.check.pages, self.sites.2, self.tune.pages, self.sites.1
+        )?;
+        let mut header = vec!["all", "tuning", "checking", "gap"];
+        let base_name;
+        let mut columns = vec![&self.all, &self.tune, &self.check];
+        if let Some((name, a, t, c)) = &self.baseline {
+            base_name = format!("{name}: all");
+            header.extend([
+                base_name.as_str(),
+                "tuning",
+                "checking",
+                "ours-base (check)",
+            ]);
+            columns.extend([a, t, c]);
+        }
+        write!(f, "{:<16}", "")?;
+        for h in &header {
+            write!(f, " {h:>9}")?;
+        }
+        writeln!(f)?;
+        for row in parts::ROWS {
+            let values: Vec<Option<f64>> = columns.iter().map(|c| c.value(row)).collect();
+            if values.iter().all(Option::is_none) {
+                continue;
+            }
+            write!(f, "{:<16}", row.name())?;
+            let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+            let diff = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) => format!("{:+.3}", a - b),
+                _ => "-".to_string(),
+            };
+            for v in &values[..3] {
+                write!(f, " {:>9}", cell(*v))?;
+            }
+            write!(f, " {:>9}", diff(values[1], values[2]))?;
+            if values.len() > 3 {
+                for v in &values[3..6] {
+                    write!(f, " {:>9}", cell(*v))?;
+                }
+                write!(f, " {:>9}", diff(values[2], values[5]))?;
+            }
+            writeln!(f)?;
+        }
+        if !self.rotation.is_empty() {
             writeln!(
                 f,
-                "body ({}-gram shingles, n={n}): F1 {f1:.3}  P {p:.3}  R {r:.3}",
-                self.ngram
+                "rotation (each fold as the checking part): fold pages  body-F1 check/tune  \
+                 title check/tune  authors check/tune  date-day check/tune"
             )?;
-        }
-        if let Some((p, r, f1, n)) = self.segments {
-            writeln!(f, "body (segments, n={n}): F1 {f1:.3}  P {p:.3}  R {r:.3}")?;
-        }
-        for (name, rate) in [
-            ("title exact", self.title),
-            ("authors exact", self.authors),
-            ("date day", self.date_day),
-            ("date minute", self.date_minute),
-        ] {
-            if rate.n > 0 {
-                writeln!(f, "{name}: {:.3} ({}/{})", rate.value(), rate.hits, rate.n)?;
+            for (i, (c, t)) in self.rotation.iter().enumerate() {
+                let pair = |row: parts::Row| match (c.value(row), t.value(row)) {
+                    (Some(a), Some(b)) => format!("{a:.3}/{b:.3}"),
+                    _ => "-".into(),
+                };
+                writeln!(
+                    f,
+                    "  fold {i} {:>5}  {:>13}  {:>13}  {:>13}  {:>13}",
+                    c.pages,
+                    pair(parts::Row::BodyF1),
+                    pair(parts::Row::Title),
+                    pair(parts::Row::Authors),
+                    pair(parts::Row::DateDay)
+                )?;
             }
+            let worst = |row: parts::Row| {
+                self.rotation
+                    .iter()
+                    .filter_map(|(c, t)| Some(t.value(row)? - c.value(row)?))
+                    .fold(None, |m: Option<f64>, g| Some(m.map_or(g, |m| m.max(g))))
+            };
+            let show = |g: Option<f64>| g.map_or_else(|| "-".to_string(), |g| format!("{g:+.3}"));
+            writeln!(
+                f,
+                "  largest gap: body F1 {}, title {}, authors {}, date day {}",
+                show(worst(parts::Row::BodyF1)),
+                show(worst(parts::Row::Title)),
+                show(worst(parts::Row::Authors)),
+                show(worst(parts::Row::DateDay))
+            )?;
         }
         write!(
             f,
@@ -157,18 +237,32 @@ fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T, EvalError> {
     })
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
+fn read_json(path: &Path) -> Result<Value, EvalError> {
+    serde_json::from_str(&io(path, std::fs::read_to_string(path))?).map_err(|e| EvalError::Json {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The fold of a site: a stable hash (xxh3) of its registrable domain.
+fn fold_of(site: &str, folds: u32) -> u32 {
+    (xxhash_rust::xxh3::xxh3_64(site.as_bytes()) % u64::from(folds)) as u32
+}
+
+/// The site of a page: its host's registrable domain (`www.bbc.co.uk` → `bbc.co.uk`).
+fn site_of(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    psl::domain_str(host).unwrap_or(host).to_ascii_lowercase()
 }
 
 /// Runs the extractor over every page that has ground truth and scores it.
 pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
+    if args.check_fold >= args.folds {
+        return Err(EvalError::Fold {
+            fold: args.check_fold,
+            folds: args.folds,
+        });
+    }
     let tz = match &args.timezone {
         Some(name) => Some(
             name.parse::<chrono_tz::Tz>()
@@ -189,20 +283,17 @@ pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     truth_files.sort();
-    let mut report = EvalReport {
-        ngram: args.ngram.max(1),
-        ..Default::default()
-    };
-    let mut body_counts = Vec::new();
-    let (mut seg_tp, mut seg_fp, mut seg_fn, mut seg_pages) = (0, 0, 0, 0);
+    let ngram = args.ngram.max(1);
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mut tally = explain::Tally::default();
     let mut elapsed = Duration::ZERO;
     for path in &truth_files {
-        let bad = |message: String| EvalError::Truth {
+        let gt = read_json(path)?;
+        let bad = |message: &str| EvalError::Json {
             path: path.clone(),
-            message,
+            message: message.to_string(),
         };
-        let gt: Value = serde_json::from_str(&io(path, std::fs::read_to_string(path))?)
-            .map_err(|e| bad(e.to_string()))?;
         let id = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -210,101 +301,101 @@ pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
         let url = gt
             .get("url")
             .and_then(Value::as_str)
-            .ok_or_else(|| bad("no url".into()))?;
-        let url = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+            .ok_or_else(|| bad("no url"))?;
+        let url = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        let site = site_of(&url);
         let html_path = args.pages.join(format!("{id}.html"));
         let html = io(&html_path, std::fs::read(&html_path))?;
         let start = clock::thread_cpu();
         // A page that is not text scores as one with no article.
-        let (kind, article) = match extract(&html, None, &url, &options) {
-            Ok(x) => (format!("{:?}", x.kind), x.article),
-            Err(e) => (e.to_string(), None),
-        };
+        let result = extract(&html, None, &url, &options);
         let took = clock::thread_cpu().saturating_sub(start);
         elapsed += took;
-        report.pages += 1;
-        report.hubs += usize::from(article.is_none());
+        let (kind, article, why) = match result {
+            Ok(x) => (format!("{:?}", x.kind), x.article, Some(x.explain)),
+            Err(e) => (e.to_string(), None, None),
+        };
+        let hub = article.is_none();
         let a = article.unwrap_or_default();
-        report.empty_bodies += usize::from(a.body.trim().is_empty());
-        let date = a.published.map(|d| d.to_rfc3339());
-        if let Some(truth) = gt
-            .get("body")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        {
-            body_counts.push(metrics::page_counts(truth, &a.body, report.ngram));
+        let pred = parts::Prediction {
+            body: a.body.clone(),
+            title: a.title.clone(),
+            authors: a.authors.clone(),
+            date: a.published.map(|d| d.to_rfc3339()),
+            hub,
+        };
+        let score = parts::PageScore::new(&site, &gt, &pred, ngram);
+        if args.explain {
+            tally.add(id, &site, &score, &kind, why.as_ref());
         }
-        let with = strings(gt.get("with"));
-        if !with.is_empty() {
-            let (tp, fp, fnn, _) = metrics::segments(&with, &strings(gt.get("without")), &a.body);
-            (seg_tp, seg_fp, seg_fn, seg_pages) =
-                (seg_tp + tp, seg_fp + fp, seg_fn + fnn, seg_pages + 1);
-        }
-        if let Some(t) = gt
-            .get("title")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        {
-            report
-                .title
-                .add(metrics::norm_text(t) == metrics::norm_text(&a.title));
-        }
-        if let Some(t) = gt.get("authors").filter(|v| {
-            !metrics::author_set(v).is_empty() || v.as_str().is_some_and(|s| !s.is_empty())
-        }) {
-            let mut truth = metrics::author_set(t);
-            let mut pred = metrics::author_set(&json!(a.authors));
-            truth.sort();
-            pred.sort();
-            report.authors.add(truth == pred);
-        }
-        if let Some(t) = gt
-            .get("date")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        {
-            if let Some(truth) = metrics::parse_when(t) {
-                let pred = date.as_deref().and_then(metrics::parse_when);
-                let (day, minute) = metrics::date_match(&truth, pred.as_ref());
-                report.date_day.add(day);
-                if let Some(m) = minute {
-                    report.date_minute.add(m);
-                }
+        ours.push(score);
+        if let Some(dir) = &args.baseline {
+            let file = dir.join(format!("{id}.json"));
+            let pred = if file.exists() {
+                parts::Prediction::from_json(&read_json(&file)?)
             } else {
-                report.date_day.add(false);
-            }
+                parts::Prediction::missing()
+            };
+            theirs.push(parts::PageScore::new(&site, &gt, &pred, ngram));
         }
         if let Some(out) = &args.out {
-            let pred = json!({"body": a.body, "title": a.title, "authors": a.authors, "date": date,
-                "cpu_seconds": took.as_secs_f64(), "seconds": took.as_secs_f64(), "kind": kind});
+            let pred = json!({"body": a.body, "title": a.title, "authors": a.authors,
+                "date": pred.date, "cpu_seconds": took.as_secs_f64(),
+                "seconds": took.as_secs_f64(), "kind": kind});
             let file = out.join(format!("{id}.json"));
             io(&file, std::fs::write(&file, pred.to_string()))?;
         }
     }
-    if !body_counts.is_empty() {
-        let (p, r, f) = metrics::aggregate(&body_counts);
-        report.body = Some((p, r, f, body_counts.len()));
-    }
-    if seg_pages > 0 {
-        let p = if seg_tp + seg_fp > 0 {
-            seg_tp as f64 / (seg_tp + seg_fp) as f64
-        } else {
+    let folds = args.folds;
+    let in_check = |fold: u32| move |s: &parts::PageScore| fold_of(&s.site, folds) == fold;
+    let split = |scores: &[parts::PageScore], fold: u32| {
+        let check = in_check(fold);
+        (
+            Figures::over(scores.iter().filter(|s| !check(s))),
+            Figures::over(scores.iter().filter(|s| check(s))),
+        )
+    };
+    let (tune, check) = split(&ours, args.check_fold);
+    let mut sites: Vec<&str> = ours.iter().map(|s| s.site.as_str()).collect();
+    sites.sort_unstable();
+    sites.dedup();
+    let checking = sites
+        .iter()
+        .filter(|s| fold_of(s, folds) == args.check_fold)
+        .count();
+    let baseline = args.baseline.as_ref().map(|_| {
+        let (t, c) = split(&theirs, args.check_fold);
+        (
+            args.baseline_name.clone(),
+            Figures::over(theirs.iter()),
+            t,
+            c,
+        )
+    });
+    let rotation = if args.rotate {
+        (0..folds)
+            .map(|i| {
+                let (t, c) = split(&ours, i);
+                (c, t)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(EvalReport {
+        folds: (folds, args.check_fold),
+        sites: (sites.len(), sites.len() - checking, checking),
+        all: Figures::over(ours.iter()),
+        tune,
+        check,
+        baseline,
+        rotation,
+        explain: args.explain.then(|| tally.to_string()),
+        ms_per_page: if ours.is_empty() {
             0.0
-        };
-        let r = if seg_tp + seg_fn > 0 {
-            seg_tp as f64 / (seg_tp + seg_fn) as f64
         } else {
-            0.0
-        };
-        let f = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
-        report.segments = Some((p, r, f, seg_pages));
-    }
-    if report.pages > 0 {
-        report.ms_per_page = elapsed.as_secs_f64() * 1000.0 / report.pages as f64;
-    }
-    Ok(report)
+            elapsed.as_secs_f64() * 1000.0 / ours.len() as f64
+        },
+        ngram,
+    })
 }

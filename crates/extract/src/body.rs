@@ -28,6 +28,8 @@ pub(crate) struct Body {
     pub paragraphs: Vec<String>,
     /// Indices of the blocks emitted (parallel to their paragraphs' origin).
     pub blocks: Vec<usize>,
+    /// The rule that chose the container.
+    pub rule: &'static str,
 }
 
 fn is_good(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
@@ -41,7 +43,10 @@ fn is_good(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
 }
 
 /// Scores every element and returns the best container (or the override's).
-pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<i64>, Vec<i64>) {
+pub(crate) fn choose(
+    doc: &Doc<'_>,
+    forced: Option<&HashSet<u32>>,
+) -> (u32, Vec<i64>, Vec<i64>, &'static str) {
     let n = doc.elems.len();
     let mut good = vec![0i64; n];
     let mut bad = vec![0i64; n];
@@ -72,7 +77,7 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
     if let Some(set) = forced
         && let Some(&first) = set.iter().min()
     {
-        return (first, good, bad);
+        return (first, good, bad, "site body selector");
     }
     // Text inside a footer, sidebar or other boilerplate region (a copyright notice) is the
     // container only when nothing outside one has running text.
@@ -81,26 +86,45 @@ pub(crate) fn choose(doc: &Doc<'_>, forced: Option<&HashSet<u32>>) -> (u32, Vec<
     // for a third, and footers, navigation and sidebars come last.
     let (clean, clean_score) = best_of(doc, &good, &bad, |i| doc.elems[i].boiler_anc == NONE);
     if clean != NONE && clean_score >= ARTICLE_SCORE {
-        return (clean, good, bad);
+        return (
+            clean,
+            good,
+            bad,
+            "article-sized container outside boilerplate",
+        );
+    }
+    // Reader comments are never the story: text in a comment thread counts for a tenth.
+    let mut in_comments = vec![false; n];
+    for i in 0..n {
+        let p = doc.elems[i].parent;
+        in_comments[i] = doc.elems[i].sig.comment || (p != NONE && in_comments[p as usize]);
     }
     let mut best = NONE;
     let mut best_score = i64::MIN;
+    let mut rule = "no running text";
     for pass in [false, true] {
         for i in 0..n {
             let mut score = good[i] - bad[i];
-            if doc.elems[i].boiler_anc != NONE && score > 0 {
+            if in_comments[i] && score > 0 {
+                score /= 10;
+            } else if doc.elems[i].boiler_anc != NONE && score > 0 {
                 score /= 3;
             }
             if good[i] > 0 && score >= best_score && (pass || !in_structural_boiler(doc, i)) {
                 best = i as u32;
                 best_score = score;
+                rule = match (pass, doc.elems[i].boiler_anc != NONE) {
+                    (_, false) => "best small container",
+                    (false, true) => "best container, in a boilerplate box",
+                    (true, true) => "best container, in footer or navigation",
+                };
             }
         }
         if best != NONE {
             break;
         }
     }
-    (best, good, bad)
+    (best, good, bad, rule)
 }
 
 /// The element with the best net running text among those `keep` accepts.
@@ -128,11 +152,16 @@ pub(crate) fn extract(
     excluded: &HashSet<u32>,
     titles: &HashSet<String>,
 ) -> Body {
-    let (mut container, good, bad) = choose(doc, forced);
+    let (mut container, good, bad, mut rule) = choose(doc, forced);
     if forced.is_none() && container != NONE {
-        container = headline_article(doc, container, &good);
+        let narrowed = headline_article(doc, container, &good);
+        if narrowed != container {
+            rule = "the headline's <article> in the container";
+        }
+        container = narrowed;
     }
     let mut body = Body {
+        rule,
         container,
         good: 0,
         bad: 0,

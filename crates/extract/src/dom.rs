@@ -11,6 +11,8 @@ use crate::text::char_weight;
 
 /// Text weight above which a paywall-named element is the article's wrapper, not a prompt.
 const PAYWALL_TEXT: u32 = 600;
+/// Running text a boilerplate-looking wrapper must hold to be taken for the page's wrapper.
+const WRAPPER_TEXT: u32 = 400;
 
 /// Marks "no element".
 pub(crate) const NONE: u32 = u32::MAX;
@@ -418,20 +420,37 @@ fn finish(doc: &mut Doc<'_>) {
             cur = e.parent;
         }
     }
+    // Running text (net of links) under each element.
+    let mut text = vec![0u32; doc.elems.len()];
+    for b in &doc.blocks {
+        text[b.elem as usize] += b.weight - b.link_weight;
+    }
+    for i in (1..doc.elems.len()).rev() {
+        let p = doc.elems[i].parent;
+        if p != NONE {
+            text[p as usize] += text[i];
+        }
+    }
     // Paywall-named elements are boilerplate unless they hold the article's text.
-    if doc.elems.iter().any(|e| e.sig.paywall) {
-        let mut text = vec![0u32; doc.elems.len()];
-        for b in &doc.blocks {
-            text[b.elem as usize] += b.weight - b.link_weight;
-        }
-        for i in (1..doc.elems.len()).rev() {
-            let p = doc.elems[i].parent;
-            if p != NONE {
-                text[p as usize] += text[i];
-            }
-        }
-        for (e, &t) in doc.elems.iter_mut().zip(&text) {
-            e.sig.boiler |= e.sig.paywall && t < PAYWALL_TEXT;
+    for (e, &t) in doc.elems.iter_mut().zip(&text) {
+        e.sig.boiler |= e.sig.paywall && t < PAYWALL_TEXT;
+    }
+    // A boilerplate-looking element (a `<form>` around an ASP.NET page, a "sidebar-layout"
+    // wrapper) that holds most of the page's running text wraps the page; it is no box.
+    // Comment threads and related boxes keep their mark whatever their size.
+    let total = text
+        .iter()
+        .zip(&doc.elems)
+        .find(|(_, e)| e.parent == NONE)
+        .map_or(0, |(t, _)| *t);
+    for (e, &t) in doc.elems.iter_mut().zip(&text) {
+        if e.sig.boiler
+            && !e.sig.comment
+            && !e.sig.related
+            && t >= WRAPPER_TEXT
+            && t * 3 >= total * 2
+        {
+            e.sig.boiler = false;
         }
     }
     for i in 0..doc.elems.len() {

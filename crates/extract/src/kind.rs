@@ -22,10 +22,20 @@ pub(crate) struct KindInput<'a> {
     pub url_article: bool,
     /// The page URL looks like a hub URL (site root, tag/author/section/search paths).
     pub url_hub: bool,
+    /// Weight and number of the body's paragraphs that read as prose (sentences, few links).
+    pub prose: (u32, usize),
 }
 
-/// Decides the page kind.
-pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
+/// Prose that makes a record worth keeping whatever the other signals say: a few hundred
+/// words over several paragraphs (a hub's teasers are links, and do not count).
+const ARTICLE_PROSE: u32 = 1200;
+/// Paragraphs that article-sized prose spans.
+const ARTICLE_PARAGRAPHS: usize = 3;
+
+/// Decides the page kind, and says why. A page with hub signals that still carries an
+/// article-sized block of prose is kept as an article (marked unsure in the reason), so that
+/// a crawl does not lose a story to a misleading URL or a missing declaration.
+pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
     let link_weight: u32 = doc.blocks.iter().map(|b| b.link_weight).sum();
     let mut score = 0i32;
     let declared = k.ld_article
@@ -78,9 +88,42 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> PageKind {
     if link_weight > k.good.saturating_mul(4) && k.good < 3000 {
         score -= 1;
     }
+    let signals = format!(
+        "score {score} (declared {declared}, dated {}, text {}, links {}, url {})",
+        k.dated,
+        k.good,
+        k.bad,
+        if k.url_article {
+            "article"
+        } else if k.url_hub {
+            "hub"
+        } else {
+            "plain"
+        }
+    );
     if score >= 2 {
-        PageKind::Article
+        (PageKind::Article, format!("article: {signals}"))
+    } else if k.prose.0 >= ARTICLE_PROSE && k.prose.1 >= ARTICLE_PARAGRAPHS {
+        (
+            PageKind::Article,
+            format!(
+                "article, unsure: {signals}, but {} paragraphs of prose ({})",
+                k.prose.1, k.prose.0
+            ),
+        )
+    } else if score >= 1
+        && k.dated
+        && k.url_article
+        && k.good >= 150
+        && k.bad.saturating_mul(4) <= k.good
+    {
+        // A short dated post at an article URL whose text has hardly any links: hubs list
+        // stories as links, so this is a brief story (a photo post), not a list.
+        (
+            PageKind::Article,
+            format!("article, unsure: {signals}, a dated short post at an article URL"),
+        )
     } else {
-        PageKind::Hub
+        (PageKind::Hub, format!("hub: {signals}"))
     }
 }

@@ -111,6 +111,22 @@ pub struct ArticleFields {
     pub related: Vec<String>,
 }
 
+/// Which rule decided each field of a page: for `newshound eval --explain`, so that a rule that
+/// fires on one site only is visible.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explain {
+    /// The page kind and the signals that decided it.
+    pub kind: String,
+    /// The headline's rule.
+    pub title: &'static str,
+    /// The authors' source.
+    pub authors: &'static str,
+    /// The publication date's source.
+    pub published: &'static str,
+    /// Where the body came from.
+    pub body: &'static str,
+}
+
 /// Why [`extract`] gives no result for a page.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExtractError {
@@ -141,6 +157,8 @@ pub struct Extraction {
     pub links_dropped: usize,
     /// Name of the encoding the bytes were decoded with.
     pub encoding: &'static str,
+    /// The rule behind each field.
+    pub explain: Explain,
 }
 
 /// Extracts everything from one page. Never panics; malformed HTML still gives a result;
@@ -191,6 +209,11 @@ pub fn extract(
     .filter(|k| k.chars().count() >= 10)
     .collect();
     let body = body::extract(&doc, forced.as_ref(), &excluded, &titles);
+    let mut body_rule = if forced.is_some() {
+        "site body selector"
+    } else {
+        body.rule
+    };
     let mut body_text = body.paragraphs.join("\n\n");
     if let Some(ld_body) = ld
         .body
@@ -203,6 +226,7 @@ pub fn extract(
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("\n\n");
+        body_rule = "json-ld articleBody (twice the page's text)";
     }
     let language = lang::detect(doc.lang, ld.language.as_deref(), &body_text);
     // The publisher's zone: the site config, else the ccTLD, else a single-zone page language.
@@ -229,7 +253,7 @@ pub fn extract(
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let (links, links_dropped) =
         links::collect(&doc, url, &base, &options.site_hosts, options.max_links);
-    let kind = kind::decide(
+    let (kind, kind_rule) = kind::decide(
         &doc,
         &kind::KindInput {
             og_type: meta.og_type.as_deref(),
@@ -240,8 +264,12 @@ pub fn extract(
             dated: fields.published.is_some(),
             url_article: links::looks_like_article(url, ""),
             url_hub: links::looks_like_hub(url),
+            prose: prose(&body_text),
         },
     );
+    let mut explain = std::mem::take(&mut fields.why);
+    explain.kind = kind_rule;
+    explain.body = body_rule;
     let article = (kind == PageKind::Article).then(|| {
         let mut images: Vec<Image> = body::images(&doc, body.container)
             .into_iter()
@@ -291,7 +319,20 @@ pub fn extract(
         links,
         links_dropped,
         encoding: encoding.name(),
+        explain,
     })
+}
+
+/// Weight and count of the paragraphs that read as prose: sentences of some length. A body
+/// set as one block with line breaks counts a paragraph per three sentences.
+fn prose(body: &str) -> (u32, usize) {
+    body.split("\n\n")
+        .filter(|p| text::ends_sentence(p))
+        .map(|p| (text::weight(p), text::sentences(p)))
+        .filter(|&(w, _)| w >= 80)
+        .fold((0, 0), |(w, n), (pw, ps)| {
+            (w + pw, n + ps.div_ceil(3).max(1))
+        })
 }
 
 /// Element indices matched by the body and exclude overrides.

@@ -50,6 +50,27 @@ pub(crate) fn ends_sentence(s: &str) -> bool {
         || t.ends_with("요")
 }
 
+/// Number of sentence ends in `s` (Latin or CJK punctuation followed by a space or the end,
+/// and the Korean declarative endings).
+pub(crate) fn sentences(s: &str) -> usize {
+    let mut n = 0;
+    let mut prev: Option<char> = None;
+    for c in s.chars().chain(std::iter::once(' ')) {
+        if c.is_whitespace()
+            && prev.is_some_and(|p| matches!(p, '.' | '!' | '?' | '。' | '！' | '？' | '다' | '요'))
+        {
+            n += 1;
+        }
+        if matches!(c, '。' | '！' | '？') {
+            n += 1;
+            prev = None;
+            continue;
+        }
+        prev = Some(c);
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +78,14 @@ mod tests {
     #[test]
     fn collapses_whitespace() {
         assert_eq!(collapse("  a \u{a0} b\n\tc "), "a b c");
+    }
+
+    #[test]
+    fn counts_sentences() {
+        assert_eq!(sentences("One. Two! Three"), 2);
+        assert_eq!(sentences("비가 왔다. 날씨가 좋다"), 2);
+        assert_eq!(sentences("雨が降った。晴れた。"), 2);
+        assert_eq!(sentences("e.g.x"), 0);
     }
 
     #[test]

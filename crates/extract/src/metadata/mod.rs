@@ -40,6 +40,8 @@ pub(crate) struct Meta {
     pub section: Option<String>,
     /// Tags.
     pub tags: Vec<String>,
+    /// The rules that chose the title, the authors and the publication date.
+    pub why: crate::Explain,
 }
 
 /// Keywords that introduce a publication / update date in visible text.
@@ -694,26 +696,35 @@ pub(crate) fn reconcile(
     let microdata = microdata_author(doc)
         .map(|a| byline::clean_authors(&a))
         .unwrap_or_default();
-    let mut authors = personal(declared.clone());
-    if authors.is_empty() {
-        authors = personal(declared_meta.clone());
-    }
-    if authors.is_empty() {
-        authors = personal(microdata.clone());
-    }
-    let mut visible = Vec::new();
-    if authors.is_empty() {
-        visible = visible_authors(doc, container);
-        authors = personal(visible.clone());
-    }
-    // Only the publisher is named: a declared name first, else the visible byline (a blog
-    // whose author goes by the blog's name).
-    if authors.is_empty() {
-        authors = [declared, declared_meta, microdata, visible]
-            .into_iter()
-            .find(|a| !a.is_empty())
-            .unwrap_or_default();
-    }
+    let mut why = crate::Explain::default();
+    let visible = if [&declared, &declared_meta, &microdata]
+        .iter()
+        .all(|d| personal((*d).clone()).is_empty())
+    {
+        visible_authors(doc, container)
+    } else {
+        Vec::new()
+    };
+    // Declared names first (JSON-LD, `<meta>`, microdata), then the visible byline; when only
+    // the publisher is named, a declared name first (a blog whose author goes by its name).
+    let sources = [
+        (declared, "json-ld author"),
+        (declared_meta, "meta author"),
+        (microdata, "microdata author"),
+        (visible, "visible byline"),
+    ];
+    let (mut authors, rule) = sources
+        .iter()
+        .map(|(names, rule)| (personal(names.clone()), *rule))
+        .find(|(names, _)| !names.is_empty())
+        .or_else(|| {
+            sources
+                .iter()
+                .find(|(names, _)| !names.is_empty())
+                .map(|(names, _)| (names.clone(), "publisher as author"))
+        })
+        .unwrap_or((Vec::new(), "none"));
+    why.authors = rule;
     authors.dedup();
     let time_attr = doc
         .times
@@ -722,17 +733,33 @@ pub(crate) fn reconcile(
             container == NONE || doc.contains(container, *idx) || *idx < container
         })
         .find_map(|(_, dt, text)| dates::parse_in(dt.unwrap_or(text), loc));
-    let title = title::title(doc, ld, m, container);
+    let (title, title_rule) = title::title(doc, ld, m, container);
+    why.title = title_rule;
     let in_url = url_date(url, tz);
-    let published = parse(&ld.published)
-        .or_else(|| parse(&m.published))
-        .or_else(|| parse(&itemprop_value(doc, "datePublished")))
-        .or_else(|| visible_date(doc, &POSTED_AC, loc))
-        .map(|d| refine_declared(d, time_attr, in_url))
-        .or(time_attr.map(|(d, _)| d))
-        .or(in_url)
-        .or_else(|| dateline(doc, loc, &title, container))
-        .map(|d| publisher_time(d, doc, tz, url));
+    let declared_date = [
+        (parse(&ld.published), "json-ld datePublished"),
+        (parse(&m.published), "meta published"),
+        (
+            parse(&itemprop_value(doc, "datePublished")),
+            "itemprop datePublished",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(d, rule)| Some((d?, rule)))
+    .or_else(|| visible_date(doc, &POSTED_AC, loc).map(|d| (d, "visible 'published' line")));
+    let (published, rule) = match declared_date {
+        Some((d, rule)) => (Some(refine_declared(d, time_attr, in_url)), rule),
+        None => match (time_attr, in_url) {
+            (Some((d, _)), _) => (Some(d), "<time> element"),
+            (None, Some(d)) => (Some(d), "date in the URL"),
+            (None, None) => match dateline(doc, loc, &title, container) {
+                Some(d) => (Some(d), "dateline near the headline"),
+                None => (None, "none"),
+            },
+        },
+    };
+    why.published = rule;
+    let published = published.map(|d| publisher_time(d, doc, tz, url));
     let updated = parse(&ld.modified)
         .or_else(|| parse(&m.modified))
         .or_else(|| parse(&itemprop_value(doc, "dateModified")))
@@ -756,5 +783,6 @@ pub(crate) fn reconcile(
         updated,
         section: ld.section.clone().or_else(|| m.section.clone()),
         tags,
+        why,
     }
 }

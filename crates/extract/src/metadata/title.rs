@@ -155,7 +155,13 @@ fn visible(
 /// The headline: every source votes; the text most sources agree on wins, the visible heading
 /// and then earlier sources breaking ties; without a visible heading a lone declared title is
 /// taken as JSON-LD, OpenGraph, then `<title>` give it.
-pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u32) -> String {
+/// Returns the headline and the rule that chose it.
+pub(crate) fn title(
+    doc: &Doc<'_>,
+    ld: &LdArticle,
+    m: &MetaFields,
+    container: u32,
+) -> (String, &'static str) {
     let site_name = m.site_name.as_deref();
     let site = site_name.map(key).unwrap_or_default();
     let clean = |t: &String| strip_site(&collapse(&decode_entities(t)), site_name);
@@ -192,7 +198,7 @@ pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u3
         && declared.iter().all(|d| d == first)
         && kicked(first, h)
     {
-        return first.clone();
+        return (first.clone(), "declared kicker over <h1>");
     }
     let candidates: Vec<String> = h1
         .clone()
@@ -210,15 +216,23 @@ pub(crate) fn title(doc: &Doc<'_>, ld: &LdArticle, m: &MetaFields, container: u3
         .map(|(_, c)| c)
         && (has_h1 || votes(winner) > 1)
     {
-        return winner.clone();
+        let why = match (has_h1 && h1.as_ref() == Some(winner), votes(winner)) {
+            (true, 1) => "<h1> alone",
+            (true, _) => "<h1> confirmed by declared titles",
+            (false, _) => "declared titles agreeing",
+        };
+        return (winner.clone(), why);
     }
     if let Some(t) = declared.first() {
-        return t.clone();
+        return (t.clone(), "first declared title");
     }
-    doc.title
-        .as_deref()
-        .map(|t| strip_site(&collapse(t), site_name))
-        .unwrap_or_default()
+    (
+        doc.title
+            .as_deref()
+            .map(|t| strip_site(&collapse(t), site_name))
+            .unwrap_or_default(),
+        "<title>",
+    )
 }
 
 #[cfg(test)]
