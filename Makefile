@@ -5,6 +5,7 @@ SITE_ADDR ?= 127.0.0.1:8311
 ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
+EXTRA_DIR ?= ../shared/eval/extra
 
 .PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
@@ -61,23 +62,30 @@ bench-distributed: release
 bench-freshness: release
 	./target/release/freshness-bench --seconds 60
 
-## Extraction quality and speed on the development set when ../shared/eval/dev
-## exists, on pages of the fixture site otherwise.
+## Extraction quality and speed on each labelled set: every set under EVAL_DIR
+## (../shared/eval/dev) and EXTRA_DIR (../shared/eval/extra), each split by site into a
+## tuning and a checking part, with trafilatura's figures beside them when `make
+## eval-baseline` has written its predictions. Without those directories (a user's clone),
+## it says so and scores pages of the fixture site instead.
 eval: release
-	@if [ -d "$(EVAL_DIR)" ]; then \
-	  for set in $$(ls $(EVAL_DIR)); do \
-	    echo "== $$set"; \
-	    ./target/release/newshound eval --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
+	@sets=""; for d in $(EVAL_DIR) $(EXTRA_DIR); do [ -d "$$d" ] && sets="$$sets $$(ls -d $$d/*/)"; done; \
+	if [ -n "$$sets" ]; then \
+	  for set in $$sets; do \
+	    name=$$(basename $$set); echo "== $$name ($$set)"; \
+	    base=""; [ -d out/eval-baseline/$$name ] && base="--baseline out/eval-baseline/$$name --baseline-name trafilatura"; \
+	    ./target/release/newshound eval --pages $$set/html --truth $$set/gt --rotate $$base || exit 1; \
 	  done; \
 	else \
+	  echo "eval: no labelled sets in $(EVAL_DIR) or $(EXTRA_DIR); scoring 500 pages of the fixture site instead"; \
 	  rm -rf out/eval-fixture; \
 	  ./target/release/newshound-testsite --articles 500 --dump out/eval-fixture && \
 	  ./target/release/newshound eval --pages out/eval-fixture/html --truth out/eval-fixture/gt --timezone Asia/Seoul; \
 	fi
 
-## trafilatura's CPU per page on the same pages, for the speed ratio (pip install trafilatura lxml_html_clean)
+## trafilatura's CPU per page on the same pages, and its predictions in out/eval-baseline/SET
+## for `make eval` to score beside newshound's (pip install trafilatura lxml_html_clean)
 eval-baseline:
-	@for set in $$(ls $(EVAL_DIR)); do \
-	  echo "== $$set"; \
-	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
-	done
+	@for d in $(EVAL_DIR) $(EXTRA_DIR); do [ -d "$$d" ] || continue; for set in $$(ls -d $$d/*/); do \
+	  name=$$(basename $$set); echo "== $$name"; \
+	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $$set/html --truth $$set/gt --out out/eval-baseline/$$name || exit 1; \
+	done; done

@@ -39,6 +39,7 @@ impl Tally {
         &mut self,
         id: &str,
         site: &str,
+        fold: u32,
         score: &PageScore,
         outcome: &str,
         why: Option<&Explain>,
@@ -49,14 +50,14 @@ impl Tally {
         });
         let body_hit = body_f1.map(|f| f >= 0.9);
         let Some(why) = why else {
-            let _ = writeln!(self.lines, "{id} {site}: {outcome}");
+            let _ = writeln!(self.lines, "{id} {site} (fold {fold}): {outcome}");
             self.count("kind", outcome, site, None);
             return;
         };
         let kind = why.kind.split(':').next().unwrap_or_default();
         let _ = writeln!(
             self.lines,
-            "{id} {site}: kind [{}]; title [{}] {}; authors [{}] {}; published [{}] {}; \
+            "{id} {site} (fold {fold}): kind [{}]; title [{}] {}; authors [{}] {}; published [{}] {}; \
              body [{}] F1 {}",
             why.kind,
             why.title,

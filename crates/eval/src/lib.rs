@@ -188,14 +188,15 @@ impl fmt::Display for EvalReport {
         if !self.rotation.is_empty() {
             writeln!(
                 f,
-                "rotation (each fold as the checking part): fold pages  body-F1 check/tune  \
-                 title check/tune  authors check/tune  date-day check/tune"
+                "rotation, each fold as the checking part (checking/tuning): fold, pages, body F1 \
+                 (segments F1 where the truth is segments), title, authors, date day"
             )?;
             for (i, (c, t)) in self.rotation.iter().enumerate() {
-                let pair = |row: parts::Row| match (c.value(row), t.value(row)) {
-                    (Some(a), Some(b)) => format!("{a:.3}/{b:.3}"),
-                    _ => "-".into(),
-                };
+                let pair =
+                    |row: parts::Row| match (c.value_or_segments(row), t.value_or_segments(row)) {
+                        (Some(a), Some(b)) => format!("{a:.3}/{b:.3}"),
+                        _ => "-".into(),
+                    };
                 writeln!(
                     f,
                     "  fold {i} {:>5}  {:>13}  {:>13}  {:>13}  {:>13}",
@@ -209,7 +210,9 @@ impl fmt::Display for EvalReport {
             let worst = |row: parts::Row| {
                 self.rotation
                     .iter()
-                    .filter_map(|(c, t)| Some(t.value(row)? - c.value(row)?))
+                    .filter_map(|(c, t)| {
+                        Some(t.value_or_segments(row)? - c.value_or_segments(row)?)
+                    })
                     .fold(None, |m: Option<f64>, g| Some(m.map_or(g, |m| m.max(g))))
             };
             let show = |g: Option<f64>| g.map_or_else(|| "-".to_string(), |g| format!("{g:+.3}"));
@@ -326,7 +329,14 @@ pub fn run(args: &EvalArgs) -> Result<EvalReport, EvalError> {
         };
         let score = parts::PageScore::new(&site, &gt, &pred, ngram);
         if args.explain {
-            tally.add(id, &site, &score, &kind, why.as_ref());
+            tally.add(
+                id,
+                &site,
+                fold_of(&site, args.folds),
+                &score,
+                &kind,
+                why.as_ref(),
+            );
         }
         ours.push(score);
         if let Some(dir) = &args.baseline {

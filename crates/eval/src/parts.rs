@@ -250,6 +250,15 @@ impl Figures {
         f
     }
 
+    /// Like [`Figures::value`], with segment F1 standing in for body F1 on a set whose truth
+    /// is segments.
+    pub(crate) fn value_or_segments(&self, row: Row) -> Option<f64> {
+        match row {
+            Row::BodyF1 => self.value(Row::BodyF1).or(self.value(Row::SegmentF1)),
+            _ => self.value(row),
+        }
+    }
+
     /// The value of one report row (`None` when the part has no truth for it).
     pub(crate) fn value(&self, row: Row) -> Option<f64> {
         match row {

@@ -7,6 +7,9 @@ use crate::dom::{Doc, NONE};
 use crate::tags::Tag;
 use crate::text::ends_sentence;
 
+/// Share of a boilerplate box's running text that counts against the element holding it (a
+/// comment thread under the story must not sink the story's container).
+const BOX_TEXT_DIVISOR: i64 = 4;
 /// Weight a block needs to count as running text on its own.
 const MIN_GOOD: u32 = 40;
 /// Net running text of a container that is an article on its own.
@@ -68,7 +71,7 @@ pub(crate) fn choose(
         let (g, b) = (good[i], bad[i]);
         let p = p as usize;
         if doc.elems[i].sig.boiler || doc.elems[i].sig.related {
-            bad[p] += b + g;
+            bad[p] += b + g / BOX_TEXT_DIVISOR;
         } else {
             good[p] += g;
             bad[p] += b;

@@ -32,11 +32,25 @@ const ARTICLE_PROSE: u32 = 1200;
 /// Paragraphs that article-sized prose spans.
 const ARTICLE_PARAGRAPHS: usize = 3;
 
+/// Linked headings outside boilerplate and related boxes: a list page's story teasers.
+fn teasers(doc: &Doc<'_>) -> usize {
+    doc.blocks
+        .iter()
+        .filter(|b| {
+            let e = &doc.elems[b.elem as usize];
+            matches!(e.tag, crate::tags::Tag::H(2..=4))
+                && e.boiler_anc == crate::dom::NONE
+                && b.link_weight * 2 > b.weight
+        })
+        .count()
+}
+
 /// Decides the page kind, and says why. A page with hub signals that still carries an
 /// article-sized block of prose is kept as an article (marked unsure in the reason), so that
 /// a crawl does not lose a story to a misleading URL or a missing declaration.
 pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
     let link_weight: u32 = doc.blocks.iter().map(|b| b.link_weight).sum();
+    let teasers = teasers(doc);
     let mut score = 0i32;
     let declared = k.ld_article
         || k.og_type
@@ -89,7 +103,7 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
         score -= 1;
     }
     let signals = format!(
-        "score {score} (declared {declared}, dated {}, text {}, links {}, url {})",
+        "score {score} (declared {declared}, dated {}, text {}, links {}, teasers {teasers}, url {})",
         k.dated,
         k.good,
         k.bad,
@@ -116,6 +130,7 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
         && k.url_article
         && k.good >= 150
         && k.bad.saturating_mul(4) <= k.good
+        && teasers <= 2
     {
         // A short dated post at an article URL whose text has hardly any links: hubs list
         // stories as links, so this is a brief story (a photo post), not a list.

@@ -246,6 +246,16 @@ pub fn extract(
             language.as_deref(),
             url.host_str(),
         ),
+        offset: if tz.is_none() {
+            metadata::dates::page_offset(
+                [&ld.published, &ld.modified, &meta.published, &meta.modified]
+                    .into_iter()
+                    .filter_map(|s| s.as_deref())
+                    .chain(doc.times.iter().filter_map(|(_, dt, _)| *dt)),
+            )
+        } else {
+            None
+        },
     };
     let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, loc);
     apply_overrides(&parsed, sel, loc, &mut fields);

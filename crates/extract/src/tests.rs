@@ -49,6 +49,42 @@ fn article_body(n: usize) -> String {
         .collect()
 }
 
+/// Without a configured zone, a time printed without an offset takes the offset the page's
+/// declared dates carry: one page, one zone.
+#[test]
+fn a_time_without_offset_takes_the_pages_zone() {
+    let head = "<meta property=\"article:published_time\" content=\"2023-03-30T05:10:00+09:00\">";
+    let art = format!(
+        "<h1>Budget plan passes</h1><p>Updated : 2023-03-30 06:46</p>{}",
+        article_body(5)
+    );
+    let x = run(
+        &page(head, &art),
+        "http://127.0.0.1:8311/news/2023/03/30/budget-plan-passes",
+        None,
+    );
+    let a = x.article.expect("article fields");
+    assert_eq!(
+        a.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-03-30T05:10:00+09:00")
+    );
+    assert_eq!(
+        a.updated.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-03-30T06:46:00+09:00")
+    );
+    // With no dated declaration, the same line stays a UTC wall-clock reading.
+    let x = run(
+        &page("", &art),
+        "http://127.0.0.1:8311/news/budget-plan-passes",
+        None,
+    );
+    let a = x.article.expect("article fields");
+    assert_eq!(
+        a.updated.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2023-03-30T06:46:00+00:00")
+    );
+}
+
 #[test]
 fn article_with_byline_and_posted_line() {
     let art = format!(

@@ -452,6 +452,25 @@ pub(crate) fn localize(naive: NaiveDateTime, tz: Option<Tz>) -> Option<DateTime<
     }
 }
 
+/// A wall-clock time in the page's zone, else at the offset its other dates establish, else
+/// UTC.
+fn localize_in(naive: NaiveDateTime, loc: Locale) -> Option<DateTime<FixedOffset>> {
+    match (loc.tz, loc.offset) {
+        (None, Some(off)) => off.from_local_datetime(&naive).single(),
+        (tz, _) => localize(naive, tz),
+    }
+}
+
+/// The offset a page's declared dates carry: the first of `declared` that parses with an
+/// offset other than UTC (a value without one parses as UTC, so it never counts).
+pub(crate) fn page_offset<'a>(declared: impl IntoIterator<Item = &'a str>) -> Option<FixedOffset> {
+    declared
+        .into_iter()
+        .filter_map(|s| parse(s, None))
+        .map(|(d, _)| *d.offset())
+        .find(|o| o.local_minus_utc() != 0)
+}
+
 /// How a page writes dates: its zone, and whether `04/05/2022` is April 5 (US-style English).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Locale {
@@ -459,6 +478,9 @@ pub(crate) struct Locale {
     pub tz: Option<Tz>,
     /// Numeric dates with slashes put the month first when both readings are valid.
     pub month_first: bool,
+    /// The offset the page's own dates establish (a declared date with an offset), for times
+    /// given without one when `tz` is unknown: one page, one zone.
+    pub offset: Option<FixedOffset>,
 }
 
 impl Locale {
@@ -467,6 +489,7 @@ impl Locale {
         Locale {
             tz,
             month_first: true,
+            offset: None,
         }
     }
 }
@@ -479,7 +502,6 @@ pub(crate) fn parse(s: &str, tz: Option<Tz>) -> Option<(DateTime<FixedOffset>, b
 /// Parses a date string from metadata or page text. `has_time` tells whether a time of day
 /// was found (date-only values become local midnight).
 pub(crate) fn parse_in(s: &str, loc: Locale) -> Option<(DateTime<FixedOffset>, bool)> {
-    let tz = loc.tz;
     let s = s.trim();
     if s.is_empty() || s.len() > 300 {
         return None;
@@ -502,8 +524,8 @@ pub(crate) fn parse_in(s: &str, loc: Locale) -> Option<(DateTime<FixedOffset>, b
                 .single()
                 .map(|d| (d, true))
         }
-        Some((time, None)) => localize(date.and_time(time), tz).map(|d| (d, true)),
-        None => localize(date.and_time(NaiveTime::MIN), tz).map(|d| (d, false)),
+        Some((time, None)) => localize_in(date.and_time(time), loc).map(|d| (d, true)),
+        None => localize_in(date.and_time(NaiveTime::MIN), loc).map(|d| (d, false)),
     }
 }
 
@@ -606,6 +628,7 @@ mod tests {
         let day_first = Locale {
             tz: None,
             month_first: false,
+            offset: None,
         };
         let q = |s: &str| parse_in(s, day_first).map(|(d, _)| d.to_rfc3339());
         assert_eq!(
