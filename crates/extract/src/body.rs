@@ -96,7 +96,8 @@ pub(crate) fn choose(
             "article-sized container outside boilerplate",
         );
     }
-    // Reader comments are never the story: text in a comment thread counts for a tenth.
+    // Reader comments are never the story: a comment thread is a candidate only when nothing
+    // else on the page has running text.
     let mut in_comments = vec![false; n];
     for i in 0..n {
         let p = doc.elems[i].parent;
@@ -108,12 +109,11 @@ pub(crate) fn choose(
     for pass in [false, true] {
         for i in 0..n {
             let mut score = good[i] - bad[i];
-            if in_comments[i] && score > 0 {
-                score /= 10;
-            } else if doc.elems[i].boiler_anc != NONE && score > 0 {
+            if doc.elems[i].boiler_anc != NONE && score > 0 {
                 score /= 3;
             }
-            if good[i] > 0 && score >= best_score && (pass || !in_structural_boiler(doc, i)) {
+            let eligible = pass || !(in_structural_boiler(doc, i) || in_comments[i]);
+            if good[i] > 0 && score >= best_score && eligible {
                 best = i as u32;
                 best_score = score;
                 rule = match (pass, doc.elems[i].boiler_anc != NONE) {

@@ -394,13 +394,20 @@ fn finish(doc: &mut Doc<'_>) {
             doc.elems[cur as usize].sig.related = true;
         }
     }
-    // A boilerplate-looking class on an element that holds the page's `<main>` or its
-    // `articleBody` ("l-wrapper gate-ad") names a page-wide wrapper, not a box.
+    // A boilerplate-looking class on an element that holds the page's `<main>`, its
+    // `articleBody` or its microformat entry content (hAtom `entry-content`, h-entry
+    // `e-content`: "widget Blog" around a blog post) names a wrapper, not a box.
     let anchors: Vec<u32> = doc
         .elems
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.tag == Tag::Main)
+        .filter(|(_, e)| {
+            e.tag == Tag::Main
+                || e.el.value().attr("class").is_some_and(|c| {
+                    c.split_ascii_whitespace()
+                        .any(|t| t == "entry-content" || t == "e-content")
+                })
+        })
         .map(|(i, _)| i as u32)
         .chain(
             doc.itemprops
