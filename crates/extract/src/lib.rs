@@ -257,7 +257,7 @@ pub fn extract(
             None
         },
     };
-    let mut fields = metadata::reconcile(&doc, &ld, &meta, body.container, url, loc);
+    let (mut fields, mut explain) = metadata::reconcile(&doc, &ld, &meta, body.container, url, loc);
     apply_overrides(&parsed, sel, loc, &mut fields);
     fields.subtitle =
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
@@ -277,7 +277,6 @@ pub fn extract(
             prose: prose(&body_text),
         },
     );
-    let mut explain = std::mem::take(&mut fields.why);
     explain.kind = kind_rule;
     explain.body = body_rule;
     let article = (kind == PageKind::Article).then(|| {
@@ -309,16 +308,10 @@ pub fn extract(
             .collect();
         let related = standfirst::related_stories(&doc, &base, |u| articles.contains(u.as_str()));
         ArticleFields {
-            title: fields.title,
-            subtitle: fields.subtitle,
-            authors: fields.authors,
-            published: fields.published,
-            updated: fields.updated,
-            section: fields.section,
-            tags: fields.tags,
             body: body_text,
             images,
             related,
+            ..fields
         }
     });
     Ok(Extraction {
@@ -376,7 +369,7 @@ fn apply_overrides(
     parsed: &Html,
     sel: &SiteSelectors,
     loc: metadata::dates::Locale,
-    m: &mut metadata::Meta,
+    m: &mut ArticleFields,
 ) {
     let text = |e: scraper::ElementRef<'_>| text::collapse(&e.text().collect::<String>());
     if let Some(t) = sel

@@ -22,27 +22,7 @@ use scraper::Node;
 use crate::dom::{Doc, NONE};
 use crate::tags::Tag;
 use crate::text::{collapse, key};
-
-/// Reconciled metadata of an article page.
-#[derive(Default, Debug)]
-pub(crate) struct Meta {
-    /// Headline.
-    pub title: String,
-    /// Standfirst / description.
-    pub subtitle: Option<String>,
-    /// Author names.
-    pub authors: Vec<String>,
-    /// Publication time.
-    pub published: Option<DateTime<FixedOffset>>,
-    /// Last update.
-    pub updated: Option<DateTime<FixedOffset>>,
-    /// Section.
-    pub section: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// The rules that chose the title, the authors and the publication date.
-    pub why: crate::Explain,
-}
+use crate::{ArticleFields, Explain};
 
 /// Keywords that introduce a publication / update date in visible text.
 const POSTED: &[&str] = &[
@@ -638,7 +618,8 @@ fn refine_declared(
     }
 }
 
-/// Reconciles every metadata source.
+/// Reconciles every metadata source into the article's metadata fields (body, images and
+/// related links are left for the body pass), and says which rule chose each.
 pub(crate) fn reconcile(
     doc: &Doc<'_>,
     ld: &jsonld::LdArticle,
@@ -646,7 +627,7 @@ pub(crate) fn reconcile(
     container: u32,
     url: &url::Url,
     loc: dates::Locale,
-) -> Meta {
+) -> (ArticleFields, Explain) {
     let tz = loc.tz;
     let parse = |s: &Option<String>| {
         s.as_deref()
@@ -696,7 +677,7 @@ pub(crate) fn reconcile(
     let microdata = microdata_author(doc)
         .map(|a| byline::clean_authors(&a))
         .unwrap_or_default();
-    let mut why = crate::Explain::default();
+    let mut why = Explain::default();
     let visible = if [&declared, &declared_meta, &microdata]
         .iter()
         .all(|d| personal((*d).clone()).is_empty())
@@ -771,7 +752,7 @@ pub(crate) fn reconcile(
         ld.keywords.clone()
     };
     tags.dedup();
-    Meta {
+    let fields = ArticleFields {
         title,
         subtitle: ld
             .description
@@ -783,6 +764,7 @@ pub(crate) fn reconcile(
         updated,
         section: ld.section.clone().or_else(|| m.section.clone()),
         tags,
-        why,
-    }
+        ..ArticleFields::default()
+    };
+    (fields, why)
 }
