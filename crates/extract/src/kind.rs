@@ -117,7 +117,9 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
     );
     if score >= 2 {
         (PageKind::Article, format!("article: {signals}"))
-    } else if k.prose.0 >= ARTICLE_PROSE && k.prose.1 >= ARTICLE_PARAGRAPHS {
+    } else if k.prose.0 >= ARTICLE_PROSE && k.prose.1 >= ARTICLE_PARAGRAPHS && teasers <= 3 {
+        // A list page's teasers come with blurbs that read as prose too: the rescue is for
+        // pages without a run of linked headlines.
         (
             PageKind::Article,
             format!(

@@ -49,6 +49,41 @@ fn article_body(n: usize) -> String {
         .collect()
 }
 
+/// A page with every hub signal (a section URL, no declaration, no date) that still carries an
+/// article's worth of prose is kept, marked unsure; a list of teasers with blurbs is not.
+#[test]
+fn article_sized_prose_is_never_lost_as_a_hub() {
+    let prose = article_body(9);
+    let x = run(
+        &page("", &format!("<h2>Notes</h2>{prose}")),
+        "http://127.0.0.1:8311/section/notes",
+        None,
+    );
+    assert_eq!(x.kind, PageKind::Article, "{}", x.explain.kind);
+    assert!(x.explain.kind.contains("unsure"), "{}", x.explain.kind);
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(
+        body.contains("Paragraph 0.") && body.contains("Paragraph 8."),
+        "{body}"
+    );
+
+    let teasers: String = (0..12)
+        .map(|i| {
+            format!(
+                "<div class=\"item\"><h3><a href=\"/news/2023/01/{i:02}/story-number-{i}\">Story number {i} \
+                 with a long headline about things</a></h3><p>{PARA}</p></div>"
+            )
+        })
+        .collect();
+    let x = run(
+        &page("", &teasers),
+        "http://127.0.0.1:8311/section/news",
+        None,
+    );
+    assert_eq!(x.kind, PageKind::Hub, "{}", x.explain.kind);
+    assert!(x.article.is_none());
+}
+
 /// Without a configured zone, a time printed without an offset takes the offset the page's
 /// declared dates carry: one page, one zone.
 #[test]
