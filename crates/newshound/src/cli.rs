@@ -35,6 +35,8 @@ pub enum Command {
     Ctl(crate::ctl::CtlArgs),
     /// Extract the article of one HTML file and print its record as JSON.
     Extract(ExtractArgs),
+    /// Run today's extractor over stored WARC captures, writing OUT/articles.jsonl.
+    Reextract(ReextractArgs),
     /// Validate a config file.
     Check(CheckArgs),
     /// Print the RabbitMQ topology of a config as a definitions document
@@ -108,6 +110,20 @@ pub struct ExtractArgs {
     /// The page's Content-Type header, if known (charset).
     #[arg(long)]
     pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReextractArgs {
+    /// WARC files (`.warc.gz` or `.warc`), or directories of them.
+    #[arg(required = true)]
+    pub warcs: Vec<PathBuf>,
+    /// Output directory (`articles.jsonl`, appended to and deduplicated).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The site config whose extraction settings apply (time zone, selectors,
+    /// canonicalization, limits); default: the built-in ones.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
