@@ -6,7 +6,10 @@ ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 
-.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
+WARCIO_VENV ?= .venv-warcio
+WARCIO_VERSION ?= 1.8.1
+
+.PHONY: demo test test-tools lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -26,8 +29,17 @@ demo: release
 
 ## Unit, integration and end-to-end tests (real HTTP over loopback; RabbitMQ and
 ## Redis where a test needs them: `make services` starts them).
-test: build
-	$(CARGO) test --workspace
+test: build test-tools
+	NEWSHOUND_WARCIO=$(abspath $(WARCIO_VENV))/bin/warcio $(CARGO) test --workspace
+
+## warcio (PyPI) in a virtualenv, for the tests that read the WARC output back.
+## Fails (and so does `make test`) when it cannot be installed.
+test-tools: $(WARCIO_VENV)/bin/warcio
+
+$(WARCIO_VENV)/bin/warcio:
+	python3 -m venv $(WARCIO_VENV) || { echo "test-tools: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+	$(WARCIO_VENV)/bin/pip install --quiet warcio==$(WARCIO_VERSION)
+	$(WARCIO_VENV)/bin/warcio --help >/dev/null
 
 lint:
 	$(CARGO) fmt --all -- --check

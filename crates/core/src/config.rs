@@ -635,6 +635,65 @@ mod output_tests {
         }
     }
 
+    fn warc(raw: &RawOutput) -> Result<Option<WarcOutput>, String> {
+        raw.warc(&invalid_in_site_toml).map_err(|e| match e {
+            ConfigError::Invalid { key, .. } => key,
+            other => other.to_string(),
+        })
+    }
+
+    #[test]
+    fn warc_is_off_on_or_a_directory_within_its_bounds() {
+        let parse = |text: &str| toml::from_str::<RawOutput>(text).map_err(|e| e.to_string());
+        assert_eq!(warc(&RawOutput::default()), Ok(None));
+        assert_eq!(warc(&parse("warc = false").expect("parses")), Ok(None));
+        let on = warc(&parse("warc = true").expect("parses")).expect("valid");
+        assert_eq!(
+            on,
+            Some(WarcOutput {
+                dir: None,
+                max_file_bytes: 1_000_000_000,
+                prefix: "newshound".into(),
+            })
+        );
+        assert_eq!(
+            on.map(|w| w.dir_in(Path::new("out"))),
+            Some(PathBuf::from("out/warc"))
+        );
+        let dir = parse(
+            "warc = \"/data/warc\"\nwarc_max_file_bytes = 2000000\nwarc_prefix = \"CC-NEWS\"",
+        )
+        .expect("parses");
+        assert_eq!(
+            warc(&dir).expect("valid").map(|w| (
+                w.dir_in(Path::new("out")),
+                w.max_file_bytes,
+                w.prefix
+            )),
+            Some((
+                PathBuf::from("/data/warc"),
+                2_000_000,
+                "CC-NEWS".to_string()
+            ))
+        );
+        assert!(parse("warc = 3").is_err(), "neither a bool nor a directory");
+        for (text, key) in [
+            (
+                "warc = true\nwarc_max_file_bytes = 1000",
+                "output.warc_max_file_bytes",
+            ),
+            ("warc = true\nwarc_prefix = \"a b\"", "output.warc_prefix"),
+            ("warc = true\nwarc_prefix = \"\"", "output.warc_prefix"),
+            ("warc = \"\"", "output.warc"),
+        ] {
+            assert_eq!(
+                warc(&parse(text).expect("parses")),
+                Err(key.to_string()),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn postgres_from_the_file_or_the_environment() {
         let file = RawOutput {
