@@ -239,9 +239,11 @@ impl Worker {
             url,
             max_body,
             Oversize::Fail,
-            held,
+            http::Ask {
+                held,
+                capture_agent: self.capture_agent.as_deref(),
+            },
             self.timeouts,
-            self.capture_agent.as_deref(),
         ));
         let fetched = fetched.await?;
         stats.fetch_latency.observe(started.elapsed());

@@ -119,20 +119,33 @@ enum Phase {
     Body,
 }
 
+/// What a request asks beyond the URL.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ask<'a> {
+    /// The version already held: its validators make the request
+    /// conditional (a `304` answer has no body).
+    pub held: Option<&'a PageVersion>,
+    /// Keep the exchange as sent and received ([`Response::exchange`]),
+    /// sending this User-Agent.
+    pub capture_agent: Option<&'a str>,
+}
+
 /// GETs `url` (one hop: a redirect is returned, not followed), reading at
 /// most `max_body` bytes of body; what happens past that is `oversize`'s
-/// call. With the validators of a version already held, the request is
-/// conditional (a `304` answer has no body).
+/// call.
 pub(crate) async fn get(
     client: &Client,
     policy: &AddressPolicy,
     url: &Url,
     max_body: u64,
     oversize: Oversize,
-    held: Option<&PageVersion>,
+    ask: Ask<'_>,
     timeouts: Timeouts,
-    capture: Option<&str>,
 ) -> Result<Response, FetchError> {
+    let Ask {
+        held,
+        capture_agent: capture,
+    } = ask;
     policy
         .check_url(url)
         .map_err(|e| FetchError::Refused(e.to_string()))?;
@@ -355,9 +368,8 @@ pub(crate) async fn get_following(
             &url,
             max_body,
             Oversize::Truncate,
-            None,
+            Ask::default(),
             timeouts,
-            None,
         )
         .await?;
         let next = response

@@ -469,9 +469,8 @@ mod tests {
                 &url,
                 1000,
                 oversize,
-                None,
+                http::Ask::default(),
                 timeouts(),
-                None,
             )
         };
         let cut = get(Oversize::Truncate).await.expect("truncated read");

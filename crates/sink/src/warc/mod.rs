@@ -77,10 +77,13 @@ pub struct WarcSettings {
     pub info: Vec<(String, String)>,
 }
 
+/// Where a write's outcome goes (new captures, or why it failed).
+type Reply = oneshot::Sender<Result<usize, String>>;
+
 enum Request {
     Write {
         captures: Vec<Capture>,
-        reply: oneshot::Sender<Result<usize, String>>,
+        reply: Reply,
     },
     Close {
         reply: oneshot::Sender<Result<(), String>>,
@@ -316,7 +319,7 @@ impl Writer {
     }
 
     /// Writes the captures of every request, syncs, then answers each.
-    fn write_batch(&mut self, writes: Vec<(Vec<Capture>, oneshot::Sender<Result<usize, String>>)>) {
+    fn write_batch(&mut self, writes: Vec<(Vec<Capture>, Reply)>) {
         let mut counts = Vec::with_capacity(writes.len());
         let mut result = Ok(());
         let mut added = Vec::new();
