@@ -29,7 +29,8 @@ pub enum Command {
     Fetcher(RoleArgs),
     /// Run a parser worker on RabbitMQ.
     Parser(RoleArgs),
-    /// Run the sink: the articles queue to OUT/articles.jsonl.
+    /// Run the sink: the articles queue to OUT/articles.jsonl (and the captures queue
+    /// to WARC files when `[output] warc` is on).
     Sink(RoleArgs),
     /// Steer a running crawl: pause, resume, seed, set-rate, reload, drain, status.
     Ctl(crate::ctl::CtlArgs),
