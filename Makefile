@@ -7,7 +7,10 @@ BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 EXTRA_DIR ?= ../shared/eval/extra
 
-.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
+WARCIO_VENV ?= .venv-warcio
+WARCIO_VERSION ?= 1.8.1
+
+.PHONY: demo test test-tools lint bench bench-crawl bench-warc bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -27,8 +30,17 @@ demo: release
 
 ## Unit, integration and end-to-end tests (real HTTP over loopback; RabbitMQ and
 ## Redis where a test needs them: `make services` starts them).
-test: build
-	$(CARGO) test --workspace
+test: build test-tools
+	NEWSHOUND_WARCIO=$(abspath $(WARCIO_VENV))/bin/warcio $(CARGO) test --workspace
+
+## warcio (PyPI) in a virtualenv, for the tests that read the WARC output back.
+## Fails (and so does `make test`) when it cannot be installed.
+test-tools: $(WARCIO_VENV)/bin/warcio
+
+$(WARCIO_VENV)/bin/warcio:
+	python3 -m venv $(WARCIO_VENV) || { echo "test-tools: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+	$(WARCIO_VENV)/bin/pip install --quiet warcio==$(WARCIO_VERSION)
+	$(WARCIO_VENV)/bin/warcio --help >/dev/null
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -39,7 +51,7 @@ services:
 
 ## Benchmarks: extraction (criterion), a crawl of the fixture site, the same
 ## crawl embedded vs distributed, and the freshness of a continuous crawl.
-bench: bench-extract bench-crawl bench-distributed bench-freshness
+bench: bench-extract bench-crawl bench-warc bench-distributed bench-freshness
 
 bench-extract:
 	$(CARGO) bench -p newshound-extract
@@ -51,6 +63,22 @@ bench-crawl: release
 	rm -rf out/bench; \
 	./target/release/newshound run --config config/sites/testsite.toml --once --out out/bench && \
 	./target/release/crawl-score --truth http://$(SITE_ADDR)/__truth.jsonl --articles out/bench/articles.jsonl
+
+## The cost of the WARC output: the same crawl of the fixture site without and
+## with `[output] warc = true`, twice each, alternating (CPU, time, bytes).
+RELEASE_DIR ?= $(or $(CARGO_TARGET_DIR),target)/release
+bench-warc: release
+	@$(RELEASE_DIR)/newshound-testsite --addr $(SITE_ADDR) --articles $(BENCH_ARTICLES) > /tmp/newshound-bench-site.log 2>&1 & \
+	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
+	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-bench-site.log && break; sleep 0.1; done; \
+	mkdir -p out; sed 's/^\[output\]$$/[output]\nwarc = true/' config/sites/testsite.toml > out/bench-warc.toml; \
+	for round in 1 2; do for mode in plain warc; do \
+	  cfg=config/sites/testsite.toml; [ $$mode = warc ] && cfg=out/bench-warc.toml; \
+	  rm -rf out/bench-$$mode; \
+	  /usr/bin/time -f "$$mode: %e s elapsed, %U s user + %S s system CPU, %M KiB peak RSS" \
+	    $(RELEASE_DIR)/newshound run --config $$cfg --once --out out/bench-$$mode 2>&1 | grep -E "^crawl done|^$$mode:" || exit 1; \
+	done; done; \
+	du -b out/bench-plain/articles.jsonl out/bench-warc/articles.jsonl; du -sb out/bench-warc/warc; ls out/bench-warc/warc | wc -l
 
 ## The same fixture site crawled embedded and by a cluster of role processes
 ## (1 frontier, 3 fetchers, 2 parsers, a sink) on the local RabbitMQ and Redis.

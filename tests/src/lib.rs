@@ -343,3 +343,47 @@ pub fn kill_hard(child: &mut Child) -> anyhow::Result<()> {
     child.wait()?;
     Ok(())
 }
+
+/// The `warcio` command (PyPI's WARC library and checker) the WARC tests
+/// read the output back with: `NEWSHOUND_WARCIO`, else the virtualenv
+/// `make test-tools` installs it into (`.venv-warcio/` in the workspace),
+/// else `warcio` on the `PATH`. Missing, it is an error (never a skipped
+/// check): `make test` installs it first.
+pub fn warcio() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("NEWSHOUND_WARCIO") {
+        return Ok(PathBuf::from(path));
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-warcio/bin/warcio");
+    if venv.exists() {
+        return Ok(venv);
+    }
+    let on_path = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("warcio"))
+        .find(|p| p.exists());
+    on_path.context(
+        "warcio not found: run `make test-tools` (pip install warcio into .venv-warcio/), \
+         put warcio on the PATH or set NEWSHOUND_WARCIO",
+    )
+}
+
+/// Runs `warcio ARGS`; fails with its output unless it exits 0. Returns its
+/// standard output.
+pub fn run_warcio(args: &[&std::ffi::OsStr]) -> anyhow::Result<String> {
+    let warcio = warcio()?;
+    let output = Command::new(&warcio)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {}", warcio.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!(
+            "warcio {:?} exited with {}:\n{stdout}\n{}",
+            args,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(stdout)
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::message::{Article, LinkKind, PageClass, PageVersion};
+use crate::message::{Article, Capture, LinkKind, PageClass, PageVersion};
 
 /// A backend operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +40,20 @@ pub enum Queue {
     Pages,
     /// Extracted articles, consumed by the sink (distributed mode).
     Articles,
+    /// Fetched pages for the WARC output, consumed by the sink (distributed
+    /// mode, when `[output] warc` is on).
+    Captures,
 }
 
 impl Queue {
     /// Every queue, in pipeline order.
-    pub const ALL: [Queue; 4] = [Queue::Links, Queue::Fetch, Queue::Pages, Queue::Articles];
+    pub const ALL: [Queue; 5] = [
+        Queue::Links,
+        Queue::Fetch,
+        Queue::Pages,
+        Queue::Articles,
+        Queue::Captures,
+    ];
 
     /// The queue's name (AMQP queue name, embedded table key).
     pub fn name(self) -> &'static str {
@@ -53,6 +62,7 @@ impl Queue {
             Queue::Fetch => "fetch",
             Queue::Pages => "pages",
             Queue::Articles => "articles",
+            Queue::Captures => "captures",
         }
     }
 }
@@ -310,4 +320,12 @@ pub trait ArticleSink: Send + Sync {
     /// Writes the articles durably, skipping any already written (same
     /// canonical URL and content hash); returns how many were new.
     async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError>;
+}
+
+/// Where captures of fetched pages go (the WARC output).
+#[async_trait]
+pub trait CaptureSink: Send + Sync {
+    /// Writes the captures durably, skipping any already written (the same
+    /// exchange delivered again); returns how many were new.
+    async fn write(&self, captures: Vec<Capture>) -> Result<usize, BackendError>;
 }

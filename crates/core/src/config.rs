@@ -425,6 +425,93 @@ pub struct RawOutput {
     /// connection's `search_path` (normally `public`).
     #[serde(default)]
     pub postgres_schema: Option<String>,
+    /// WARC captures of every fetched page: `true` for `OUT/warc/`, or a
+    /// directory; default none.
+    #[serde(default)]
+    pub warc: Option<RawWarc>,
+    /// Size at which a WARC file is closed and the next one started
+    /// (default 1 GB, as Heritrix).
+    #[serde(default = "default_warc_max_bytes")]
+    pub warc_max_file_bytes: u64,
+    /// The first part of WARC file names (`PREFIX-TIMESTAMP-SERIAL-HOST.warc.gz`).
+    #[serde(default = "default_warc_prefix")]
+    pub warc_prefix: String,
+}
+
+/// `[output] warc`: on (in `OUT/warc/`), off, or a directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RawWarc {
+    /// `true`: `OUT/warc/`; `false`: no WARC.
+    On(bool),
+    /// The directory of the WARC files.
+    Dir(PathBuf),
+}
+
+fn default_warc_max_bytes() -> u64 {
+    1_000_000_000
+}
+fn default_warc_prefix() -> String {
+    "newshound".into()
+}
+
+/// Validated WARC output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarcOutput {
+    /// The directory of the files (`None`: `warc/` in the output directory).
+    pub dir: Option<PathBuf>,
+    /// Size at which a file is rotated.
+    pub max_file_bytes: u64,
+    /// File name prefix.
+    pub prefix: String,
+}
+
+impl WarcOutput {
+    /// The directory the files go to, given the run's output directory.
+    pub fn dir_in(&self, out_dir: &Path) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| out_dir.join("warc"))
+    }
+}
+
+impl RawOutput {
+    /// Validates the WARC settings.
+    fn warc(
+        &self,
+        bad: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Option<WarcOutput>, ConfigError> {
+        let dir = match &self.warc {
+            None | Some(RawWarc::On(false)) => return Ok(None),
+            Some(RawWarc::On(true)) => None,
+            Some(RawWarc::Dir(dir)) if dir.as_os_str().is_empty() => {
+                return Err(bad("output.warc", "an empty directory name".into()));
+            }
+            Some(RawWarc::Dir(dir)) => Some(dir.clone()),
+        };
+        const MIN: u64 = 1 << 20;
+        if self.warc_max_file_bytes < MIN {
+            return Err(bad(
+                "output.warc_max_file_bytes",
+                format!("must be at least {MIN} (got {})", self.warc_max_file_bytes),
+            ));
+        }
+        let prefix = &self.warc_prefix;
+        let valid = !prefix.is_empty()
+            && prefix.len() <= 64
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
+            return Err(bad(
+                "output.warc_prefix",
+                "1 to 64 ASCII letters, digits, `_`, `.` or `-`".into(),
+            ));
+        }
+        Ok(Some(WarcOutput {
+            dir,
+            max_file_bytes: self.warc_max_file_bytes,
+            prefix: prefix.clone(),
+        }))
+    }
 }
 
 impl Default for RawOutput {
@@ -435,6 +522,9 @@ impl Default for RawOutput {
             jsonl: true,
             postgres_url: None,
             postgres_schema: None,
+            warc: None,
+            warc_max_file_bytes: default_warc_max_bytes(),
+            warc_prefix: default_warc_prefix(),
         }
     }
 }
@@ -542,6 +632,65 @@ mod output_tests {
             Ok(p) => Ok(p),
             Err(ConfigError::Invalid { key, .. }) => Err(key),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn warc(raw: &RawOutput) -> Result<Option<WarcOutput>, String> {
+        raw.warc(&invalid_in_site_toml).map_err(|e| match e {
+            ConfigError::Invalid { key, .. } => key,
+            other => other.to_string(),
+        })
+    }
+
+    #[test]
+    fn warc_is_off_on_or_a_directory_within_its_bounds() {
+        let parse = |text: &str| toml::from_str::<RawOutput>(text).map_err(|e| e.to_string());
+        assert_eq!(warc(&RawOutput::default()), Ok(None));
+        assert_eq!(warc(&parse("warc = false").expect("parses")), Ok(None));
+        let on = warc(&parse("warc = true").expect("parses")).expect("valid");
+        assert_eq!(
+            on,
+            Some(WarcOutput {
+                dir: None,
+                max_file_bytes: 1_000_000_000,
+                prefix: "newshound".into(),
+            })
+        );
+        assert_eq!(
+            on.map(|w| w.dir_in(Path::new("out"))),
+            Some(PathBuf::from("out/warc"))
+        );
+        let dir = parse(
+            "warc = \"/data/warc\"\nwarc_max_file_bytes = 2000000\nwarc_prefix = \"CC-NEWS\"",
+        )
+        .expect("parses");
+        assert_eq!(
+            warc(&dir).expect("valid").map(|w| (
+                w.dir_in(Path::new("out")),
+                w.max_file_bytes,
+                w.prefix
+            )),
+            Some((
+                PathBuf::from("/data/warc"),
+                2_000_000,
+                "CC-NEWS".to_string()
+            ))
+        );
+        assert!(parse("warc = 3").is_err(), "neither a bool nor a directory");
+        for (text, key) in [
+            (
+                "warc = true\nwarc_max_file_bytes = 1000",
+                "output.warc_max_file_bytes",
+            ),
+            ("warc = true\nwarc_prefix = \"a b\"", "output.warc_prefix"),
+            ("warc = true\nwarc_prefix = \"\"", "output.warc_prefix"),
+            ("warc = \"\"", "output.warc"),
+        ] {
+            assert_eq!(
+                warc(&parse(text).expect("parses")),
+                Err(key.to_string()),
+                "{text}"
+            );
         }
     }
 
@@ -717,6 +866,8 @@ pub struct Config {
     pub jsonl: bool,
     /// PostgreSQL output, when configured.
     pub postgres: Option<PostgresOutput>,
+    /// WARC output, when configured.
+    pub warc: Option<WarcOutput>,
     /// Distributed backends; `None` for the embedded default.
     pub backend: Option<Backend>,
     /// When pages are visited again.
@@ -1014,6 +1165,7 @@ impl RawConfig {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let backend = backend(self.backend, &env, &bad)?;
         let postgres = self.output.postgres(&env, &bad)?;
+        let warc = self.output.warc(&bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
         let metrics_listen = metrics_listen(self.metrics, &env, &bad)?;
         let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
@@ -1054,6 +1206,7 @@ impl RawConfig {
             state_dir: self.output.state_dir,
             jsonl: self.output.jsonl,
             postgres,
+            warc,
             backend,
             recrawl,
             max_pages_per_host: site.max_pages_per_host,

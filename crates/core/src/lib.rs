@@ -9,6 +9,7 @@
 //! - [`backend`]: the job-queue, seen-set and article-sink traits;
 //! - [`control`]: operator commands, the live control state and status reports;
 //! - [`codec`]: the wire encoding of messages;
+//! - [`coding`]: decoding HTTP content codings (gzip, deflate, zstd), bounded;
 //! - [`shutdown`]: the cancellation handle passed down to every role;
 //! - [`worker`]: the consume loop every role runs;
 //! - [`stats`]: live crawl counters;
@@ -18,6 +19,7 @@
 pub mod backend;
 pub mod canon;
 pub mod codec;
+pub mod coding;
 pub mod config;
 pub mod control;
 pub mod message;
@@ -28,8 +30,8 @@ pub mod stats;
 pub mod worker;
 
 pub use backend::{
-    ArticleSink, BackendError, Consumer, Delivery, HostBudget, JobQueue, Message, Queue, Revisit,
-    RevisitSchedule, SeenSet,
+    ArticleSink, BackendError, CaptureSink, Consumer, Delivery, HostBudget, JobQueue, Message,
+    Queue, Revisit, RevisitSchedule, SeenSet,
 };
 pub use shutdown::Shutdown;
 pub use stats::CrawlStats;

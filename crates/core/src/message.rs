@@ -135,6 +135,54 @@ pub struct FetchedPage {
     /// The response body, zstd-compressed (see [`compress`] / [`FetchedPage::body`]).
     #[serde(with = "serde_bytes")]
     pub body_zstd: Vec<u8>,
+    /// The HTTP exchanges as sent and received, for the WARC output (empty
+    /// unless it is on): each redirect hop, then the final answer.
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One HTTP request and its response, as the fetcher sent and received them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// The URL requested.
+    pub url: Url,
+    /// When the response head arrived.
+    pub fetched_at: DateTime<Utc>,
+    /// The server's address, when known.
+    pub ip: Option<std::net::IpAddr>,
+    /// The request line and headers as sent, ending with the blank line.
+    #[serde(with = "serde_bytes")]
+    pub request: Vec<u8>,
+    /// The status line and headers as received, ending with the blank line.
+    #[serde(with = "serde_bytes")]
+    pub response_head: Vec<u8>,
+    /// The body as received when it differs from the page's decoded body
+    /// (a `Content-Encoding` the fetcher decoded), zstd-compressed; `None`
+    /// when the page's body is the body as received (or for a redirect hop,
+    /// whose body is not read).
+    #[serde(with = "serde_bytes")]
+    pub body_on_wire_zstd: Option<Vec<u8>>,
+    /// What of the response is not as it was on the wire (for the WARC
+    /// record), e.g. a dechunked body or a dropped `Content-Encoding`.
+    pub notes: Vec<String>,
+}
+
+/// A fetched page on its way to the WARC output, with what the parser made
+/// of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    /// The page, with its [`FetchedPage::exchanges`].
+    pub page: FetchedPage,
+    /// The article record the page gave, when it gave one that was written.
+    pub article: Option<ArticleRef>,
+}
+
+/// Which article record a capture gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleRef {
+    /// The record's canonical URL.
+    pub canonical_url: String,
+    /// The record's content hash.
+    pub content_hash: String,
 }
 
 impl FetchedPage {

@@ -225,7 +225,7 @@ impl ByFetchClass {
 
 /// One counter per [`Queue`].
 #[derive(Debug, Default)]
-pub struct ByQueue([AtomicU64; 4]);
+pub struct ByQueue([AtomicU64; 5]);
 
 impl ByQueue {
     fn index(queue: Queue) -> usize {
@@ -234,6 +234,7 @@ impl ByQueue {
             Queue::Fetch => 1,
             Queue::Pages => 2,
             Queue::Articles => 3,
+            Queue::Captures => 4,
         }
     }
 

@@ -11,6 +11,9 @@ use crate::writer::{self, Op};
 use newshound_core::backend::QueueDepth;
 use newshound_core::{BackendError, Queue};
 
+/// Number of queues (the length of the per-queue counters).
+pub(crate) const QUEUES: usize = Queue::ALL.len();
+
 /// The embedded store could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[error("embedded state at {path}: {message}")]
@@ -24,10 +27,10 @@ pub struct OpenError {
 /// State shared by the store handle, its consumers and the writer thread.
 pub(crate) struct Shared {
     next_seq: AtomicU64,
-    depths: Mutex<[QueueDepth; 4]>,
+    depths: Mutex<[QueueDepth; QUEUES]>,
     seen: AtomicU64,
     revisits: AtomicU64,
-    wakers: [Notify; 4],
+    wakers: [Notify; QUEUES],
 }
 
 impl Shared {
@@ -41,14 +44,14 @@ impl Shared {
 
     pub(crate) fn apply_delta(
         &self,
-        waiting: &[i64; 4],
-        in_flight: &[i64; 4],
-        dead: &[i64; 4],
+        waiting: &[i64; QUEUES],
+        in_flight: &[i64; QUEUES],
+        dead: &[i64; QUEUES],
         seen: u64,
         revisits: i64,
     ) {
         if let Ok(mut depths) = self.depths.lock() {
-            for q in 0..4 {
+            for q in 0..QUEUES {
                 let d = &mut depths[q];
                 d.waiting = d.waiting.saturating_add_signed(waiting[q]);
                 d.in_flight = d.in_flight.saturating_add_signed(in_flight[q]);
@@ -95,6 +98,7 @@ pub(crate) fn queue_index(queue: Queue) -> u8 {
         Queue::Fetch => 1,
         Queue::Pages => 2,
         Queue::Articles => 3,
+        Queue::Captures => 4,
     }
 }
 

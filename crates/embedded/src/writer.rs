@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::Shared;
+use crate::store::{QUEUES, Shared};
 use crate::tables::{
     DEAD, DELAYED, HOST_PAGES, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
 };
@@ -117,13 +117,13 @@ impl Outcome {
 /// Changes to the in-memory counters made by one batch.
 #[derive(Default)]
 pub(crate) struct Delta {
-    waiting: [i64; 4],
-    in_flight: [i64; 4],
-    dead: [i64; 4],
+    waiting: [i64; QUEUES],
+    in_flight: [i64; QUEUES],
+    dead: [i64; QUEUES],
     seen: u64,
     /// Revisit entries added (positive) or removed (negative).
     pub(crate) revisits: i64,
-    woken: [bool; 4],
+    woken: [bool; QUEUES],
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -404,9 +404,9 @@ fn seen(
 /// What [`count_tables`] found at open.
 pub(crate) struct Counts {
     /// Waiting messages (ready and delayed) per queue.
-    pub(crate) waiting: [u64; 4],
+    pub(crate) waiting: [u64; QUEUES],
     /// Dead letters per queue.
-    pub(crate) dead: [u64; 4],
+    pub(crate) dead: [u64; QUEUES],
     /// Fingerprints in the seen-set.
     pub(crate) seen: u64,
     /// Entries of the revisit schedule.
@@ -417,15 +417,15 @@ pub(crate) struct Counts {
 /// that do not exist yet).
 pub(crate) fn count_tables(db: &Database) -> Result<Counts, redb::Error> {
     let txn = db.begin_write()?;
-    let mut waiting = [0u64; 4];
-    let mut dead = [0u64; 4];
+    let mut waiting = [0u64; QUEUES];
+    let mut dead = [0u64; QUEUES];
     let seen;
     let revisits;
     {
         let ready = txn.open_table(READY)?;
         let delayed = txn.open_table(DELAYED)?;
         let dead_t = txn.open_table(DEAD)?;
-        for q in 0..4u8 {
+        for q in 0..QUEUES as u8 {
             waiting[q as usize] = ready.range((q, 0, 0)..=(q, 255, u64::MAX))?.count() as u64
                 + delayed.range((q, 0, 0)..=(q, u64::MAX, u64::MAX))?.count() as u64;
             dead[q as usize] = dead_t.range((q, 0)..=(q, u64::MAX))?.count() as u64;

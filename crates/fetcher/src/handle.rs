@@ -39,7 +39,7 @@ use crate::robots::{RobotsCache, RobotsVerdict};
 use crate::{FetcherBackends, FetcherConfig};
 use newshound_core::canon::host_key;
 use newshound_core::message::{
-    DiscoveredLink, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
+    DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
 use newshound_core::stats::FetchClass;
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
@@ -56,6 +56,8 @@ pub(crate) struct Worker {
     pub client: Client,
     pub policy: Arc<AddressPolicy>,
     pub timeouts: Timeouts,
+    /// The User-Agent sent, when exchanges are captured for the WARC output.
+    pub capture_agent: Option<String>,
     pub hosts: Hosts,
     pub robots: RobotsCache,
     pub health: HostHealth,
@@ -76,12 +78,20 @@ enum Verdict {
     Defer(Duration),
 }
 
+/// Where the hops of a job led: the final URL, the URLs redirected from,
+/// and the exchanges captured on the way.
+struct Hops {
+    url: Url,
+    chain: Vec<Url>,
+    exchanges: Vec<Exchange>,
+}
+
 /// What one hop gave.
 enum Hop {
     /// The final answer (not a redirect).
     Answer(http::Response),
-    /// A redirect to follow.
-    Redirect(String),
+    /// A redirect to follow, and its exchange when captured.
+    Redirect(String, Option<Exchange>),
 }
 
 impl Worker {
@@ -119,13 +129,15 @@ impl Worker {
         let config = self.config.borrow().clone();
         let mut url = job.url.clone();
         let mut chain: Vec<Url> = Vec::new();
+        let mut exchanges: Vec<Exchange> = Vec::new();
         loop {
             let response = match self
                 .hop(&url, job, delivery, &config, chain.is_empty())
                 .await
             {
                 Ok(Hop::Answer(response)) => response,
-                Ok(Hop::Redirect(location)) => {
+                Ok(Hop::Redirect(location, exchange)) => {
+                    exchanges.extend(exchange);
                     match next_hop(&url, &location, &chain, job, &config) {
                         Ok(next) => {
                             chain.push(std::mem::replace(&mut url, next));
@@ -143,8 +155,13 @@ impl Worker {
                 }
                 Err(verdict) => return verdict,
             };
+            let hops = Hops {
+                url,
+                chain,
+                exchanges,
+            };
             return self
-                .answer(job, url, chain, response, delivery.attempt, &config)
+                .answer(job, hops, response, delivery.attempt, &config)
                 .await;
         }
     }
@@ -222,7 +239,10 @@ impl Worker {
             url,
             max_body,
             Oversize::Fail,
-            held,
+            http::Ask {
+                held,
+                capture_agent: self.capture_agent.as_deref(),
+            },
             self.timeouts,
         ));
         let fetched = fetched.await?;
@@ -246,7 +266,9 @@ impl Worker {
             .fetches
             .count(FetchClass::of_status(response.status.as_u16()));
         match response.location.clone() {
-            Some(location) if response.status.is_redirection() => Ok(Hop::Redirect(location)),
+            Some(location) if response.status.is_redirection() => {
+                Ok(Hop::Redirect(location, response.exchange))
+            }
             _ => Ok(Hop::Answer(response)),
         }
     }
@@ -275,20 +297,19 @@ impl Worker {
     async fn answer(
         &self,
         job: &FetchJob,
-        url: Url,
-        chain: Vec<Url>,
+        hops: Hops,
         response: http::Response,
         attempt: u32,
         config: &FetcherConfig,
     ) -> Verdict {
         let stats = &self.backends.stats;
-        let host = host_key(&url);
+        let host = host_key(&hops.url);
         let status = response.status;
         if status.is_success() || (status == StatusCode::NOT_MODIFIED && job.revisit.is_some()) {
             stats.hosts.record(&host, None);
-            return self.publish(job, url, chain, response).await;
+            return self.publish(job, hops, response).await;
         }
-        let reason = format!("{url} answered {status}");
+        let reason = format!("{} answered {status}", hops.url);
         stats.hosts.record(&host, Some(reason.clone()));
         if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
             let cap = config.fetch.max_retry_after;
@@ -462,28 +483,31 @@ impl Worker {
             .map_err(|e| format!("publish robots.txt sitemaps: {e}"))
     }
 
-    async fn publish(
-        &self,
-        job: &FetchJob,
-        final_url: Url,
-        redirected_from: Vec<Url>,
-        response: http::Response,
-    ) -> Verdict {
+    async fn publish(&self, job: &FetchJob, hops: Hops, response: http::Response) -> Verdict {
         let stats = &self.backends.stats;
         let body_zstd = match compress(&response.body) {
             Ok(b) => b,
             Err(e) => return Verdict::Retry(self.backoff(1), format!("compress: {e}")),
         };
+        let mut exchanges = hops.exchanges;
+        // The page's fetch time is its final exchange's (the WARC response
+        // record's date).
+        let fetched_at = response
+            .exchange
+            .as_ref()
+            .map_or_else(chrono::Utc::now, |e| e.fetched_at);
+        exchanges.extend(response.exchange);
         let page = FetchedPage {
             job: job.clone(),
-            final_url,
-            redirected_from,
+            final_url: hops.url,
+            redirected_from: hops.chain,
             status: response.status.as_u16(),
             content_type: response.content_type,
-            fetched_at: chrono::Utc::now(),
+            fetched_at,
             etag: response.etag,
             last_modified: response.last_modified,
             body_zstd,
+            exchanges,
         };
         let payload = match codec::encode(&page) {
             Ok(p) => p,

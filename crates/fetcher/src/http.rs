@@ -14,17 +14,31 @@ use std::time::Duration;
 use url::Url;
 
 use crate::addr::{AddressPolicy, AddressRefused, GuardedResolver};
+use newshound_core::coding::{self, CodingError, Decoded};
 use newshound_core::config::{FetchSettings, Politeness};
-use newshound_core::message::PageVersion;
+use newshound_core::message::{Exchange, PageVersion, compress};
 
 /// Builds the shared client: User-Agent, timeouts, no redirects, no proxy,
-/// the guarded resolver, compression.
+/// the guarded resolver, compression. When the exchanges are `captured`
+/// (for the WARC output) the client decodes no `Content-Encoding` itself:
+/// [`get`] asks for gzip and deflate and decodes them, keeping the bytes as
+/// received.
 pub(crate) fn client(
     p: &Politeness,
     f: &FetchSettings,
     policy: Arc<AddressPolicy>,
+    captured: bool,
 ) -> reqwest::Result<Client> {
-    Client::builder()
+    let builder = if captured {
+        Client::builder()
+            .no_gzip()
+            .no_deflate()
+            .no_brotli()
+            .no_zstd()
+    } else {
+        Client::builder()
+    };
+    builder
         .user_agent(p.user_agent.clone())
         .timeout(f.timeout)
         .connect_timeout(f.connect_timeout)
@@ -44,8 +58,14 @@ pub(crate) struct Response {
     pub last_modified: Option<String>,
     /// The `Location` header of a redirect.
     pub location: Option<String>,
+    /// The body, decoded.
     pub body: Vec<u8>,
+    /// The exchange as sent and received, when captured.
+    pub exchange: Option<Exchange>,
 }
+
+/// The codings [`get`] asks for (and decodes) when it captures.
+const CAPTURE_ACCEPT_ENCODING: &str = "gzip, deflate";
 
 /// Why a request produced no response. Each message names the cause in
 /// words; the caller adds the URL.
@@ -99,23 +119,45 @@ enum Phase {
     Body,
 }
 
+/// What a request asks beyond the URL.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ask<'a> {
+    /// The version already held: its validators make the request
+    /// conditional (a `304` answer has no body).
+    pub held: Option<&'a PageVersion>,
+    /// Keep the exchange as sent and received ([`Response::exchange`]),
+    /// sending this User-Agent.
+    pub capture_agent: Option<&'a str>,
+}
+
 /// GETs `url` (one hop: a redirect is returned, not followed), reading at
 /// most `max_body` bytes of body; what happens past that is `oversize`'s
-/// call. With the validators of a version already held, the request is
-/// conditional (a `304` answer has no body).
+/// call.
 pub(crate) async fn get(
     client: &Client,
     policy: &AddressPolicy,
     url: &Url,
     max_body: u64,
     oversize: Oversize,
-    held: Option<&PageVersion>,
+    ask: Ask<'_>,
     timeouts: Timeouts,
 ) -> Result<Response, FetchError> {
+    let Ask {
+        held,
+        capture_agent: capture,
+    } = ask;
     policy
         .check_url(url)
         .map_err(|e| FetchError::Refused(e.to_string()))?;
     let mut request = client.get(url.clone());
+    if let Some(user_agent) = capture {
+        // Every header set here, so the request record says what was sent
+        // (hyper adds only `host`).
+        request = request
+            .header(reqwest::header::USER_AGENT, user_agent)
+            .header(reqwest::header::ACCEPT, "*/*")
+            .header(reqwest::header::ACCEPT_ENCODING, CAPTURE_ACCEPT_ENCODING);
+    }
     if let Some(held) = held {
         if let Some(etag) = &held.etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -124,10 +166,16 @@ pub(crate) async fn get(
             request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
         }
     }
-    let response = request
-        .send()
+    let request = request
+        .build()
+        .map_err(|e| classify(&e, Phase::Response, timeouts))?;
+    let request_head = capture.map(|_| request_head(&request));
+    let response = client
+        .execute(request)
         .await
         .map_err(|e| classify(&e, Phase::Response, timeouts))?;
+    // To the microsecond, as the WARC date holds it.
+    let fetched_at = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
     let status = response.status();
     let header = |name| {
         response
@@ -141,12 +189,53 @@ pub(crate) async fn get(
     let last_modified = header(reqwest::header::LAST_MODIFIED);
     let location = header(reqwest::header::LOCATION);
     let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| retry_after(&v));
-    // The body of a redirect is not read.
-    let body = if status.is_redirection() && location.is_some() {
-        Vec::new()
-    } else {
-        read_body(response, max_body, oversize, timeouts).await?
+    let Some(request_head) = request_head else {
+        // The body of a redirect is not read.
+        let body = if status.is_redirection() && location.is_some() {
+            Vec::new()
+        } else {
+            read_body(response, max_body, oversize, timeouts).await?
+        };
+        return Ok(Response {
+            status,
+            content_type,
+            retry_after,
+            etag,
+            last_modified,
+            location,
+            body,
+            exchange: None,
+        });
     };
+    let (response_head, mut notes) = response_head(&response);
+    let ip = response.remote_addr().map(|a| a.ip());
+    let encoding = header(reqwest::header::CONTENT_ENCODING);
+    let (body, body_on_wire) = if status.is_redirection() && location.is_some() {
+        notes.push("the body of the redirect was not read".into());
+        (Vec::new(), None)
+    } else {
+        let raw = read_body(response, max_body, oversize, timeouts).await?;
+        let decoded = coding::decode(encoding.as_deref(), &raw, max_body).map_err(|e| match e {
+            CodingError::TooLarge { max, .. } => FetchError::TooLarge(max),
+            CodingError::Corrupt { .. } => FetchError::Transport(format!(
+                "{}: {} (reading the body)",
+                e,
+                e.source().map(ToString::to_string).unwrap_or_default()
+            )),
+        })?;
+        match decoded {
+            Decoded::Identity => (raw, None),
+            Decoded::Decoded(body) => (body, Some(raw)),
+            Decoded::Unknown(coding) => {
+                notes.push(format!("Content-Encoding {coding} not decoded"));
+                (raw, None)
+            }
+        }
+    };
+    let body_on_wire_zstd = body_on_wire
+        .map(|raw| compress(&raw))
+        .transpose()
+        .map_err(|e| FetchError::Transport(format!("compressing the captured body: {e}")))?;
     Ok(Response {
         status,
         content_type,
@@ -155,7 +244,77 @@ pub(crate) async fn get(
         last_modified,
         location,
         body,
+        exchange: Some(Exchange {
+            url: url.clone(),
+            fetched_at,
+            ip,
+            request: request_head,
+            response_head,
+            body_on_wire_zstd,
+            notes,
+        }),
     })
+}
+
+/// The request line and headers a request is sent with (HTTP/1.1, as
+/// hyper sends it: `host` first).
+fn request_head(request: &reqwest::Request) -> Vec<u8> {
+    let url = request.url();
+    let mut target = url.path().to_string();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let mut head = format!("{} {target} HTTP/1.1\r\n", request.method()).into_bytes();
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    head.extend_from_slice(format!("host: {host}\r\n").as_bytes());
+    for (name, value) in request.headers() {
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+/// The status line and headers of a response as received (hyper gives the
+/// names lower-cased), without `Transfer-Encoding`: the body is kept
+/// dechunked. Returns the notes on what differs from the wire.
+fn response_head(response: &reqwest::Response) -> (Vec<u8>, Vec<String>) {
+    let status = response.status();
+    let version = match response.version() {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    let mut head = format!(
+        "{version} {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .into_bytes();
+    let mut notes = Vec::new();
+    for (name, value) in response.headers() {
+        if name == reqwest::header::TRANSFER_ENCODING {
+            notes.push(format!(
+                "Transfer-Encoding {} removed: the body is stored decoded from it",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+            continue;
+        }
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    (head, notes)
 }
 
 /// Reads a body of at most `max_body` bytes; past that, `oversize` decides.
@@ -209,7 +368,7 @@ pub(crate) async fn get_following(
             &url,
             max_body,
             Oversize::Truncate,
-            None,
+            Ask::default(),
             timeouts,
         )
         .await?;

@@ -43,6 +43,9 @@ pub struct FetcherConfig {
     /// Give up hosts that keep failing for `fetch.give_up_after` (a
     /// `--once` run) instead of retrying them for ever.
     pub give_up_failing_hosts: bool,
+    /// Keep each exchange as sent and received ([`FetchedPage::exchanges`](newshound_core::message::FetchedPage::exchanges)),
+    /// for the WARC output (read at start only).
+    pub capture: bool,
 }
 
 /// The fetcher's backends.
@@ -94,8 +97,13 @@ pub async fn run(
     let policy = Arc::new(addr::AddressPolicy::new(
         &start.fetch.allow_private_networks,
     ));
-    let client = http::client(&start.politeness, &start.fetch, policy.clone())
-        .map_err(|e| FetcherError::Client(e.to_string()))?;
+    let client = http::client(
+        &start.politeness,
+        &start.fetch,
+        policy.clone(),
+        start.capture,
+    )
+    .map_err(|e| FetcherError::Client(e.to_string()))?;
     let stop = shutdown.child();
     let give_up = start
         .give_up_failing_hosts
@@ -104,6 +112,7 @@ pub async fn run(
         client,
         policy,
         timeouts: http::Timeouts::of(&start.fetch),
+        capture_agent: start.capture.then(|| start.politeness.user_agent.clone()),
         hosts: hosts::Hosts::new(),
         robots: robots::RobotsCache::new(&start.politeness, start.fetch.retry_base_delay * 10),
         health: health::HostHealth::new(give_up),

@@ -331,7 +331,8 @@ mod tests {
             give_up_after: Duration::from_secs(60),
         };
         let policy = Arc::new(AddressPolicy::new(&fetch.allow_private_networks));
-        let client = http::client(&politeness(), &fetch, policy.clone()).expect("HTTP client");
+        let client =
+            http::client(&politeness(), &fetch, policy.clone(), false).expect("HTTP client");
         (client, policy)
     }
 
@@ -461,7 +462,17 @@ mod tests {
         let site = Site::start(200, vec![b'a'; 64 * 1024]).await;
         let (client, policy) = client();
         let url = site.page("/robots.txt");
-        let get = |oversize| http::get(&client, &policy, &url, 1000, oversize, None, timeouts());
+        let get = |oversize| {
+            http::get(
+                &client,
+                &policy,
+                &url,
+                1000,
+                oversize,
+                http::Ask::default(),
+                timeouts(),
+            )
+        };
         let cut = get(Oversize::Truncate).await.expect("truncated read");
         assert_eq!(cut.body.len(), 1000);
         assert!(matches!(

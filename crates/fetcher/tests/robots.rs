@@ -83,6 +83,7 @@ fn config() -> FetcherConfig {
         max_pages: None,
         scope: Scope::new(&["127.0.0.1".to_string()], 10, 2000, 20).expect("scope"),
         canon: CanonRules::default(),
+        capture: false,
         give_up_failing_hosts: false,
     }
 }

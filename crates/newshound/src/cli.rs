@@ -29,12 +29,15 @@ pub enum Command {
     Fetcher(RoleArgs),
     /// Run a parser worker on RabbitMQ.
     Parser(RoleArgs),
-    /// Run the sink: the articles queue to OUT/articles.jsonl.
+    /// Run the sink: the articles queue to OUT/articles.jsonl (and the captures queue
+    /// to WARC files when `[output] warc` is on).
     Sink(RoleArgs),
     /// Steer a running crawl: pause, resume, seed, set-rate, reload, drain, status.
     Ctl(crate::ctl::CtlArgs),
     /// Extract the article of one HTML file and print its record as JSON.
     Extract(ExtractArgs),
+    /// Run today's extractor over stored WARC captures, writing OUT/articles.jsonl.
+    Reextract(ReextractArgs),
     /// Validate a config file.
     Check(CheckArgs),
     /// Print the RabbitMQ topology of a config as a definitions document
@@ -108,6 +111,20 @@ pub struct ExtractArgs {
     /// The page's Content-Type header, if known (charset).
     #[arg(long)]
     pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReextractArgs {
+    /// WARC files (`.warc.gz` or `.warc`), or directories of them.
+    #[arg(required = true)]
+    pub warcs: Vec<PathBuf>,
+    /// Output directory (`articles.jsonl`, appended to and deduplicated).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The site config whose extraction settings apply (time zone, selectors,
+    /// canonicalization, limits); default: the built-in ones.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

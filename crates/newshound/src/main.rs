@@ -13,7 +13,9 @@
 //! - `progress`: the live progress line and the final summary;
 //! - `metrics`: the Prometheus `/metrics` endpoint;
 //! - `logging`: text or JSON log lines;
-//! - `extract_cmd`: `newshound extract`.
+//! - `extract_cmd`: `newshound extract`;
+//! - `reextract`: `newshound reextract`, articles from stored WARC captures;
+//! - `output`: the article and WARC outputs a config names.
 
 mod admin;
 mod backends;
@@ -25,6 +27,7 @@ mod logging;
 mod metrics;
 mod output;
 mod progress;
+mod reextract;
 mod roles;
 mod run;
 mod status;
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Sink(args) => tokio_main(roles::run_role(RoleCommand::Sink, args)),
         Command::Ctl(args) => tokio_main(ctl::run(args)),
         Command::Extract(args) => extract_cmd::run(&args),
+        Command::Reextract(args) => tokio_main(reextract::run(args)),
         Command::Check(args) => cli::check(&args),
         Command::Definitions(args) => cli::definitions(&args),
         Command::Eval(args) => newshound_eval::run(&args)

@@ -11,9 +11,10 @@ use crate::control::Process;
 use crate::metrics::{self, MetricsSource};
 use crate::output;
 use newshound_core::config::Config;
-use newshound_core::{ArticleSink, CrawlStats, Shutdown};
+use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Shutdown};
 use newshound_extract::ExtractOptions;
 use newshound_sink::CountingSink;
+use newshound_sink::role::QueueCaptureSink;
 
 /// Link batches the frontier handles at once.
 const FRONTIER_CONCURRENCY: usize = 8;
@@ -43,6 +44,7 @@ pub fn fetcher_config(
         scope: config.scope.clone(),
         canon: config.canon.clone(),
         give_up_failing_hosts: once,
+        capture: config.warc.is_some(),
     }
 }
 
@@ -163,9 +165,13 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
                     .clone()
                     .context("distributed backends have an article publisher")?;
                 let live = process.parser_config(&config);
+                let captures: Option<Arc<dyn CaptureSink>> = config.warc.as_ref().map(|_| {
+                    Arc::new(QueueCaptureSink::new(backends.queue.clone())) as Arc<dyn CaptureSink>
+                });
                 let b = newshound_parser::ParserBackends {
                     queue: backends.queue.clone(),
                     sink,
+                    captures,
                     stats,
                 };
                 let stop = shutdown.clone();
@@ -179,9 +185,27 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
                     Arc::new(CountingSink::new(output.sink, stats.clone()));
                 let queue = backends.queue.clone();
                 let stop = shutdown.clone();
-                Box::pin(
-                    async move { Ok(newshound_sink::role::run(queue, sink, stats, stop).await?) },
-                )
+                let warc = output.warc;
+                Box::pin(async move {
+                    let articles =
+                        newshound_sink::role::run(queue.clone(), sink, stats.clone(), stop.clone());
+                    match warc {
+                        None => articles.await?,
+                        Some(warc) => {
+                            let captures = newshound_sink::role::run_captures(
+                                queue,
+                                Arc::new(warc.clone()),
+                                stats,
+                                stop,
+                            );
+                            let (a, c) = tokio::join!(articles, captures);
+                            a?;
+                            c?;
+                            warc.close().await.context("closing the WARC file")?;
+                        }
+                    }
+                    Ok(())
+                })
             }
         };
     let process = Arc::new(process);

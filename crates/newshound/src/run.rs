@@ -16,8 +16,9 @@ use crate::progress::Progress;
 use crate::roles;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
-use newshound_core::{ArticleSink, CrawlStats, Queue, Shutdown};
+use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Queue, Shutdown};
 use newshound_sink::CountingSink;
+use newshound_sink::role::QueueCaptureSink;
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -100,11 +101,27 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         None => article_sink.clone(),
     };
+    // The same for the captures: over the captures queue to the sink role,
+    // or straight to the WARC files.
+    let captures: Option<Arc<dyn CaptureSink>> = match (&output.warc, &backends.article_publisher) {
+        (Some(warc), Some(_)) => {
+            tasks.spawn(newshound_sink::role::run_captures(
+                backends.queue.clone(),
+                Arc::new(warc.clone()),
+                stats.clone(),
+                shutdown.clone(),
+            ));
+            Some(Arc::new(QueueCaptureSink::new(backends.queue.clone())))
+        }
+        (Some(warc), None) => Some(Arc::new(warc.clone())),
+        (None, _) => None,
+    };
     tasks.spawn(newshound_parser::run(
         process.parser_config(&config),
         newshound_parser::ParserBackends {
             queue: backends.queue.clone(),
             sink: parser_sink,
+            captures,
             stats: stats.clone(),
         },
         shutdown.clone(),
@@ -154,11 +171,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
                 budget_spent = report.context("fetcher task")??.budget_exhausted;
             }
         }
-        let mut depths = [QueueDepth::default(); 4];
+        let mut depths = [QueueDepth::default(); Queue::ALL.len()];
         for (depth, queue) in depths.iter_mut().zip(Queue::ALL) {
             *depth = backends.queue.depth(queue).await?;
         }
-        let [links, fetch, pages, _] = depths;
+        let [links, fetch, pages, _, _] = depths;
         progress.update(
             links.waiting + fetch.waiting,
             fetch.in_flight + pages.in_flight,
@@ -176,6 +193,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if !fetcher_done {
         fetcher.await.context("fetcher task")??;
     }
+    if let Some(warc) = &output.warc {
+        warc.close().await.context("closing the WARC file")?;
+    }
     progress.finish();
     Ok(())
 }
@@ -184,9 +204,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 /// [`Queue::ALL`] order) idle, the fetch queue only until the budget is
 /// spent. A queue whose in-flight count is unknown (RabbitMQ's management
 /// API not answering) is not idle, so `--once` waits for it.
-fn crawl_idle(depths: &[QueueDepth; 4], budget_spent: bool) -> bool {
-    let [links, fetch, pages, articles] = depths;
-    links.is_idle() && pages.is_idle() && articles.is_idle() && (fetch.is_idle() || budget_spent)
+fn crawl_idle(depths: &[QueueDepth; Queue::ALL.len()], budget_spent: bool) -> bool {
+    let [links, fetch, pages, articles, captures] = depths;
+    links.is_idle()
+        && pages.is_idle()
+        && articles.is_idle()
+        && captures.is_idle()
+        && (fetch.is_idle() || budget_spent)
 }
 
 #[cfg(test)]
@@ -195,13 +219,13 @@ mod tests {
 
     #[test]
     fn an_unknown_in_flight_count_is_not_idle() {
-        let idle = [QueueDepth::default(); 4];
+        let idle = [QueueDepth::default(); Queue::ALL.len()];
         assert!(crawl_idle(&idle, false));
         let unknown = QueueDepth {
             in_flight_unknown: true,
             ..QueueDepth::default()
         };
-        for q in [0, 2, 3] {
+        for q in [0, 2, 3, 4] {
             let mut depths = idle;
             depths[q] = unknown;
             assert!(!crawl_idle(&depths, false), "queue {q}");

@@ -21,7 +21,8 @@ use tokio::sync::watch;
 
 use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{
-    DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass, PageVersion, Visit,
+    Article, ArticleRef, Capture, DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass,
+    PageVersion, Visit,
 };
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
@@ -71,7 +72,7 @@ impl Parser {
             let held = page.job.revisit.clone().unwrap_or_default();
             let visit = visit_of(&page, PageClass::Hub, false, held);
             let stored = self.publish_links(&page, Vec::new(), Some(visit)).await;
-            self.settle(delivery, &page, stored).await;
+            self.settle(delivery, page, stored.map(|()| None)).await;
             return;
         }
         let body = match page.body(config.max_body_bytes) {
@@ -109,19 +110,21 @@ impl Parser {
                 let hash = links_hash(&links);
                 let (changed, version) = version_of(&page, hash, 0);
                 let visit = visit_of(&page, PageClass::Hub, changed, version);
-                self.publish_links(&page, links, Some(visit)).await
+                self.publish_links(&page, links, Some(visit))
+                    .await
+                    .map(|()| None)
             }
             Ok(Reading::Unreadable(e)) => {
                 // The content is bad, not the delivery: nothing to retry.
                 tracing::warn!(error = %e, url = %page.final_url, "Feed or sitemap not read");
                 CrawlStats::add(&stats.parse_errors, 1);
-                Ok(())
+                Ok(None)
             }
             Ok(Reading::NotText(e)) => {
                 // Junk, not a page: no article, no links, nothing to retry.
                 tracing::warn!(error = %e, url = %page.final_url, "Page not read");
                 CrawlStats::add(&stats.not_text, 1);
-                Ok(())
+                Ok(None)
             }
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
@@ -135,20 +138,34 @@ impl Parser {
                 return;
             }
         };
-        self.settle(delivery, &page, stored).await;
+        self.settle(delivery, page, stored).await;
     }
 
-    /// Acks a page whose outputs are stored; retries it otherwise.
+    /// Acks a page whose outputs are stored (its capture too, when the WARC
+    /// output is on); retries it otherwise. `stored` names the article
+    /// record the page gave.
     async fn settle(
         &self,
         delivery: Delivery,
-        page: &FetchedPage,
-        stored: Result<(), BackendError>,
+        page: FetchedPage,
+        stored: Result<Option<ArticleRef>, BackendError>,
     ) {
+        let stored = match (stored, &self.backends.captures) {
+            (Ok(article), Some(captures)) if !page.exchanges.is_empty() => {
+                let url = page.final_url.clone();
+                let written = captures.write(vec![Capture { page, article }]).await;
+                match written {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err((url, BackendError::Failed(format!("WARC capture: {e}")))),
+                }
+            }
+            (Ok(_), _) => Ok(()),
+            (Err(e), _) => Err((page.final_url, e)),
+        };
         match stored {
             Ok(()) => settled(delivery.ack().await),
-            Err(e) => {
-                tracing::warn!(error = %e, url = %page.final_url, "Page outputs not stored; will retry");
+            Err((url, e)) => {
+                tracing::warn!(error = %e, %url, "Page outputs not stored; will retry");
                 self.backends.stats.retries.add(Queue::Pages, 1);
                 settled(delivery.retry_after(BACKEND_RETRY).await);
             }
@@ -156,13 +173,13 @@ impl Parser {
     }
 
     /// Writes the article (if any, and new or changed) and publishes the
-    /// links with the page's visit.
+    /// links with the page's visit; returns the article record written.
     async fn store(
         &self,
         page: &FetchedPage,
         extraction: &Extraction,
         html: bool,
-    ) -> Result<(), BackendError> {
+    ) -> Result<Option<ArticleRef>, BackendError> {
         if extraction.links_dropped > 0 {
             tracing::info!(
                 url = %page.final_url,
@@ -172,23 +189,8 @@ impl Parser {
             );
         }
         let article = html
-            .then(|| {
-                to_article(
-                    extraction,
-                    &page.final_url,
-                    &self.config.borrow().canon,
-                    page.fetched_at,
-                )
-            })
-            .flatten()
-            .map(|mut article| {
-                article.redirected_from = page
-                    .redirected_from
-                    .iter()
-                    .map(url::Url::to_string)
-                    .collect();
-                article
-            });
+            .then(|| article_from(extraction, page, &self.config.borrow().canon))
+            .flatten();
         let links: Vec<DiscoveredLink> = extraction
             .links
             .iter()
@@ -206,6 +208,7 @@ impl Parser {
                 })
             })
             .collect();
+        let mut written = None;
         let visit = match article {
             Some(mut article) => {
                 let held = page.job.revisit.as_ref().map_or(0, |v| v.revision);
@@ -217,6 +220,10 @@ impl Parser {
                         // A correction the page does not date: dated by its fetch.
                         article.updated = Some(page.fetched_at.fixed_offset());
                     }
+                    written = Some(ArticleRef {
+                        canonical_url: article.canonical_url.clone(),
+                        content_hash: article.content_hash.clone(),
+                    });
                     self.backends.sink.write(vec![article]).await?;
                     CrawlStats::add(&self.backends.stats.articles_extracted, 1);
                 }
@@ -235,7 +242,8 @@ impl Parser {
                 visit_of(page, PageClass::Hub, changed, version)
             }
         };
-        self.publish_links(page, links, Some(visit)).await
+        self.publish_links(page, links, Some(visit)).await?;
+        Ok(written)
     }
 
     /// Sends a page's links to the frontier, in batches, the first carrying
@@ -263,6 +271,39 @@ impl Parser {
             messages.push(Message::new(payload));
         }
         self.backends.queue.publish(Queue::Links, messages).await
+    }
+}
+
+/// The article record of a page read as a web page (`None` for a hub).
+fn article_from(
+    extraction: &Extraction,
+    page: &FetchedPage,
+    canon: &newshound_core::canon::CanonRules,
+) -> Option<Article> {
+    let mut article = to_article(extraction, &page.final_url, canon, page.fetched_at)?;
+    article.redirected_from = page
+        .redirected_from
+        .iter()
+        .map(url::Url::to_string)
+        .collect();
+    Some(article)
+}
+
+/// The article record a fetched page gives, read as the parser reads it
+/// (`None` for hubs, feeds, sitemaps and what is not text): for
+/// re-extracting stored captures.
+pub fn article_of(page: &FetchedPage, body: &[u8], config: &ParserConfig) -> Option<Article> {
+    match read(
+        body,
+        page.content_type.as_deref(),
+        &page.final_url,
+        &config.extract,
+        &config.feeds,
+    ) {
+        Reading::Page { extraction, html } if html => {
+            article_from(&extraction, page, &config.canon)
+        }
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! Layout:
 //! - [`run`]: the role's entry point;
 //! - [`to_article`]: builds the article record from an extraction;
+//! - [`article_of`]: the article record of a fetched page (re-extraction);
 //! - `handle`: what happens to one fetched page, and how it is settled.
 #![deny(missing_docs)]
 
@@ -15,9 +16,12 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use newshound_core::canon::CanonRules;
-use newshound_core::{ArticleSink, BackendError, CrawlStats, JobQueue, Queue, Shutdown};
+use newshound_core::{
+    ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown,
+};
 use newshound_extract::ExtractOptions;
 
+pub use handle::article_of;
 pub use record::to_article;
 
 /// What the parser needs to know.
@@ -42,6 +46,8 @@ pub struct ParserBackends {
     pub queue: Arc<dyn JobQueue>,
     /// Where articles go.
     pub sink: Arc<dyn ArticleSink>,
+    /// Where captures of the pages go (the WARC output), when it is on.
+    pub captures: Option<Arc<dyn CaptureSink>>,
     /// Live counters.
     pub stats: Arc<CrawlStats>,
 }

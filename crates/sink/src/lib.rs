@@ -7,7 +7,10 @@
 //! - [`FanOutSink`]: writes to several sinks (the file and PostgreSQL);
 //! - [`postgres`]: the [`ArticleSink`] over PostgreSQL tables;
 //! - `recover`: reading back the file at open (dedup keys, torn last line);
-//! - [`role::run`]: the sink role of the distributed mode (articles queue → file).
+//! - [`warc`]: the [`CaptureSink`](newshound_core::CaptureSink) over WARC files;
+//! - [`role::QueueCaptureSink`]: hands captures to the sink role over the captures queue;
+//! - [`role::run`]: the sink role of the distributed mode (articles queue → file,
+//!   captures queue → WARC).
 //!
 //! The file itself is the dedup state: at open it is scanned for the keys it
 //! holds, and a torn last line (the process died mid-write) is cut off. So a
@@ -21,8 +24,10 @@
 pub mod postgres;
 mod recover;
 pub mod role;
+pub mod warc;
 
 pub use postgres::{PostgresError, PostgresSettings, PostgresSink};
+pub use warc::{WarcError, WarcSettings, WarcSink};
 
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};

@@ -1,11 +1,18 @@
 //! The sink role of the distributed mode: consumes the `articles` queue (fed
 //! by the parsers through the articles exchange) and writes each record to an
-//! [`ArticleSink`], acking only after the write is synced.
+//! [`ArticleSink`], acking only after the write is synced; with the WARC
+//! output on, consumes the `captures` queue the same way into a
+//! [`CaptureSink`].
 
 use std::sync::Arc;
 
-use newshound_core::message::Article;
-use newshound_core::{ArticleSink, BackendError, CrawlStats, JobQueue, Queue, Shutdown, codec};
+use newshound_core::message::{Article, Capture};
+use newshound_core::{
+    ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown, codec,
+};
+
+/// Captures written at once (each holds a page body).
+const CAPTURE_PREFETCH: u16 = 32;
 
 /// Records written at once (unacked deliveries held).
 const PREFETCH: u16 = 128;
@@ -51,6 +58,79 @@ pub async fn run(
     )
     .await;
     Ok(())
+}
+
+/// Writes the `captures` queue to `warc` until `shutdown` fires.
+///
+/// # Errors
+/// Fails only when the captures queue cannot be consumed at start.
+pub async fn run_captures(
+    queue: Arc<dyn JobQueue>,
+    warc: Arc<dyn CaptureSink>,
+    stats: Arc<CrawlStats>,
+    shutdown: Shutdown,
+) -> Result<(), BackendError> {
+    let consumer = queue.consume(Queue::Captures, CAPTURE_PREFETCH).await?;
+    newshound_core::worker::drive(
+        consumer,
+        usize::from(CAPTURE_PREFETCH),
+        &shutdown,
+        move |delivery| {
+            let (warc, stats) = (warc.clone(), stats.clone());
+            async move {
+                let capture: Capture = match codec::decode(&delivery.payload) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        stats.dead_letters.add(Queue::Captures, 1);
+                        log(delivery.dead_letter(&e.to_string()).await);
+                        return;
+                    }
+                };
+                let url = capture.page.final_url.clone();
+                match warc.write(vec![capture]).await {
+                    Ok(_) => log(delivery.ack().await),
+                    Err(e) => {
+                        tracing::warn!(error = %e, %url, "Capture not written; will retry");
+                        stats.retries.add(Queue::Captures, 1);
+                        log(delivery
+                            .retry_after(std::time::Duration::from_secs(2))
+                            .await);
+                    }
+                }
+            }
+        },
+    )
+    .await;
+    Ok(())
+}
+
+/// A [`CaptureSink`] that publishes each capture to the `captures` queue,
+/// for the sink role to write ([`run_captures`]); the sink drops repeats.
+pub struct QueueCaptureSink {
+    queue: Arc<dyn JobQueue>,
+}
+
+impl QueueCaptureSink {
+    /// Publishes on `queue`.
+    pub fn new(queue: Arc<dyn JobQueue>) -> QueueCaptureSink {
+        QueueCaptureSink { queue }
+    }
+}
+
+#[async_trait::async_trait]
+impl CaptureSink for QueueCaptureSink {
+    async fn write(&self, captures: Vec<Capture>) -> Result<usize, BackendError> {
+        let mut messages = Vec::with_capacity(captures.len());
+        for capture in &captures {
+            let payload = codec::encode(capture).map_err(|e| {
+                BackendError::Failed(format!("encode capture {}: {e}", capture.page.final_url))
+            })?;
+            messages.push(newshound_core::Message::new(payload));
+        }
+        let n = messages.len();
+        self.queue.publish(Queue::Captures, messages).await?;
+        Ok(n)
+    }
 }
 
 fn log(result: Result<(), BackendError>) {
