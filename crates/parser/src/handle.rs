@@ -23,6 +23,7 @@ use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{
     DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass, PageVersion, Visit,
 };
+use newshound_core::stats::DeadReason;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
@@ -62,7 +63,7 @@ impl Parser {
         let page: FetchedPage = match codec::decode(&delivery.payload) {
             Ok(p) => p,
             Err(e) => {
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::Codec);
                 settled(delivery.dead_letter(&e.to_string()).await);
                 return;
             }
@@ -77,7 +78,7 @@ impl Parser {
         let body = match page.body(config.max_body_bytes) {
             Ok(b) => b,
             Err(e) => {
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::Unreadable);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: {e}", page.final_url))
@@ -126,7 +127,7 @@ impl Parser {
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::ExtractorFailed);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: extractor failed: {e}", page.final_url))

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use newshound_core::message::Article;
+use newshound_core::stats::DeadReason;
 use newshound_core::{ArticleSink, BackendError, CrawlStats, JobQueue, Queue, Shutdown, codec};
 
 /// Records written at once (unacked deliveries held).
@@ -31,7 +32,7 @@ pub async fn run(
                 let article: Article = match codec::decode(&delivery.payload) {
                     Ok(a) => a,
                     Err(e) => {
-                        stats.dead_letters.add(Queue::Articles, 1);
+                        stats.dead_lettered(Queue::Articles, DeadReason::Codec);
                         log(delivery.dead_letter(&e.to_string()).await);
                         return;
                     }
