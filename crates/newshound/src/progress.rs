@@ -89,31 +89,22 @@ impl Snapshot {
         }
     }
 
-    /// The line drawn on a terminal.
+    /// The two lines drawn on a terminal: the crawl at a glance, then what
+    /// went wrong.
     pub fn line(&self) -> String {
         let classes: Vec<String> = FetchClass::ALL
             .iter()
             .map(|c| format!("{} {}", c.label(), self.fetches[c.label()]))
             .collect();
         let mut line = format!(
-            "pages {} ({:.1}/s) {} · articles {} · queued {} · in flight {} · {} · robots denied {} · retries {} · dead {}",
+            "pages {} ({:.1}/s) · {} · articles {} · queued {} · in flight {}",
             self.pages,
             self.pages_per_sec,
             bytes(self.bytes),
             self.articles,
             self.queued,
             self.in_flight,
-            classes.join(" "),
-            self.robots_denied,
-            self.retries,
-            self.dead_letters,
         );
-        if self.hosts_held > 0 || self.hosts_given_up > 0 {
-            line.push_str(&format!(
-                " · hosts held {} given up {}",
-                self.hosts_held, self.hosts_given_up
-            ));
-        }
         if self.paused {
             line.push_str(" · PAUSED");
         }
@@ -122,6 +113,19 @@ impl Snapshot {
             line.push_str(&format!(
                 " · idle, next revisit {} (in {wait} s)",
                 due.with_timezone(&chrono::Local).format("%H:%M:%S")
+            ));
+        }
+        line.push_str(&format!(
+            "\n  {} · robots denied {} · retries {} · dead {}",
+            classes.join(" "),
+            self.robots_denied,
+            self.retries,
+            self.dead_letters,
+        ));
+        if self.hosts_held > 0 || self.hosts_given_up > 0 {
+            line.push_str(&format!(
+                " · hosts held {} given up {}",
+                self.hosts_held, self.hosts_given_up
             ));
         }
         line
@@ -152,7 +156,7 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
+                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar
@@ -572,7 +576,7 @@ mod tests {
             ..View::default()
         };
         let line = Snapshot::of(&stats, 2.5, idle).line();
-        assert!(line.contains("pages 40 (2.5/s) 3.0 MiB"), "{line}");
+        assert!(line.starts_with("pages 40 (2.5/s) · 3.0 MiB"), "{line}");
         assert!(line.contains("4xx 1"), "{line}");
         assert!(line.contains("hosts held 0 given up 1"), "{line}");
         assert!(line.contains("PAUSED"), "{line}");
