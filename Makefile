@@ -61,8 +61,8 @@ bench-distributed: release
 bench-freshness: release
 	./target/release/freshness-bench --seconds 60
 
-## Extraction quality and speed on the development set when ../shared/eval/dev
-## exists, on pages of the fixture site otherwise.
+## Extraction quality and speed on an evaluation set (EVAL_DIR: one folder per
+## set, each with html/ and gt/), on pages of the fixture site when there is none.
 eval: release
 	@if [ -d "$(EVAL_DIR)" ]; then \
 	  for set in $$(ls $(EVAL_DIR)); do \
@@ -70,6 +70,8 @@ eval: release
 	    ./target/release/newshound eval --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
 	  done; \
 	else \
+	  echo "make eval: no evaluation set at $(EVAL_DIR) (EVAL_DIR=DIR names one: DIR/SET/html, DIR/SET/gt);"; \
+	  echo "make eval: measuring on 500 pages of the fixture site instead (synthetic, not a quality figure)"; \
 	  rm -rf out/eval-fixture; \
 	  ./target/release/newshound-testsite --articles 500 --dump out/eval-fixture && \
 	  ./target/release/newshound eval --pages out/eval-fixture/html --truth out/eval-fixture/gt --timezone Asia/Seoul; \
@@ -77,6 +79,7 @@ eval: release
 
 ## trafilatura's CPU per page on the same pages, for the speed ratio (pip install trafilatura lxml_html_clean)
 eval-baseline:
+	@[ -d "$(EVAL_DIR)" ] || { echo "make eval-baseline: no evaluation set at $(EVAL_DIR) (EVAL_DIR=DIR names one)" >&2; exit 1; }
 	@for set in $$(ls $(EVAL_DIR)); do \
 	  echo "== $$set"; \
 	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $(EVAL_DIR)/$$set/html --truth $(EVAL_DIR)/$$set/gt || exit 1; \
