@@ -6,7 +6,7 @@ ARTICLES ?= 1000
 BENCH_ARTICLES ?= 2000
 EVAL_DIR ?= ../shared/eval/dev
 
-.PHONY: demo test lint bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
+.PHONY: demo test lint check-deploy bench bench-crawl bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -35,6 +35,12 @@ lint:
 
 services:
 	bash deploy/local-services.sh
+
+## Validates deploy/ offline: the compose file (Compose spec), the Kubernetes
+## manifests (API schemas, strict, and their cross-references) and the
+## Prometheus config (promtool); tools from PyPI into a virtualenv and apt.
+check-deploy:
+	bash deploy/check.sh
 
 ## Benchmarks: extraction (criterion), a crawl of the fixture site, the same
 ## crawl embedded vs distributed, and the freshness of a continuous crawl.
