@@ -360,3 +360,63 @@ fn progress_lines_and_summary_agree_with_the_output_and_the_access_log() -> anyh
     );
     Ok(())
 }
+
+/// html5ever's parse warnings (one per misplaced table element) stay off
+/// stderr unless `RUST_LOG` asks for them by name.
+#[test]
+fn parse_warnings_do_not_flood_stderr() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let page = dir.path().join("tables.html");
+    let rows: String = (0..200)
+        .map(|i| format!("<table><tr>stray text {i}<td>cell</td></tr></table>"))
+        .collect();
+    std::fs::write(
+        &page,
+        format!(
+            "<html><head><title>Tables</title></head><body><h1>Tables</h1>{rows}</body></html>"
+        ),
+    )?;
+    let file = page.display().to_string();
+    let run = |rust_log: Option<&str>| -> anyhow::Result<String> {
+        let mut command = Command::new(newshound_binary()?);
+        command
+            .args(["extract", &file, "--url", "http://127.0.0.1:9/tables"])
+            .stdin(Stdio::null());
+        match rust_log {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        Ok(text(&command.output()?.stderr))
+    };
+    let quiet = run(None)?;
+    assert!(!quiet.contains("foster parenting"), "{quiet}");
+    let asked = run(Some("warn,html5ever=warn"))?;
+    assert!(
+        asked.matches("foster parenting").count() >= 100,
+        "the page does not make html5ever warn, so the test shows nothing:\n{asked}"
+    );
+    Ok(())
+}
+
+/// SIGTERM drains the run, and its summary says it was interrupted.
+#[test]
+fn a_signal_ends_the_run_as_interrupted() -> anyhow::Result<()> {
+    let site = FixtureSite::start(30)?;
+    let crawl = Crawl::new(&site.config(20.0))?;
+    let mut child = crawl.spawn_continuous(1)?;
+    let socket = crawl.out.join("state").join("admin.sock");
+    wait_until(Duration::from_secs(60), "admin socket", || {
+        Ok(socket.exists())
+    })?;
+    let pid = i32::try_from(child.id())?;
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = child.wait()?;
+    let stderr = crawl.stderr(1);
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        stderr.contains("crawl done: interrupted (signal)"),
+        "{stderr}"
+    );
+    Ok(())
+}
