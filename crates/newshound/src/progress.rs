@@ -313,6 +313,9 @@ impl Finish {
 /// The closing stats of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// Why the run ended.
+    #[serde(skip)]
+    pub finish: Finish,
     /// `done`, `page_budget_reached`, `drained` or `interrupted`.
     pub finish_reason: &'static str,
     /// URLs still queued (for `page_budget_reached`).
@@ -366,6 +369,7 @@ impl Summary {
         let extracted = get(&stats.articles_extracted);
         let written = get(&stats.articles_written);
         Summary {
+            finish,
             finish_reason: finish.reason(),
             queued: match finish {
                 Finish::BudgetReached { queued } => Some(queued),
@@ -396,17 +400,6 @@ impl Summary {
         }
     }
 
-    fn finish(&self) -> Finish {
-        match self.finish_reason {
-            "page_budget_reached" => Finish::BudgetReached {
-                queued: self.queued.unwrap_or(0),
-            },
-            "drained" => Finish::Drained,
-            "interrupted" => Finish::Interrupted,
-            _ => Finish::Done,
-        }
-    }
-
     /// The summary as text: `crawl done: REASON, ...`, one figure per line,
     /// then `host given up: HOST: why` per host given up.
     pub fn text(&self) -> String {
@@ -431,7 +424,7 @@ impl Summary {
              \x20 retries           {}\n\
              \x20 dead letters      {dead_total}{}\n\
              \x20 hosts given up    {}",
-            self.finish().describe(),
+            self.finish.describe(),
             self.elapsed_secs,
             self.pages_fetched,
             self.pages_per_sec,
