@@ -10,7 +10,7 @@ EXTRA_DIR ?= ../shared/eval/extra
 WARCIO_VENV ?= .venv-warcio
 WARCIO_VERSION ?= 1.8.1
 
-.PHONY: demo test test-tools lint bench bench-crawl bench-warc bench-distributed bench-freshness bench-extract eval eval-baseline services build release
+.PHONY: demo test test-tools lint check-deploy bench bench-crawl bench-warc bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -48,6 +48,12 @@ lint:
 
 services:
 	bash deploy/local-services.sh
+
+## Validates deploy/ offline: the compose file (Compose spec), the Kubernetes
+## manifests (API schemas, strict, and their cross-references) and the
+## Prometheus config (promtool); tools from PyPI into a virtualenv and apt.
+check-deploy:
+	bash deploy/check.sh
 
 ## Benchmarks: extraction (criterion), a crawl of the fixture site, the same
 ## crawl embedded vs distributed, and the freshness of a continuous crawl.
@@ -104,7 +110,8 @@ eval: release
 	    ./target/release/newshound eval --pages $$set/html --truth $$set/gt --rotate $$base || exit 1; \
 	  done; \
 	else \
-	  echo "eval: no labelled sets in $(EVAL_DIR) or $(EXTRA_DIR); scoring 500 pages of the fixture site instead"; \
+	  echo "make eval: no labelled sets in $(EVAL_DIR) or $(EXTRA_DIR) (EVAL_DIR=DIR names one: DIR/SET/html, DIR/SET/gt);"; \
+	  echo "make eval: measuring on 500 pages of the fixture site instead (synthetic, not a quality figure)"; \
 	  rm -rf out/eval-fixture; \
 	  ./target/release/newshound-testsite --articles 500 --dump out/eval-fixture && \
 	  ./target/release/newshound eval --pages out/eval-fixture/html --truth out/eval-fixture/gt --timezone Asia/Seoul; \
@@ -113,7 +120,8 @@ eval: release
 ## trafilatura's CPU per page on the same pages, and its predictions in out/eval-baseline/SET
 ## for `make eval` to score beside newshound's (pip install trafilatura lxml_html_clean)
 eval-baseline:
-	@for d in $(EVAL_DIR) $(EXTRA_DIR); do [ -d "$$d" ] || continue; for set in $$(ls -d $$d/*/); do \
+	@found=""; for d in $(EVAL_DIR) $(EXTRA_DIR); do [ -d "$$d" ] || continue; found=1; for set in $$(ls -d $$d/*/); do \
 	  name=$$(basename $$set); echo "== $$name"; \
 	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $$set/html --truth $$set/gt --out out/eval-baseline/$$name || exit 1; \
-	done; done
+	done; done; \
+	[ -n "$$found" ] || { echo "make eval-baseline: no evaluation set at $(EVAL_DIR) or $(EXTRA_DIR) (EVAL_DIR=DIR names one)" >&2; exit 1; }

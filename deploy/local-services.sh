@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the services the tests talk to are running on loopback:
+# Makes sure the services the tests talk to are running on loopback (and that jq,
+# which the README walkthrough test uses, is installed):
 # Redis on 127.0.0.1:6379, RabbitMQ on 127.0.0.1:5672 (guest/guest) and
 # PostgreSQL on 127.0.0.1:5432 (user postgres, no password from loopback).
 # Installs them from Debian's packages when missing (needs root and apt), then
@@ -75,3 +76,7 @@ if command -v psql >/dev/null 2>&1 \
   exit 1
 fi
 echo "local-services: PostgreSQL is up"
+
+# jq: the README walkthrough test (tests/tests/readme.rs) reads the output with it, as a user would.
+command -v jq >/dev/null 2>&1 || install jq
+echo "local-services: jq is installed"

@@ -56,8 +56,14 @@ pub struct CrawlStats {
     pub parse_errors: AtomicU64,
     /// Deliveries sent back to their queue to be tried again later.
     pub retries: ByQueue,
-    /// Messages parked as dead letters.
+    /// Messages parked as dead letters (count them with
+    /// [`CrawlStats::dead_lettered`], which also counts the reason).
     pub dead_letters: ByQueue,
+    /// The same dead letters by why they were parked.
+    pub dead_letter_reasons: ByDeadReason,
+    /// Hosts held now: failing (unreachable, or their robots.txt
+    /// unavailable) and retried later (fetchers).
+    pub hosts_held: AtomicU64,
     /// Requests and last errors per host (fetchers).
     pub hosts: crate::control::HostLog,
     /// Hosts a `--once` run gave up on, with the reason (fetchers).
@@ -115,6 +121,8 @@ impl Default for CrawlStats {
             parse_errors: AtomicU64::new(0),
             retries: ByQueue::default(),
             dead_letters: ByQueue::default(),
+            dead_letter_reasons: ByDeadReason::default(),
+            hosts_held: AtomicU64::new(0),
             hosts: crate::control::HostLog::default(),
             given_up: GivenUpHosts::default(),
             not_text: AtomicU64::new(0),
@@ -131,6 +139,12 @@ impl CrawlStats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Counts one message of `queue` parked as a dead letter for `reason`.
+    pub fn dead_lettered(&self, queue: Queue, reason: DeadReason) {
+        self.dead_letters.add(queue, 1);
+        self.dead_letter_reasons.0[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Page fetches that failed: 4xx and 5xx answers, and fetches with no
@@ -254,6 +268,68 @@ impl ByQueue {
     }
 }
 
+/// Why a message was parked as a dead letter (the summary's breakdown; the
+/// dead letter itself carries the full reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadReason {
+    /// A fetch failed on every attempt (timeouts, 5xx, 429...).
+    RetriesUsedUp,
+    /// Its host was given up (`--once` only).
+    HostGivenUp,
+    /// Its address is private and not allowed (`fetch.allow_private_networks`).
+    AddressRefused,
+    /// Its body is over `fetch.max_body_bytes`.
+    TooLarge,
+    /// A redirect the crawl does not follow (out of scope, loop, too many,
+    /// not http).
+    BadRedirect,
+    /// The fetched body could not be read back (parser).
+    Unreadable,
+    /// The extractor failed on the page.
+    ExtractorFailed,
+    /// The message could not be encoded or decoded.
+    Codec,
+}
+
+impl DeadReason {
+    /// Every reason, in label order.
+    pub const ALL: [DeadReason; 8] = [
+        DeadReason::RetriesUsedUp,
+        DeadReason::HostGivenUp,
+        DeadReason::AddressRefused,
+        DeadReason::TooLarge,
+        DeadReason::BadRedirect,
+        DeadReason::Unreadable,
+        DeadReason::ExtractorFailed,
+        DeadReason::Codec,
+    ];
+
+    /// A short label: `retries_used_up`, `host_given_up`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            DeadReason::RetriesUsedUp => "retries_used_up",
+            DeadReason::HostGivenUp => "host_given_up",
+            DeadReason::AddressRefused => "address_refused",
+            DeadReason::TooLarge => "too_large",
+            DeadReason::BadRedirect => "bad_redirect",
+            DeadReason::Unreadable => "unreadable",
+            DeadReason::ExtractorFailed => "extractor_failed",
+            DeadReason::Codec => "codec",
+        }
+    }
+}
+
+/// One counter per [`DeadReason`].
+#[derive(Debug, Default)]
+pub struct ByDeadReason([AtomicU64; 8]);
+
+impl ByDeadReason {
+    /// Dead letters parked for `reason` so far.
+    pub fn get(&self, reason: DeadReason) -> u64 {
+        self.0[reason as usize].load(Ordering::Relaxed)
+    }
+}
+
 /// A histogram of durations with fixed bucket bounds, lock-free.
 #[derive(Debug)]
 pub struct DurationHistogram {
@@ -339,5 +415,27 @@ mod tests {
         stats.fetches.count(FetchClass::Failed);
         assert_eq!(stats.fetches.total(), 3);
         assert_eq!(stats.fetch_errors(), 2);
+    }
+
+    #[test]
+    fn dead_letters_count_by_queue_and_reason() {
+        let stats = CrawlStats::default();
+        stats.dead_lettered(Queue::Fetch, DeadReason::RetriesUsedUp);
+        stats.dead_lettered(Queue::Fetch, DeadReason::RetriesUsedUp);
+        stats.dead_lettered(Queue::Pages, DeadReason::Codec);
+        assert_eq!(stats.dead_letters.get(Queue::Fetch), 2);
+        assert_eq!(stats.dead_letters.total(), 3);
+        assert_eq!(stats.dead_letter_reasons.get(DeadReason::RetriesUsedUp), 2);
+        assert_eq!(stats.dead_letter_reasons.get(DeadReason::Codec), 1);
+        assert_eq!(stats.dead_letter_reasons.get(DeadReason::TooLarge), 0);
+        let labels: std::collections::BTreeSet<_> =
+            DeadReason::ALL.iter().map(|r| r.label()).collect();
+        assert_eq!(labels.len(), DeadReason::ALL.len());
+        assert!(
+            DeadReason::ALL
+                .iter()
+                .enumerate()
+                .all(|(i, r)| *r as usize == i)
+        );
     }
 }

@@ -16,12 +16,23 @@ pub(crate) const QUEUES: usize = Queue::ALL.len();
 
 /// The embedded store could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("embedded state at {path}: {message}")]
-pub struct OpenError {
-    /// The state file.
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
+pub enum OpenError {
+    /// Another process (another `newshound run`) holds the state file.
+    #[error(
+        "another newshound run is using the state directory {dir} (stop it first, or give this run its own --out or --state)"
+    )]
+    InUse {
+        /// The state directory.
+        dir: String,
+    },
+    /// The directory or file could not be created, opened or read.
+    #[error("embedded state at {path}: {message}")]
+    Failed {
+        /// The state file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// State shared by the store handle, its consumers and the writer thread.
@@ -125,12 +136,17 @@ impl EmbeddedStore {
     /// example when another process holds it).
     pub fn open(dir: &Path) -> Result<EmbeddedStore, OpenError> {
         let path = dir.join("crawl.redb");
-        let err = |message: String| OpenError {
+        let err = |message: String| OpenError::Failed {
             path: path.display().to_string(),
             message,
         };
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
-        let db = Database::create(&path).map_err(|e| err(e.to_string()))?;
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
+                dir: dir.display().to_string(),
+            },
+            e => err(e.to_string()),
+        })?;
         let next_seq = recover(&db).map_err(|e| err(e.to_string()))?;
         let counts = writer::count_tables(&db).map_err(|e| err(e.to_string()))?;
         let depths = std::array::from_fn(|q| QueueDepth {

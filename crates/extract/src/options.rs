@@ -83,8 +83,39 @@ fn parse_one(field: &'static str, raw: &str) -> Result<Selector, SelectorError> 
     Selector::parse(raw).map_err(|e| SelectorError {
         field,
         selector: raw.to_string(),
-        message: e.to_string(),
+        message: describe(&e),
     })
+}
+
+/// The parser's complaint in words (scraper renders some of them as
+/// "Unexpected error occurred. Please report this to the developer").
+fn describe(e: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as Kind;
+    let Kind::UnexpectedSelectorParseError(kind) = e else {
+        return e.to_string();
+    };
+    // The kind's type lives in `selectors`, which scraper does not re-export.
+    let name = format!("{kind:?}");
+    let words = match name.as_str() {
+        "UnsupportedPseudoClassOrElement" => {
+            "unsupported pseudo-class or pseudo-element (only structural ones such as :first-child, :not(), :has() apply to a fetched page)"
+        }
+        "EmptySelector" => "empty selector (a `#`, `.` or `,` with no name after it?)",
+        "DanglingCombinator" => "a combinator (`>`, `+`, `~`) with nothing after it",
+        "ClassNeedsIdent" => "`.` must be followed by a class name",
+        "NoIdentForPseudo" => "`:` must be followed by a pseudo-class name",
+        "NonCompoundSelector" => "a compound selector is required here",
+        "UnexpectedIdent" => "unexpected name",
+        "ExpectedNamespace" | "ExplicitNamespaceUnexpectedToken" => "bad namespace prefix",
+        "NoQualifiedNameInAttributeSelector"
+        | "UnexpectedTokenInAttributeSelector"
+        | "ExpectedBarInAttr"
+        | "BadValueInAttr"
+        | "InvalidQualNameInAttr" => "malformed attribute selector (`[name]`, `[name=value]`)",
+        "PseudoElementExpectedColon" | "PseudoElementExpectedIdent" => "malformed pseudo-element",
+        _ => return format!("not a valid CSS selector ({name})"),
+    };
+    words.to_string()
 }
 
 fn parse_opt(field: &'static str, raw: Option<&String>) -> Result<Option<Selector>, SelectorError> {
@@ -136,5 +167,27 @@ mod tests {
         };
         let err = SiteSelectors::parse(&bad).expect_err("invalid selector");
         assert_eq!(err.field, "title");
+    }
+
+    #[test]
+    fn a_rejected_selector_says_why_in_words() {
+        for (selector, words) in [
+            ("p:hover", "unsupported pseudo-class"),
+            ("div >", "combinator"),
+            ("#", "empty selector"),
+            (":nth-child(x)", "Token was not expected"),
+        ] {
+            let raw = RawSelectors {
+                body: Some(selector.into()),
+                ..Default::default()
+            };
+            let err = SiteSelectors::parse(&raw).expect_err(selector);
+            assert!(err.message.contains(words), "{selector}: {}", err.message);
+            assert!(
+                !err.message.contains("report this"),
+                "{selector}: {}",
+                err.message
+            );
+        }
     }
 }

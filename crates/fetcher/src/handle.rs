@@ -41,7 +41,7 @@ use newshound_core::canon::host_key;
 use newshound_core::message::{
     DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
-use newshound_core::stats::FetchClass;
+use newshound_core::stats::{DeadReason, FetchClass};
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
 /// How long a job of a host an operator paused is put off before it is
@@ -72,7 +72,7 @@ pub(crate) struct Worker {
 enum Verdict {
     Done,
     Retry(Duration, String),
-    Dead(String),
+    Dead(DeadReason, String),
     Requeue,
     /// Put off without counting an attempt.
     Defer(Duration),
@@ -99,7 +99,7 @@ impl Worker {
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let verdict = match codec::decode::<FetchJob>(&delivery.payload) {
             Ok(job) => self.fetch_job(&job, &delivery).await,
-            Err(e) => Verdict::Dead(format!("undecodable fetch job: {e}")),
+            Err(e) => Verdict::Dead(DeadReason::Codec, format!("undecodable fetch job: {e}")),
         };
         let stats = &self.backends.stats;
         let max_attempts = self.config.borrow().fetch.max_attempts;
@@ -112,9 +112,14 @@ impl Worker {
                 stats.retries.add(Queue::Fetch, 1);
                 delivery.retry_after(delay).await
             }
-            Verdict::Retry(_, reason) | Verdict::Dead(reason) => {
+            Verdict::Retry(_, reason) => {
                 tracing::warn!(%reason, "Fetch job dead-lettered");
-                stats.dead_letters.add(Queue::Fetch, 1);
+                stats.dead_lettered(Queue::Fetch, DeadReason::RetriesUsedUp);
+                delivery.dead_letter(&reason).await
+            }
+            Verdict::Dead(kind, reason) => {
+                tracing::warn!(%reason, "Fetch job dead-lettered");
+                stats.dead_lettered(Queue::Fetch, kind);
                 delivery.dead_letter(&reason).await
             }
         };
@@ -149,7 +154,7 @@ impl Worker {
                                 .stats
                                 .hosts
                                 .record(&host, Some(reason.clone()));
-                            return Verdict::Dead(reason);
+                            return Verdict::Dead(DeadReason::BadRedirect, reason);
                         }
                     }
                 }
@@ -181,16 +186,21 @@ impl Worker {
         let controls = &self.backends.controls;
         let host = host_key(url);
         if let Some(why) = self.health.given_up(&host) {
-            return Err(Verdict::Dead(format!("{url}: {why}")));
+            return Err(Verdict::Dead(
+                DeadReason::HostGivenUp,
+                format!("{url}: {why}"),
+            ));
         }
         if controls.host_paused(&host) && !controls.paused() {
             return Err(Verdict::Defer(PAUSED_HOST_RECHECK));
         }
         self.unless_stopping(controls.wait_while_paused()).await?;
         // Before robots.txt: a refused address gets no request at all.
-        self.policy
-            .check_url(url)
-            .map_err(|e| Verdict::Dead(format!("{url}: {e}")))?;
+        if let Err(e) = self.policy.check_url(url) {
+            let reason = format!("{url}: {e}");
+            stats.hosts.record(&host, Some(reason.clone()));
+            return Err(Verdict::Dead(DeadReason::AddressRefused, reason));
+        }
         let pace = Pace::new(&config.politeness, controls.rate(&host));
         let rules = match self.robots_verdict(url, &host, pace, delivery).await? {
             RobotsVerdict::Rules {
@@ -257,11 +267,16 @@ impl Worker {
                     FetchError::Transport(cause) => self.failed(url, &host, &cause, |_| {
                         Verdict::Retry(self.backoff(delivery.attempt), reason.clone())
                     }),
-                    FetchError::Refused(_) | FetchError::TooLarge(_) => Verdict::Dead(reason),
+                    FetchError::Refused(_) => Verdict::Dead(DeadReason::AddressRefused, reason),
+                    FetchError::TooLarge(_) => Verdict::Dead(DeadReason::TooLarge, reason),
                 });
             }
         };
-        self.health.ok(&host);
+        if self.health.ok(&host) {
+            stats
+                .hosts_held
+                .store(self.health.held(), Ordering::Relaxed);
+        }
         stats
             .fetches
             .count(FetchClass::of_status(response.status.as_u16()));
@@ -283,11 +298,16 @@ impl Worker {
         cause: &str,
         keep: impl FnOnce(u32) -> Verdict,
     ) -> Verdict {
-        match self.health.failed(host, url, cause) {
+        let outcome = self.health.failed(host, url, cause);
+        self.backends
+            .stats
+            .hosts_held
+            .store(self.health.held(), Ordering::Relaxed);
+        match outcome {
             Outcome::Keep { failures } => keep(failures),
             Outcome::GivenUp(why) => {
                 self.backends.stats.given_up.record(host, &why);
-                Verdict::Dead(format!("{url}: {why}"))
+                Verdict::Dead(DeadReason::HostGivenUp, format!("{url}: {why}"))
             }
         }
     }
@@ -381,7 +401,12 @@ impl Worker {
             self.robots.unhold(url).await;
         }
         if let Some(why) = refused {
-            return Err(Verdict::Dead(format!("{url}: {why}")));
+            let reason = format!("{url}: {why}");
+            self.backends
+                .stats
+                .hosts
+                .record(&host_key(url), Some(reason.clone()));
+            return Err(Verdict::Dead(DeadReason::AddressRefused, reason));
         }
         if stopped {
             return Err(Verdict::Requeue);
@@ -511,7 +536,9 @@ impl Worker {
         };
         let payload = match codec::encode(&page) {
             Ok(p) => p,
-            Err(e) => return Verdict::Dead(format!("{}: encode page: {e}", job.url)),
+            Err(e) => {
+                return Verdict::Dead(DeadReason::Codec, format!("{}: encode page: {e}", job.url));
+            }
         };
         let message = Message {
             payload,

@@ -100,16 +100,28 @@ impl HostHealth {
         Outcome::GivenUp(why)
     }
 
-    /// Records that `host` answered.
-    pub(crate) fn ok(&self, host: &str) {
+    /// Hosts failing now and not given up: held, their jobs put off.
+    pub(crate) fn held(&self) -> u64 {
+        let failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+        let given_up = self.given_up.lock().unwrap_or_else(PoisonError::into_inner);
+        failing
+            .keys()
+            .filter(|h| !given_up.contains_key(*h))
+            .count() as u64
+    }
+
+    /// Records that `host` answered; true if it was failing until now.
+    pub(crate) fn ok(&self, host: &str) -> bool {
         let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(was) = failing.remove(host) {
-            tracing::info!(
-                %host,
-                failed_for_secs = was.since.elapsed().as_secs(),
-                "Host answering again"
-            );
-        }
+        let Some(was) = failing.remove(host) else {
+            return false;
+        };
+        tracing::info!(
+            %host,
+            failed_for_secs = was.since.elapsed().as_secs(),
+            "Host answering again"
+        );
+        true
     }
 
     /// Whether a warning of `kind` about `host` is due: true once an hour.

@@ -100,6 +100,34 @@ pub async fn run(
     Ok(())
 }
 
+/// Why the frontier would drop a start URL (a seed, or one an operator
+/// injects).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// It does not parse as a URL.
+    #[error("not a URL: {0}")]
+    NotAUrl(String),
+    /// It is not an http(s) URL with a host.
+    #[error("not an http(s) URL")]
+    NotHttp,
+    /// It breaks a scope rule (`[site] allowed_hosts`, the URL limits, the
+    /// trap limits).
+    #[error("out of the crawl's scope: {0}")]
+    OutOfScope(newshound_core::canon::OutOfScope),
+}
+
+/// The canonical form of a start URL the frontier would schedule, by the
+/// rules it applies to every link; or why it would drop it.
+///
+/// # Errors
+/// The rule `raw` breaks.
+pub fn screen(config: &FrontierConfig, raw: &str) -> Result<Url, Refused> {
+    let url = Url::parse(raw).map_err(|e| Refused::NotAUrl(e.to_string()))?;
+    let url = config.canon.canonicalize(&url).ok_or(Refused::NotHttp)?;
+    config.scope.check(&url, 0).map_err(Refused::OutOfScope)?;
+    Ok(url)
+}
+
 /// Publishes URLs an operator injected (`newshound ctl seed`) for the
 /// frontier, which schedules them at top priority even when seen before.
 ///
@@ -148,4 +176,49 @@ async fn publish_start_urls(
             }],
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newshound_core::canon::OutOfScope;
+
+    fn config() -> FrontierConfig {
+        FrontierConfig {
+            scope: Scope::new(&["news.example".to_string()], 5, 200, 3).expect("a valid scope"),
+            canon: CanonRules::default(),
+            concurrency: 1,
+            recrawl: RecrawlPolicy::default(),
+            max_pages_per_host: 100,
+        }
+    }
+
+    #[test]
+    fn screen_keeps_in_scope_urls_canonical_and_says_why_others_go() {
+        let config = config();
+        assert_eq!(
+            screen(&config, "HTTP://News.Example/a?utm_source=x#top").map(|u| u.to_string()),
+            Ok("http://news.example/a".to_string())
+        );
+        assert_eq!(
+            screen(&config, "http://example.com/"),
+            Err(Refused::OutOfScope(OutOfScope::Host))
+        );
+        assert_eq!(
+            screen(&config, "http://news.example/?a=1&b=2&c=3&d=4"),
+            Err(Refused::OutOfScope(OutOfScope::QueryParams))
+        );
+        assert_eq!(
+            screen(&config, "ftp://news.example/x"),
+            Err(Refused::NotHttp)
+        );
+        assert!(matches!(
+            screen(&config, "news.example/a"),
+            Err(Refused::NotAUrl(_))
+        ));
+        assert_eq!(
+            screen(&config, "http://example.com/").map_err(|e| e.to_string()),
+            Err("out of the crawl's scope: host not allowed".to_string())
+        );
+    }
 }

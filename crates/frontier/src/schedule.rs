@@ -10,6 +10,7 @@ use crate::revisit::now_ms;
 use crate::{FrontierBackends, FrontierConfig};
 use newshound_core::canon::{fingerprint, host_key};
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind, Visit};
+use newshound_core::stats::DeadReason;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 
 /// Delay before a batch whose backend calls failed is tried again.
@@ -33,7 +34,9 @@ impl Scheduler {
         let batch: LinkBatch = match codec::decode(&delivery.payload) {
             Ok(b) => b,
             Err(e) => {
-                self.backends.stats.dead_letters.add(Queue::Links, 1);
+                self.backends
+                    .stats
+                    .dead_lettered(Queue::Links, DeadReason::Codec);
                 log_settle(delivery.dead_letter(&e.to_string()).await);
                 return;
             }

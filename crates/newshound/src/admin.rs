@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::backends::Backends;
-use crate::control::Process;
+use crate::control::{Process, Seeded};
 use crate::status::{self, Sources};
 use newshound_core::control::{Command, StatusReport};
 
@@ -34,6 +34,9 @@ pub struct Reply {
     /// The answer to `status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusReport>,
+    /// The answer to `seed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeded: Option<Seeded>,
 }
 
 /// Serves the admin socket of `process` until it stops.
@@ -135,20 +138,33 @@ async fn carry_out(
         let state = process.controls.current();
         return match status::report(sources, state, vec![process.status()], default_rate).await {
             Ok(report) => Reply {
-                ok: true,
-                error: None,
                 status: Some(report),
+                ..success()
+            },
+            Err(e) => failure(format!("{e:#}")),
+        };
+    }
+    if let Command::Seed { urls } = command {
+        return match process.seed(urls).await {
+            Ok(seeded) => Reply {
+                seeded: Some(seeded),
+                ..success()
             },
             Err(e) => failure(format!("{e:#}")),
         };
     }
     match process.obey(command).await {
-        Ok(()) => Reply {
-            ok: true,
-            error: None,
-            status: None,
-        },
+        Ok(()) => success(),
         Err(e) => failure(format!("{e:#}")),
+    }
+}
+
+fn success() -> Reply {
+    Reply {
+        ok: true,
+        error: None,
+        status: None,
+        seeded: None,
     }
 }
 
@@ -157,6 +173,7 @@ fn failure(error: String) -> Reply {
         ok: false,
         error: Some(error),
         status: None,
+        seeded: None,
     }
 }
 

@@ -7,9 +7,10 @@ use crate::logging::LogFormat;
 use newshound_core::Queue;
 use newshound_core::config::Config;
 
-/// newshound: a news-site crawler and article extractor.
+/// A news-site crawler and article extractor: crawls news sites politely and
+/// writes their articles as JSON lines.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(name = "newshound", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -64,6 +65,17 @@ pub struct RunArgs {
     /// Embedded state directory; overrides `output.state_dir` (default: OUT/state).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Seconds between progress lines when stderr is not a terminal.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = progress_every)]
+    pub progress_every: f64,
+}
+
+/// A progress interval: a positive number of seconds, at most a day.
+fn progress_every(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(secs),
+        _ => Err(format!("`{text}` is not a number of seconds in (0, 86400]")),
+    }
 }
 
 /// The roles that run as their own processes.
@@ -100,16 +112,29 @@ pub struct RoleArgs {
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
     /// The HTML file; `-` reads standard input.
-    pub file: PathBuf,
+    #[arg(
+        required_unless_present = "fetch",
+        conflicts_with = "fetch",
+        requires = "url"
+    )]
+    pub file: Option<PathBuf>,
     /// The page's URL (base for links, canonical URL).
     #[arg(long)]
-    pub url: String,
-    /// Time zone of times the page gives without an offset (default: inferred from the URL's
-    /// country domain or the page's language, else UTC).
+    pub url: Option<String>,
+    /// Fetch this page once, as the crawler would (robots.txt obeyed, the host's
+    /// rate, the address policy, redirects within scope; no retry), and extract it.
+    #[arg(long, value_name = "URL")]
+    pub fetch: Option<String>,
+    /// A site config: its `[extract]` selectors, timezone and URL rules, and with
+    /// `--fetch` its politeness, fetch settings and scope.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Time zone of times the page gives without an offset (default: the config's,
+    /// else inferred from the URL's country domain or the page's language, else UTC).
     #[arg(long)]
     pub timezone: Option<String>,
     /// The page's Content-Type header, if known (charset).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fetch")]
     pub content_type: Option<String>,
 }
 
@@ -147,11 +172,9 @@ pub fn definitions(args: &DefinitionsArgs) -> anyhow::Result<()> {
             (b.prefix.clone(), b.fetch_partitions)
         });
     let topology = newshound_broker::Topology::new(&prefix, partitions);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&topology.definitions(&args.vhost))?
-    );
-    Ok(())
+    crate::stdout::println(&serde_json::to_string_pretty(
+        &topology.definitions(&args.vhost),
+    )?)
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +187,7 @@ pub struct CheckArgs {
 /// `newshound check`: loads and validates the config, printing a summary.
 pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
-    println!(
+    crate::stdout::println(&format!(
         "{}: site `{}`, {} seed(s), {} req/s per host (burst {}), timezone {}",
         args.config.display(),
         config.name,
@@ -174,6 +197,5 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
         config
             .timezone
             .map_or_else(|| "inferred per page".to_string(), |tz| tz.to_string())
-    );
-    Ok(())
+    ))
 }

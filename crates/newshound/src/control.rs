@@ -3,8 +3,10 @@
 //! or SIGHUP) and the status it reports.
 
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -41,6 +43,8 @@ pub struct Process {
     parser: Option<watch::Sender<Arc<newshound_parser::ParserConfig>>>,
     /// Counters at the last report, for the rates.
     last: std::sync::Mutex<(Instant, Counters)>,
+    /// Whether a drain command came.
+    drained: AtomicBool,
 }
 
 impl Process {
@@ -64,6 +68,7 @@ impl Process {
             fetcher: None,
             parser: None,
             last: std::sync::Mutex::new((Instant::now(), Counters::default())),
+            drained: AtomicBool::new(false),
         }
     }
 
@@ -116,18 +121,38 @@ impl Process {
             Command::Reload => self.reload().await?,
             Command::Drain => {
                 tracing::info!("Draining: finishing work in flight, then stopping");
+                self.drained.store(true, Ordering::SeqCst);
                 self.shutdown.trigger();
             }
             Command::Seed { urls } => {
-                let urls = urls
-                    .iter()
-                    .map(|u| url::Url::parse(u).with_context(|| format!("seed {u}")))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                newshound_frontier::inject(self.queue.as_ref(), &urls).await?;
+                self.seed(urls).await?;
             }
             Command::Status => {}
         }
         Ok(())
+    }
+
+    /// Whether an operator drained the process.
+    pub fn drained(&self) -> bool {
+        self.drained.load(Ordering::SeqCst)
+    }
+
+    /// Queues the URLs the frontier's scope takes at top priority, and
+    /// says which it refused and why.
+    ///
+    /// # Errors
+    /// When the config file cannot be read (a process without a frontier)
+    /// or the links queue does not take the URLs.
+    pub async fn seed(&self, urls: &[String]) -> anyhow::Result<Seeded> {
+        let frontier = match &self.frontier {
+            Some((tx, _)) => tx.borrow().clone(),
+            None => Arc::new(roles::frontier_config(&Config::load(&self.config_file)?)),
+        };
+        let seeded = seed(self.queue.as_ref(), &frontier, urls).await?;
+        for refused in &seeded.refused {
+            tracing::warn!(url = %refused.url, reason = %refused.reason, "Seed refused");
+        }
+        Ok(seeded)
     }
 
     /// Reads the config file again and hands each role its new settings;
@@ -245,6 +270,54 @@ impl Process {
             }
         });
     }
+}
+
+/// What `ctl seed` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seeded {
+    /// The URLs queued, canonical.
+    pub queued: Vec<String>,
+    /// The URLs the frontier would drop, each with why.
+    pub refused: Vec<RefusedSeed>,
+}
+
+/// A URL `ctl seed` did not queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedSeed {
+    /// The URL as given.
+    pub url: String,
+    /// Why (`out of the crawl's scope: host not allowed`, ...).
+    pub reason: String,
+}
+
+/// Queues at top priority the `urls` that `frontier` takes (canonical,
+/// in scope); the others are refused with the reason.
+///
+/// # Errors
+/// When the links queue does not take the URLs.
+pub async fn seed(
+    queue: &dyn JobQueue,
+    frontier: &newshound_frontier::FrontierConfig,
+    urls: &[String],
+) -> anyhow::Result<Seeded> {
+    let mut seeded = Seeded::default();
+    let mut accepted = Vec::new();
+    for raw in urls {
+        match newshound_frontier::screen(frontier, raw) {
+            Ok(url) => accepted.push(url),
+            Err(why) => seeded.refused.push(RefusedSeed {
+                url: raw.clone(),
+                reason: why.to_string(),
+            }),
+        }
+    }
+    if !accepted.is_empty() {
+        newshound_frontier::inject(queue, &accepted)
+            .await
+            .context("queueing the seeded URLs")?;
+    }
+    seeded.queued = accepted.iter().map(ToString::to_string).collect();
+    Ok(seeded)
 }
 
 /// The frontier's settings, revisits on or off.

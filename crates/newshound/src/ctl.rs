@@ -9,24 +9,27 @@ use std::path::PathBuf;
 
 use crate::admin;
 use crate::backends::Backends;
+use crate::control::{self, Seeded};
+use crate::roles;
 use crate::status::{self, Sources};
+use crate::stdout;
 use newshound_core::config::Config;
 use newshound_core::control::{Command, StatusReport};
 
 #[derive(Debug, Args)]
 pub struct CtlArgs {
     /// The crawl's config (TOML): its `[backend]`, or its state directory.
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[arg(long, short, global = true)]
+    pub config: Option<PathBuf>,
     /// Embedded state directory of the run; overrides `output.state_dir`
     /// (default: OUT/state), as for `newshound run --state`.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub state: Option<PathBuf>,
     /// Output directory of the run, as for `newshound run --out`.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub out: Option<PathBuf>,
     /// Print machine-readable JSON.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub command: CtlCommand,
@@ -67,15 +70,30 @@ impl From<CtlCommand> for Command {
     }
 }
 
+/// What a command answers besides `ok`.
+enum Answer {
+    /// Carried out.
+    Done,
+    /// The crawl's status.
+    Status(Box<StatusReport>),
+    /// The URLs `seed` queued and refused.
+    Seeded(Seeded),
+}
+
 /// Runs one `ctl` command.
 pub async fn run(args: CtlArgs) -> anyhow::Result<()> {
-    let config = Config::load(&args.config)?;
+    let Some(config_file) = &args.config else {
+        bail!(
+            "newshound ctl needs the crawl's config: --config FILE (before or after the command)"
+        );
+    };
+    let config = Config::load(config_file)?;
     let json = args.json;
     let command: Command = args.command.into();
     if let Err(e) = command.validate() {
         bail!("{e}");
     }
-    let report = match &config.backend {
+    let answer = match &config.backend {
         Some(backend) => {
             let backends = Backends::distributed(backend).await?;
             distributed(&command, &backends, &config).await?
@@ -91,14 +109,45 @@ pub async fn run(args: CtlArgs) -> anyhow::Result<()> {
             if !reply.ok {
                 bail!("{}", reply.error.unwrap_or_else(|| "refused".into()));
             }
-            reply.status
+            match (reply.status, reply.seeded) {
+                (Some(report), _) => Answer::Status(Box::new(report)),
+                (None, Some(seeded)) => Answer::Seeded(seeded),
+                (None, None) => Answer::Done,
+            }
         }
     };
-    match report {
-        Some(report) if json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Some(report) => print!("{}", status::render(&report)),
-        None if json => println!("{{\"ok\":true}}"),
-        None => println!("ok: {}", describe(&command)),
+    match answer {
+        Answer::Status(report) if json => stdout::println(&serde_json::to_string_pretty(&report)?),
+        Answer::Status(report) => stdout::println(status::render(&report).trim_end()),
+        Answer::Seeded(seeded) => print_seeded(&seeded, json),
+        Answer::Done if json => stdout::println("{\"ok\":true}"),
+        Answer::Done => stdout::println(&format!("ok: {}", describe(&command))),
+    }
+}
+
+/// Prints what `seed` queued and refused; refused URLs make the command
+/// fail (after the others were queued).
+fn print_seeded(seeded: &Seeded, json: bool) -> anyhow::Result<()> {
+    if json {
+        let answer = serde_json::json!({
+            "ok": seeded.refused.is_empty(),
+            "queued": seeded.queued,
+            "refused": seeded.refused,
+        });
+        stdout::println(&serde_json::to_string_pretty(&answer)?)?;
+    } else {
+        let mut text = format!("ok: {} URL(s) queued at top priority", seeded.queued.len());
+        for refused in &seeded.refused {
+            text.push_str(&format!("\nrefused: {}: {}", refused.url, refused.reason));
+        }
+        stdout::println(&text)?;
+    }
+    if !seeded.refused.is_empty() {
+        bail!(
+            "{} of {} URL(s) refused",
+            seeded.refused.len(),
+            seeded.refused.len() + seeded.queued.len()
+        );
     }
     Ok(())
 }
@@ -108,7 +157,7 @@ async fn distributed(
     command: &Command,
     backends: &Backends,
     config: &Config,
-) -> anyhow::Result<Option<StatusReport>> {
+) -> anyhow::Result<Answer> {
     let plane = backends
         .control
         .as_ref()
@@ -124,19 +173,16 @@ async fn distributed(
             if let Err(e) = plane.broadcast(command).await {
                 eprintln!("newshound ctl: stored, but not delivered now: {e}");
             }
-            Ok(None)
+            Ok(Answer::Done)
         }
         Command::Reload | Command::Drain => {
             plane.broadcast(command).await?;
-            Ok(None)
+            Ok(Answer::Done)
         }
         Command::Seed { urls } => {
-            let urls = urls
-                .iter()
-                .map(|u| url::Url::parse(u).with_context(|| format!("seed {u}")))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            newshound_frontier::inject(backends.queue.as_ref(), &urls).await?;
-            Ok(None)
+            let frontier = roles::frontier_config(config);
+            let seeded = control::seed(backends.queue.as_ref(), &frontier, urls).await?;
+            Ok(Answer::Seeded(seeded))
         }
         Command::Status => {
             let sources = Sources {
@@ -147,7 +193,9 @@ async fn distributed(
             let state = plane.load_state().await?;
             let processes = plane.reports().await?;
             let rate = config.politeness.requests_per_second;
-            Ok(Some(status::report(sources, state, processes, rate).await?))
+            Ok(Answer::Status(Box::new(
+                status::report(sources, state, processes, rate).await?,
+            )))
         }
     }
 }
@@ -159,7 +207,7 @@ fn describe(command: &Command) -> String {
         Command::Pause { host: Some(h) } => format!("{h} paused"),
         Command::Resume { host: None } => "every host resumed".into(),
         Command::Resume { host: Some(h) } => format!("{h} resumed"),
-        Command::Seed { urls } => format!("{} URL(s) queued at top priority", urls.len()),
+        Command::Seed { urls } => format!("{} URL(s) sent", urls.len()),
         Command::SetRate { host, rps } => format!("{host} paced at {rps} requests per second"),
         Command::Reload => "config reload requested".into(),
         Command::Drain => "drain requested".into(),

@@ -15,7 +15,8 @@
 //! - `logging`: text or JSON log lines;
 //! - `extract_cmd`: `newshound extract`;
 //! - `reextract`: `newshound reextract`, articles from stored WARC captures;
-//! - `output`: the article and WARC outputs a config names.
+//! - `output`: the article and WARC outputs a config names;
+//! - `stdout`: results on standard output (a closed pipe ends them quietly).
 
 mod admin;
 mod backends;
@@ -31,6 +32,7 @@ mod reextract;
 mod roles;
 mod run;
 mod status;
+mod stdout;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -39,9 +41,10 @@ use cli::{Cli, Command, RoleCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.log_format);
+    let format = cli.log_format;
+    logging::init(format);
     let result = match cli.command {
-        Command::Run(args) => tokio_main(run::run(args)),
+        Command::Run(args) => tokio_main(run::run(args, format)),
         Command::Frontier(args) => tokio_main(roles::run_role(RoleCommand::Frontier, args)),
         Command::Fetcher(args) => tokio_main(roles::run_role(RoleCommand::Fetcher, args)),
         Command::Parser(args) => tokio_main(roles::run_role(RoleCommand::Parser, args)),
@@ -52,8 +55,8 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check(&args),
         Command::Definitions(args) => cli::definitions(&args),
         Command::Eval(args) => newshound_eval::run(&args)
-            .map(|report| println!("{report}"))
-            .map_err(anyhow::Error::from),
+            .map_err(anyhow::Error::from)
+            .and_then(|report| stdout::println(&report.to_string())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
@@ -70,7 +71,10 @@ pub fn parser_config(config: &Config) -> newshound_parser::ParserConfig {
 }
 
 /// Fires `shutdown` on Ctrl-C or SIGTERM; a second signal exits at once.
-pub fn stop_on_signals(shutdown: Shutdown) {
+/// The flag returned says whether a signal came.
+pub fn stop_on_signals(shutdown: Shutdown) -> Arc<AtomicBool> {
+    let signalled = Arc::new(AtomicBool::new(false));
+    let flag = signalled.clone();
     tokio::spawn(async move {
         let mut signals = 0;
         loop {
@@ -81,9 +85,11 @@ pub fn stop_on_signals(shutdown: Shutdown) {
                 std::process::exit(130);
             }
             tracing::info!("Stopping: finishing work in flight (signal again to force)");
+            flag.store(true, Ordering::SeqCst);
             shutdown.trigger();
         }
     });
+    signalled
 }
 
 async fn wait_for_signal() {

@@ -3,20 +3,23 @@
 //! Redis when the config names them.
 
 use anyhow::Context;
+use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::admin;
 use crate::backends::Backends;
 use crate::cli::RunArgs;
 use crate::control::Process;
+use crate::logging::LogFormat;
 use crate::metrics::{self, MetricsSource};
 use crate::output;
-use crate::progress::Progress;
+use crate::progress::{Finish, Progress, View};
 use crate::roles;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
-use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Queue, Shutdown};
+use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Queue, RevisitSchedule, Shutdown};
 use newshound_sink::CountingSink;
 use newshound_sink::role::QueueCaptureSink;
 
@@ -28,7 +31,7 @@ const TICK: Duration = Duration::from_millis(200);
 const IDLE_TICKS_EMBEDDED: u32 = 3;
 const IDLE_TICKS_DISTRIBUTED: u32 = 40;
 
-pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let out_dir = args.out.clone().unwrap_or_else(|| config.out_dir.clone());
     let state_dir = args
@@ -62,7 +65,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     tracing::info!(site = %config.name, out = %output.describe, mode, "Crawl starting");
 
     let shutdown = Shutdown::new();
-    roles::stop_on_signals(shutdown.clone());
+    let signalled = roles::stop_on_signals(shutdown.clone());
     let mut process = Process::new(
         "run",
         args.config.clone(),
@@ -152,7 +155,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     process.clone().reload_on_sighup();
 
     let started = Instant::now();
-    let progress = Progress::new(stats.clone(), started);
+    let progress = Progress::new(
+        stats.clone(),
+        started,
+        Duration::from_secs_f64(args.progress_every),
+    );
+    let mut next_revisit = NextRevisit::default();
+    let mut queued = 0;
     let mut budget_spent = false;
     let mut fetcher_done = false;
     let mut idle_ticks = 0;
@@ -176,10 +185,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             *depth = backends.queue.depth(queue).await?;
         }
         let [links, fetch, pages, _, _] = depths;
-        progress.update(
-            links.waiting + fetch.waiting,
-            fetch.in_flight + pages.in_flight,
-        );
+        queued = links.waiting + fetch.waiting;
+        let in_flight = fetch.in_flight + pages.in_flight;
+        let idle_now = queued == 0 && in_flight == 0;
+        progress.update(View {
+            queued,
+            in_flight,
+            paused: process.controls.paused(),
+            next_revisit: next_revisit.get(backends.revisits.as_ref(), idle_now).await,
+        });
         let idle = crawl_idle(&depths, budget_spent);
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
         if idle_ticks >= idle_ticks_needed && (args.once || budget_spent) {
@@ -196,8 +210,51 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(warc) = &output.warc {
         warc.close().await.context("closing the WARC file")?;
     }
-    progress.finish();
+    let finish = if budget_spent {
+        Finish::BudgetReached { queued }
+    } else if signalled.load(Ordering::SeqCst) {
+        Finish::Interrupted
+    } else if process.drained() {
+        Finish::Drained
+    } else {
+        Finish::Done
+    };
+    progress.finish(finish, format);
     Ok(())
+}
+
+/// The soonest revisit due, looked up at most once a second and only while
+/// the crawl is idle.
+#[derive(Default)]
+struct NextRevisit {
+    checked: Option<Instant>,
+    due: Option<DateTime<Utc>>,
+}
+
+impl NextRevisit {
+    async fn get(&mut self, revisits: &dyn RevisitSchedule, idle: bool) -> Option<DateTime<Utc>> {
+        if !idle {
+            self.checked = None;
+            return None;
+        }
+        if self
+            .checked
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1))
+        {
+            self.checked = Some(Instant::now());
+            self.due = match revisits.upcoming(1).await {
+                Ok(next) => next
+                    .first()
+                    .and_then(|r| i64::try_from(r.due_ms).ok())
+                    .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+                Err(e) => {
+                    tracing::debug!(error = %e, "Revisit schedule unreadable");
+                    None
+                }
+            };
+        }
+        self.due
+    }
 }
 
 /// Whether the crawl has nothing left to do: every queue (in

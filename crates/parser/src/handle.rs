@@ -24,6 +24,7 @@ use newshound_core::message::{
     Article, ArticleRef, Capture, DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass,
     PageVersion, Visit,
 };
+use newshound_core::stats::DeadReason;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
@@ -63,7 +64,7 @@ impl Parser {
         let page: FetchedPage = match codec::decode(&delivery.payload) {
             Ok(p) => p,
             Err(e) => {
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::Codec);
                 settled(delivery.dead_letter(&e.to_string()).await);
                 return;
             }
@@ -78,7 +79,7 @@ impl Parser {
         let body = match page.body(config.max_body_bytes) {
             Ok(b) => b,
             Err(e) => {
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::Unreadable);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: {e}", page.final_url))
@@ -129,7 +130,7 @@ impl Parser {
             Err(e) => {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
-                stats.dead_letters.add(Queue::Pages, 1);
+                stats.dead_lettered(Queue::Pages, DeadReason::ExtractorFailed);
                 settled(
                     delivery
                         .dead_letter(&format!("{}: extractor failed: {e}", page.final_url))

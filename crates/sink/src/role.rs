@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use newshound_core::message::{Article, Capture};
+use newshound_core::stats::DeadReason;
 use newshound_core::{
     ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown, codec,
 };
@@ -38,7 +39,7 @@ pub async fn run(
                 let article: Article = match codec::decode(&delivery.payload) {
                     Ok(a) => a,
                     Err(e) => {
-                        stats.dead_letters.add(Queue::Articles, 1);
+                        stats.dead_lettered(Queue::Articles, DeadReason::Codec);
                         log(delivery.dead_letter(&e.to_string()).await);
                         return;
                     }
@@ -81,7 +82,7 @@ pub async fn run_captures(
                 let capture: Capture = match codec::decode(&delivery.payload) {
                     Ok(c) => c,
                     Err(e) => {
-                        stats.dead_letters.add(Queue::Captures, 1);
+                        stats.dead_lettered(Queue::Captures, DeadReason::Codec);
                         log(delivery.dead_letter(&e.to_string()).await);
                         return;
                     }
