@@ -19,7 +19,8 @@ release:
 	$(CARGO) build --release -p newshound -p newshound-testsite -p newshound-e2e
 
 ## Builds, serves the fixture news site, crawls it with the embedded default.
-demo: release
+demo:
+	$(CARGO) build --release -p newshound -p newshound-testsite
 	@./target/release/newshound-testsite --addr $(SITE_ADDR) --articles $(ARTICLES) > /tmp/newshound-demo-site.log 2>&1 & \
 	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
 	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-demo-site.log && break; sleep 0.1; done; \

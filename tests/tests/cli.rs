@@ -340,7 +340,9 @@ fn progress_lines_and_summary_agree_with_the_output_and_the_access_log() -> anyh
         last = figures;
     }
 
-    // A page budget: the summary says so, with what stays queued.
+    // A page budget: exactly that many pages, and the summary says so, with
+    // what stays queued.
+    let before = requests(&site)?.len();
     let crawl = Crawl::new(&site.config(200.0))?;
     let output = Command::new(newshound_binary()?)
         .args(["run", "--once", "--max-pages", "3"])
@@ -358,6 +360,13 @@ fn progress_lines_and_summary_agree_with_the_output_and_the_access_log() -> anyh
             && stderr.contains("URL(s) still queued for the next run"),
         "{stderr}"
     );
+    let pages: Vec<String> = requests(&site)?[before..]
+        .iter()
+        .map(|(_, _, path)| path.clone())
+        .filter(|path| path != "/robots.txt")
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}\n{stderr}");
+    assert!(stderr.contains("pages fetched     3 "), "{stderr}");
     Ok(())
 }
 

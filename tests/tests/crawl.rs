@@ -93,7 +93,7 @@ fn rerun_of_finished_crawl_writes_nothing() -> anyhow::Result<()> {
     let requests = site.requested_paths()?.len();
     let stderr = crawl.run_to_end(2, Duration::from_secs(300))?;
     assert_eq!(crawl.records_written(), first);
-    assert!(stderr.contains("0 articles written"), "{stderr}");
+    assert!(stderr.contains("articles written  0 ("), "{stderr}");
     assert_eq!(
         site.requested_paths()?.len(),
         requests,

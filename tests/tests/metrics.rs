@@ -20,7 +20,7 @@ const ARTICLES: usize = 300;
 const SETTLE_LIMIT: Duration = Duration::from_secs(180);
 
 /// Counters that must be present in every scrape.
-const COUNTERS: [&str; 16] = [
+const COUNTERS: [&str; 17] = [
     "newshound_fetches_total",
     "newshound_pages_fetched_total",
     "newshound_fetched_bytes_total",
@@ -37,6 +37,7 @@ const COUNTERS: [&str; 16] = [
     "newshound_articles_written_total",
     "newshound_retries_total",
     "newshound_dead_letters_total",
+    "newshound_dead_letter_reasons_total",
 ];
 
 /// Scrapes `address` until it answers (the process is starting).

@@ -163,7 +163,7 @@ fn crawl_rows_equal_the_jsonl_records() -> anyhow::Result<()> {
     let site = FixtureSite::start(60)?;
     let crawl = Crawl::new(&(site.config(1000.0) + &schema.output(true)))?;
     let stderr = crawl.run_to_end(1, Duration::from_secs(300))?;
-    assert!(stderr.contains("60 articles written"), "{stderr}");
+    assert!(stderr.contains("articles written  60 ("), "{stderr}");
     let records = crawl.records()?;
     assert_eq!(records.len(), 60);
     let rows = rows(&schema)?;
@@ -190,7 +190,7 @@ fn crawl_rows_equal_the_jsonl_records() -> anyhow::Result<()> {
     assert_eq!(stories, vec!["60".to_string()]);
 
     let stderr = crawl.run_to_end(2, Duration::from_secs(300))?;
-    assert!(stderr.contains("0 articles written"), "{stderr}");
+    assert!(stderr.contains("articles written  0 ("), "{stderr}");
     assert_eq!(crawl.records_written(), 60);
     assert_eq!(self::rows(&schema)?, rows, "the rerun changed no row");
     Ok(())

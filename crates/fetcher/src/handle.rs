@@ -63,7 +63,11 @@ pub(crate) struct Worker {
     pub health: HostHealth,
     pub budget: Option<AtomicU64>,
     pub requests: AtomicU64,
+    /// Fires on drain: every wait and request in flight ends, its job requeued.
     pub stop: Shutdown,
+    /// Fires with `stop`, or alone when the page budget is spent: no new
+    /// job is taken, the ones in flight finish.
+    pub intake: Shutdown,
     pub config: watch::Receiver<Arc<FetcherConfig>>,
     pub backends: FetcherBackends,
 }
@@ -236,7 +240,7 @@ impl Worker {
             return Err(Verdict::Requeue);
         }
         if first && !self.take_budget() {
-            self.stop.trigger();
+            self.intake.trigger();
             return Err(Verdict::Requeue);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);

@@ -105,6 +105,7 @@ pub async fn run(
     )
     .map_err(|e| FetcherError::Client(e.to_string()))?;
     let stop = shutdown.child();
+    let intake = stop.child();
     let give_up = start
         .give_up_failing_hosts
         .then_some(start.fetch.give_up_after);
@@ -118,7 +119,8 @@ pub async fn run(
         health: health::HostHealth::new(give_up),
         budget: start.max_pages.map(AtomicU64::new),
         requests: AtomicU64::new(0),
-        stop: stop.clone(),
+        stop,
+        intake: intake.clone(),
         config,
         backends: backends.clone(),
     });
@@ -128,7 +130,7 @@ pub async fn run(
         .await?;
     let concurrency = usize::from(start.fetch.concurrency);
     let w = worker.clone();
-    newshound_core::worker::drive(consumer, concurrency, &stop, move |delivery| {
+    newshound_core::worker::drive(consumer, concurrency, &intake, move |delivery| {
         let w = w.clone();
         async move { w.handle(delivery).await }
     })

@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use newshound_core::backend::QueueDepth;
-use newshound_core::stats::{DurationHistogram, FetchClass};
+use newshound_core::stats::{DeadReason, DurationHistogram, FetchClass};
 use newshound_core::{CrawlStats, JobQueue, Queue};
 
 /// The content type of the OpenMetrics text format.
@@ -211,6 +211,23 @@ impl Collector for Snapshot {
                 labelled_counter(&mut metric, ("queue", queue.name()), counts.get(queue))?;
             }
         }
+        let mut metric = encoder.encode_descriptor(
+            "newshound_dead_letter_reasons",
+            "Messages parked as dead letters, by why",
+            None,
+            MetricType::Counter,
+        )?;
+        for reason in DeadReason::ALL {
+            let count = s.dead_letter_reasons.get(reason);
+            labelled_counter(&mut metric, ("reason", reason.label()), count)?;
+        }
+        let mut metric = encoder.encode_descriptor(
+            "newshound_hosts_held",
+            "Hosts failing now (unreachable, or their robots.txt unavailable), retried later",
+            None,
+            MetricType::Gauge,
+        )?;
+        metric.encode_gauge(&CrawlStats::get(&s.hosts_held))?;
         let histograms = [
             (
                 "newshound_fetch_duration_seconds",
@@ -297,6 +314,10 @@ mod tests {
         stats.fetch_latency.observe(Duration::from_millis(30));
         stats.retries.add(Queue::Fetch, 2);
         CrawlStats::add(&stats.articles_written, 5);
+        stats.dead_lettered(Queue::Fetch, DeadReason::TooLarge);
+        stats
+            .hosts_held
+            .store(2, std::sync::atomic::Ordering::Relaxed);
         let depth = QueueDepth {
             waiting: 7,
             in_flight: 1,
@@ -318,6 +339,9 @@ mod tests {
             "newshound_queue_waiting{queue=\"links\"} 7",
             "newshound_queue_in_flight{queue=\"links\"} 1",
             "newshound_dedup_misses_total 0",
+            "newshound_dead_letter_reasons_total{reason=\"too_large\"} 1",
+            "newshound_dead_letter_reasons_total{reason=\"retries_used_up\"} 0",
+            "newshound_hosts_held 2",
             "# TYPE newshound_queue_dead gauge",
             "# EOF",
         ] {
