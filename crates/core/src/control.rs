@@ -319,12 +319,13 @@ pub struct ProcessStatus {
 /// One queue in a status report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueueStatus {
-    /// `links`, `fetch`, `pages` or `articles`.
+    /// `links`, `fetch`, `pages`, `articles` or `captures`.
     pub name: String,
     /// Ready and delayed messages.
     pub waiting: u64,
-    /// Delivered, not yet settled.
-    pub in_flight: u64,
+    /// Delivered, not yet settled; `None` when unknown (RabbitMQ's
+    /// management API did not answer), never a 0 that is not known.
+    pub in_flight: Option<u64>,
     /// Dead letters.
     pub dead: u64,
 }
@@ -335,7 +336,7 @@ impl QueueStatus {
         QueueStatus {
             name: name.to_string(),
             waiting: depth.waiting,
-            in_flight: depth.in_flight,
+            in_flight: (!depth.in_flight_unknown).then_some(depth.in_flight),
             dead: depth.dead,
         }
     }
@@ -406,6 +407,26 @@ pub trait ControlPlane: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_in_flight_count_is_reported_as_unknown() {
+        let known = QueueDepth {
+            waiting: 2,
+            in_flight: 0,
+            dead: 1,
+            in_flight_unknown: false,
+        };
+        assert_eq!(QueueStatus::new("pages", known).in_flight, Some(0));
+        let unknown = QueueDepth {
+            in_flight_unknown: true,
+            ..known
+        };
+        let status = QueueStatus::new("pages", unknown);
+        assert_eq!(status.in_flight, None);
+        let json = serde_json::to_value(&status).expect("json");
+        assert_eq!(json["in_flight"], serde_json::Value::Null);
+        assert_eq!(json["waiting"], 2);
+    }
 
     #[test]
     fn commands_read_as_json() {

@@ -248,32 +248,35 @@ impl Collector for Snapshot {
             (
                 "newshound_queue_waiting",
                 "Messages waiting in a queue (ready, or delayed for a retry)",
-                |d| d.waiting,
+                |d| Some(d.waiting),
             ),
             (
                 "newshound_queue_in_flight",
-                "Messages delivered from a queue and not yet settled",
-                |d| d.in_flight,
+                "Messages delivered from a queue and not yet settled (no sample while unknown)",
+                |d| (!d.in_flight_unknown).then_some(d.in_flight),
             ),
             (
                 "newshound_queue_dead",
                 "Messages in a queue's dead-letter store",
-                |d| d.dead,
+                |d| Some(d.dead),
             ),
         ];
         for (name, help, field) in gauges {
             let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
             for (queue, depth) in &self.depths {
                 let labels = [("queue", queue.name())];
-                metric.encode_family(&labels)?.encode_gauge(&field(depth))?;
+                // An unknown figure has no sample: absent, not 0.
+                if let Some(value) = field(depth) {
+                    metric.encode_family(&labels)?.encode_gauge(&value)?;
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Reads one figure of a queue's depth.
-type DepthField = fn(&QueueDepth) -> u64;
+/// Reads one figure of a queue's depth (`None`: unknown).
+type DepthField = fn(&QueueDepth) -> Option<u64>;
 
 fn counter_value(metric: &mut MetricEncoder<'_>, value: u64) -> Result<(), std::fmt::Error> {
     metric.encode_counter::<NoLabelSet, u64, u64>(&value, None)
@@ -324,7 +327,22 @@ mod tests {
             dead: 0,
             in_flight_unknown: false,
         };
-        let text = render("fixture", &stats, vec![(Queue::Links, depth)]).expect("rendered");
+        let unknown = QueueDepth {
+            waiting: 3,
+            in_flight: 0,
+            dead: 0,
+            in_flight_unknown: true,
+        };
+        let text = render(
+            "fixture",
+            &stats,
+            vec![(Queue::Links, depth), (Queue::Pages, unknown)],
+        )
+        .expect("rendered");
+        assert!(
+            !text.contains("newshound_queue_in_flight{queue=\"pages\"}"),
+            "an unknown in-flight count has no sample:\n{text}"
+        );
         for line in [
             "newshound_fetches_total{class=\"2xx\"} 2",
             "newshound_fetches_total{class=\"error\"} 1",
@@ -338,6 +356,7 @@ mod tests {
             "newshound_politeness_wait_seconds_count 0",
             "newshound_queue_waiting{queue=\"links\"} 7",
             "newshound_queue_in_flight{queue=\"links\"} 1",
+            "newshound_queue_waiting{queue=\"pages\"} 3",
             "newshound_dedup_misses_total 0",
             "newshound_dead_letter_reasons_total{reason=\"too_large\"} 1",
             "newshound_dead_letter_reasons_total{reason=\"retries_used_up\"} 0",

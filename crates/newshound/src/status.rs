@@ -134,9 +134,12 @@ pub fn render(report: &StatusReport) -> String {
     ));
     out.push_str("queues:\n");
     for q in &report.queues {
+        let in_flight = q
+            .in_flight
+            .map_or_else(|| "unknown".to_string(), |n| n.to_string());
         out.push_str(&format!(
-            "  {:<9} waiting {:>8}  in flight {:>6}  dead {:>6}\n",
-            q.name, q.waiting, q.in_flight, q.dead
+            "  {:<9} waiting {:>8}  in flight {:>7}  dead {:>6}\n",
+            q.name, q.waiting, in_flight, q.dead
         ));
     }
     let errors: Vec<String> = report

@@ -301,6 +301,34 @@ async fn files_rotate_at_the_size_limit_between_captures() {
 }
 
 #[tokio::test]
+async fn a_batch_across_a_rotation_is_written_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let batch: Vec<Capture> = (0..12)
+        .map(|i| {
+            capture(
+                &format!("/news/{i}"),
+                at(i),
+                200,
+                &noise(5000, i as u32 + 1),
+                &[],
+            )
+        })
+        .collect();
+    let sink = WarcSink::open(settings(dir.path(), 16 * 1024)).expect("open");
+    assert_eq!(sink.write(batch.clone()).await.expect("write"), 12);
+    assert_eq!(sink.write(batch.clone()).await.expect("write"), 0);
+    sink.close().await.expect("close");
+    assert!(files(dir.path()).len() >= 3);
+    let sink = WarcSink::open(settings(dir.path(), 16 * 1024)).expect("reopen");
+    assert_eq!(sink.write(batch).await.expect("write"), 0);
+    let metadata = all_records(dir.path())
+        .iter()
+        .filter(|r| kind(r) == "metadata")
+        .count();
+    assert_eq!(metadata, 12);
+}
+
+#[tokio::test]
 async fn a_capture_is_written_once_under_redelivery_and_across_restarts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = capture("/news/a", at(0), 200, b"<p>a</p>", &[]);

@@ -278,6 +278,8 @@ struct OpenFile {
     file: File,
     path: PathBuf,
     size: u64,
+    /// Its size when the batch being written first appended to it.
+    batch_start: Option<u64>,
 }
 
 struct Writer {
@@ -346,23 +348,19 @@ impl Writer {
         });
         match result {
             Ok(()) => {
-                for (id, payload, latest) in added {
-                    self.known.captures.insert(id);
-                    if let Some((key, earlier)) = payload {
-                        self.known.payloads.entry(key).or_insert(earlier);
-                    }
-                    if let Some((key, earlier)) = latest {
-                        self.known.latest.insert(key, earlier);
-                    }
+                self.learn(added);
+                if let Some(open) = self.current.as_mut() {
+                    open.batch_start = None;
                 }
                 for ((_, reply), new) in writes.into_iter().zip(counts) {
                     drop(reply.send(Ok(new)));
                 }
             }
             Err(e) => {
-                // The file may end in part of a capture: the next open cuts
-                // it back, and the callers write again.
+                // What the batch wrote to the current file is cut off; the
+                // callers write again.
                 tracing::error!(error = %e, "WARC write failed");
+                self.undo_batch();
                 for (_, reply) in writes {
                     drop(reply.send(Err(e.clone())));
                 }
@@ -500,7 +498,7 @@ impl Writer {
                     .map_err(|e| format!("{}: compressing a record: {e}", page.final_url))?,
             );
         }
-        self.append(&bytes)?;
+        self.append(&bytes, added)?;
         let latest = (page.status != 304 && final_response.is_some()).then(|| {
             (
                 url_key(last.url.as_str()),
@@ -515,14 +513,16 @@ impl Writer {
     }
 
     /// Appends one capture's members to the current file, first rotating
-    /// when they would take it past the size limit.
-    fn append(&mut self, bytes: &[u8]) -> Result<(), String> {
+    /// when they would take it past the size limit (the closed file is
+    /// synced, so what `added` holds so far is durable and learned).
+    fn append(&mut self, bytes: &[u8], added: &mut Vec<Added>) -> Result<(), String> {
         let rotate = self
             .current
             .as_ref()
             .is_some_and(|open| open.size + bytes.len() as u64 > self.settings.max_file_bytes);
         if rotate {
             self.close().map_err(|e| e.to_string())?;
+            self.learn(std::mem::take(added));
         }
         if self.current.is_none() {
             self.current = Some(self.open_next().map_err(|e| e.to_string())?);
@@ -530,11 +530,44 @@ impl Writer {
         let Some(open) = self.current.as_mut() else {
             return Err("no WARC file open".into());
         };
+        open.batch_start.get_or_insert(open.size);
         open.file
             .write_all(bytes)
             .map_err(|e| format!("{}: {e}", open.path.display()))?;
         open.size += bytes.len() as u64;
         Ok(())
+    }
+
+    /// What a synced batch (or the part of it in a closed file) added.
+    fn learn(&mut self, added: Vec<Added>) {
+        for (id, payload, latest) in added {
+            self.known.captures.insert(id);
+            if let Some((key, earlier)) = payload {
+                self.known.payloads.entry(key).or_insert(earlier);
+            }
+            if let Some((key, earlier)) = latest {
+                self.known.latest.insert(key, earlier);
+            }
+        }
+    }
+
+    /// After a failed batch: cuts the current file back to where the batch
+    /// began in it, or, if that fails too, leaves it (open, to be repaired
+    /// at the next start) and writes on in a new one.
+    fn undo_batch(&mut self) {
+        let Some(open) = self.current.as_mut() else {
+            return;
+        };
+        let Some(start) = open.batch_start.take() else {
+            return;
+        };
+        match open.file.set_len(start) {
+            Ok(()) => open.size = start,
+            Err(e) => {
+                tracing::error!(file = %open.path.display(), error = %e, "WARC file not cut back after a failed write; left open for the next start to repair");
+                self.current = None;
+            }
+        }
     }
 
     /// Opens the next file, its `warcinfo` written and synced.
@@ -567,6 +600,7 @@ impl Writer {
             file,
             path,
             size: bytes.len() as u64,
+            batch_start: None,
         })
     }
 
