@@ -37,9 +37,10 @@ fn operator_controls_an_embedded_run() -> anyhow::Result<()> {
     let fetched = status["counters"]["pages_fetched"].as_u64().unwrap_or(0);
     let seen = status["seen_urls"].as_u64().unwrap_or(0);
     assert!(fetched >= written && seen >= fetched, "{status}");
+    // links, fetch, pages, articles, captures.
     assert_eq!(
         status["queues"].as_array().map(Vec::len),
-        Some(4),
+        Some(5),
         "{status}"
     );
 

@@ -285,7 +285,7 @@ fn embedded_run_counts_what_the_crawl_did() -> anyhow::Result<()> {
     let endpoints = [("run".to_string(), address)];
     let outcome = (|| {
         let first = scrape_when_up(address)?;
-        for queue in ["links", "fetch", "pages", "articles"] {
+        for queue in ["links", "fetch", "pages", "articles", "captures"] {
             first.value(&format!("newshound_queue_waiting{{queue=\"{queue}\"}}"))?;
         }
         let started = Instant::now();
