@@ -60,9 +60,10 @@ fn ctl_flags_either_side_seed_refusals_and_state_in_use() -> anyhow::Result<()> 
         );
         let status: serde_json::Value = serde_json::from_slice(&output.stdout)
             .with_context(|| format!("{args:?}: {}", text(&output.stdout)))?;
+        // links, fetch, pages, articles, captures.
         assert_eq!(
             status["queues"].as_array().map(Vec::len),
-            Some(4),
+            Some(5),
             "{status}"
         );
     }
