@@ -94,7 +94,7 @@ pub struct BindingSpec {
 
 /// The whole topology for one prefix.
 ///
-/// - work queues `<p>.links`, `<p>.pages`, `<p>.articles` and
+/// - work queues `<p>.links`, `<p>.pages`, `<p>.articles`, `<p>.captures` and
 ///   `<p>.fetch.0..N-1` (the fetch partitions, each consumed by one fetcher
 ///   at a time through an exclusive consumer), all with `x-max-priority` 10
 ///   and dead-lettering to `<p>.dead`;
@@ -396,8 +396,10 @@ mod tests {
         assert_eq!(t.retry_exchange(Duration::from_secs(3600)), "p.retry.1h");
         assert_eq!(t.dead_queue(Queue::Links), "p.links.dead");
         assert!(t.queues.iter().all(|q| q.name.starts_with("p.")));
-        // 4 + 3 fetch partitions work queues, 5 dead, 5 × 5 retry, fetchers.
+        // links, pages, articles, captures + 3 fetch partitions work
+        // queues, 5 dead, 5 × 5 retry, fetchers.
         assert_eq!(t.queues.len(), 7 + 5 + 25 + 1);
+        assert_eq!(t.work_queues(Queue::Captures), ["p.captures"]);
         assert_eq!(t.fetchers_queue(), "p.fetchers");
     }
 
