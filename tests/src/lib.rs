@@ -295,6 +295,28 @@ impl Crawl {
         }
     }
 
+    /// Waits until `reached` says so while run `run` (`child`) is still going: fails when the
+    /// run ends first (it was meant to be stopped mid-crawl) or `limit` passes.
+    pub fn wait_while_running(
+        &self,
+        child: &mut Child,
+        run: usize,
+        limit: Duration,
+        mut reached: impl FnMut() -> anyhow::Result<bool>,
+    ) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while !reached()? {
+            if let Some(status) = child.try_wait()? {
+                bail!("crawl ended ({status}) too early:\n{}", self.stderr(run));
+            }
+            if started.elapsed() > limit {
+                bail!("crawl too slow:\n{}", self.stderr(run));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
     /// The config file.
     pub fn config_path(&self) -> &Path {
         &self.config

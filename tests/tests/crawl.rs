@@ -1,6 +1,6 @@
 //! End-to-end: `newshound run` against the fixture news site over loopback.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use newshound_e2e::{Crawl, FixtureSite, kill_hard, score::score};
 
@@ -55,21 +55,9 @@ fn crawl_survives_sigkill() -> anyhow::Result<()> {
     // Slow enough that the kill lands mid-crawl.
     let crawl = Crawl::new(&site.config(100.0))?;
     let mut child = crawl.spawn(1)?;
-    let started = Instant::now();
-    while crawl.records_written() < 150 {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!(
-                "crawl ended ({status}) before the kill:\n{}",
-                crawl.stderr(1)
-            );
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "crawl too slow:\n{}",
-            crawl.stderr(1)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crawl.wait_while_running(&mut child, 1, Duration::from_secs(300), || {
+        Ok(crawl.records_written() >= 150)
+    })?;
     kill_hard(&mut child)?;
     let before = crawl.records_written();
     assert!(before < 500, "the kill came too late to test anything");

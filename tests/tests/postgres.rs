@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use newshound_e2e::cluster::{Cluster, LIMIT};
 use newshound_e2e::{Crawl, FixtureSite, kill_hard};
@@ -232,21 +232,9 @@ fn postgres_only_crawl_survives_sigkill() -> anyhow::Result<()> {
             .unwrap_or(0))
     };
     let mut child = crawl.spawn(1)?;
-    let started = Instant::now();
-    while count()? < 60 {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!(
-                "crawl ended ({status}) before the kill:\n{}",
-                crawl.stderr(1)
-            );
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "crawl too slow:\n{}",
-            crawl.stderr(1)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crawl.wait_while_running(&mut child, 1, Duration::from_secs(300), || {
+        Ok(count()? >= 60)
+    })?;
     kill_hard(&mut child)?;
     let before = count()?;
     assert!(before < 300, "the kill came too late to test anything");

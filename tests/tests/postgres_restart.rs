@@ -176,31 +176,20 @@ fn crawl_survives_a_database_restart() -> anyhow::Result<()> {
         );
     let crawl = Crawl::new(&config)?;
     let mut child = crawl.spawn(1)?;
-    let started = Instant::now();
-    while cluster.revisions(schema)?.len() < 30 {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!(
-                "crawl ended ({status}) before the restart:\n{}",
-                crawl.stderr(1)
-            );
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "crawl too slow:\n{}",
-            crawl.stderr(1)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crawl.wait_while_running(&mut child, 1, Duration::from_secs(300), || {
+        Ok(cluster.revisions(schema)?.len() >= 30)
+    })?;
     cluster.ctl("stop")?;
     // Down for long enough that the sink has batches to hold and retry.
     std::thread::sleep(Duration::from_secs(3));
     cluster.ctl("start")?;
+    let restarted = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
         }
         anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(600),
+            restarted.elapsed() < Duration::from_secs(600),
             "crawl did not finish after the restart:\n{}",
             crawl.stderr(1)
         );
