@@ -20,13 +20,13 @@ release:
 
 ## Builds, serves the fixture news site, crawls it with the embedded default.
 demo:
-	$(CARGO) build --release -p newshound -p newshound-testsite
-	@./target/release/newshound-testsite --addr $(SITE_ADDR) --articles $(ARTICLES) > /tmp/newshound-demo-site.log 2>&1 & \
+	$(CARGO) build -p newshound -p newshound-testsite
+	@./target/debug/newshound-testsite --addr $(SITE_ADDR) --articles $(ARTICLES) > /tmp/newshound-demo-site.log 2>&1 & \
 	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
 	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-demo-site.log && break; sleep 0.1; done; \
 	grep -q listening /tmp/newshound-demo-site.log || { cat /tmp/newshound-demo-site.log; exit 1; }; \
 	rm -rf out/demo; \
-	./target/release/newshound run --config config/sites/testsite.toml --once --out out/demo && \
+	./target/debug/newshound run --config config/sites/testsite.toml --once --out out/demo && \
 	echo "articles: $$(wc -l < out/demo/articles.jsonl) records in out/demo/articles.jsonl"
 
 ## Unit, integration and end-to-end tests (real HTTP over loopback; RabbitMQ and
