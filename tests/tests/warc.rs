@@ -198,19 +198,7 @@ fn a_crawls_warc_files_pass_warcio_and_reextract_to_its_articles() -> anyhow::Re
     let passed = check.lines().filter(|l| l.trim() == "digest pass").count();
     assert_eq!(passed, index.len(), "every record's digests pass:\n{check}");
 
-    let linked: BTreeSet<(String, String)> = read_all(&files)?
-        .iter()
-        .filter(|r| r.get("WARC-Type") == Some("metadata"))
-        .filter_map(|r| {
-            let text = String::from_utf8_lossy(&r.block).into_owned();
-            let field = |name: &str| {
-                text.lines()
-                    .find_map(|l| l.strip_prefix(name))
-                    .map(|v| v.trim().to_string())
-            };
-            Some((field("canonical-url:")?, field("content-hash:")?))
-        })
-        .collect();
+    let linked = metadata_links(&read_all(&files)?);
     let expected: BTreeSet<(String, String)> = articles
         .iter()
         .map(|a| {
@@ -388,7 +376,12 @@ fn check_files(files: &[PathBuf]) -> anyhow::Result<BTreeSet<(String, String)>> 
         .filter(|r| r.get("WARC-Type") == Some("revisit"))
         .count();
     assert_eq!(passed + revisits, all.len(), "{check}");
-    Ok(all
+    Ok(metadata_links(&all))
+}
+
+/// The (canonical URL, content hash) each metadata record links its response to.
+fn metadata_links(records: &[Record]) -> BTreeSet<(String, String)> {
+    records
         .iter()
         .filter(|r| r.get("WARC-Type") == Some("metadata"))
         .filter_map(|r| {
@@ -400,7 +393,7 @@ fn check_files(files: &[PathBuf]) -> anyhow::Result<BTreeSet<(String, String)>> 
             };
             Some((field("canonical-url:")?, field("content-hash:")?))
         })
-        .collect())
+        .collect()
 }
 
 /// The (canonical URL, content hash) of each record.
