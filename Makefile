@@ -119,10 +119,17 @@ eval: release
 	fi
 
 ## trafilatura's CPU per page on the same pages, and its predictions in out/eval-baseline/SET
-## for `make eval` to score beside newshound's (pip install trafilatura lxml_html_clean)
-eval-baseline:
+## for `make eval` to score beside newshound's (trafilatura from PyPI, into a virtualenv)
+TRAFILATURA_VENV ?= .venv-trafilatura
+TRAFILATURA_VERSION ?= 2.3.1
+
+$(TRAFILATURA_VENV)/bin/python:
+	python3 -m venv $(TRAFILATURA_VENV) || { echo "eval-baseline: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+	$(TRAFILATURA_VENV)/bin/pip install --quiet trafilatura==$(TRAFILATURA_VERSION) lxml_html_clean
+
+eval-baseline: $(TRAFILATURA_VENV)/bin/python
 	@found=""; for d in $(EVAL_DIR) $(EXTRA_DIR); do [ -d "$$d" ] || continue; found=1; for set in $$(ls -d $$d/*/); do \
 	  name=$$(basename $$set); echo "== $$name"; \
-	  python3 crates/eval/baseline/trafilatura_cpu.py --pages $$set/html --truth $$set/gt --out out/eval-baseline/$$name || exit 1; \
+	  $(TRAFILATURA_VENV)/bin/python crates/eval/baseline/trafilatura_cpu.py --pages $$set/html --truth $$set/gt --out out/eval-baseline/$$name || exit 1; \
 	done; done; \
 	[ -n "$$found" ] || { echo "make eval-baseline: no evaluation set at $(EVAL_DIR) or $(EXTRA_DIR) (EVAL_DIR=DIR names one)" >&2; exit 1; }

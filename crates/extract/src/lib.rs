@@ -241,10 +241,21 @@ pub fn extract(
         });
     let loc = metadata::dates::Locale {
         tz,
-        month_first: metadata::zones::month_first(
-            doc.lang.or(ld.language.as_deref()),
-            language.as_deref(),
-            url.host_str(),
+        month_first: metadata::dates::page_month_first(
+            metadata::zones::month_first(
+                doc.lang.or(ld.language.as_deref()),
+                language.as_deref(),
+                url.host_str(),
+            ),
+            doc.blocks
+                .iter()
+                .map(|b| b.text.as_str())
+                .chain(doc.times.iter().map(|(_, _, t)| t.as_str()))
+                .chain(
+                    [&ld.published, &ld.modified, &meta.published, &meta.modified]
+                        .into_iter()
+                        .filter_map(|s| s.as_deref()),
+                ),
         ),
         offset: if tz.is_none() {
             metadata::dates::page_offset(

@@ -471,6 +471,71 @@ pub(crate) fn page_offset<'a>(declared: impl IntoIterator<Item = &'a str>) -> Op
         .find(|o| o.local_minus_utc() != 0)
 }
 
+/// Texts longer than this are prose, not datelines: the date-order vote skips them.
+const DATELINE_MAX: usize = 160;
+
+/// Whether the page writes slash dates month first, from the dates it prints that can be
+/// read one way only: `13/11/2025` and `3 October 2025` vote day first, `11/13/2025` and
+/// `October 3, 2025` month first (a numeric date counts twice a spelled-out one). `default`
+/// (from the page's language and host) stands when the votes tie: one page, one date order.
+pub(crate) fn page_month_first<'a>(default: bool, texts: impl IntoIterator<Item = &'a str>) -> bool {
+    let (mut day_first, mut month_first) = (0u32, 0u32);
+    for text in texts {
+        if text.len() > DATELINE_MAX || !text.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let t = tokenize(text);
+        for i in 0..t.len() {
+            let num = |k: usize| match t.get(i + k) {
+                Some(Tok::Num(v, l)) => Some((*v, *l)),
+                _ => None,
+            };
+            let word_month = |k: usize| match t.get(i + k) {
+                Some(Tok::Word(w)) if w.chars().count() >= 3 => month(w),
+                _ => None,
+            };
+            // a/b/yyyy with one reading only
+            if let (Some((a, 1..=2)), Some((b, 1..=2)), Some((_, 4))) = (num(0), num(2), num(4))
+                && is_date_sep(t.get(i + 1))
+                && t.get(i + 1) == t.get(i + 3)
+            {
+                match (a > 12, b > 12) {
+                    (true, false) if (1..=31).contains(&a) && b >= 1 => day_first += 2,
+                    (false, true) if (1..=31).contains(&b) && a >= 1 => month_first += 2,
+                    _ => {}
+                }
+            }
+            // "3 October 2025" / "3rd of October 2025"
+            if let Some((d, 1..=2)) = num(0)
+                && (1..=31).contains(&d)
+            {
+                let mut k = 1;
+                while is_filler(t.get(i + k)) && k < 3 {
+                    k += 1;
+                }
+                if word_month(k).is_some() && matches!(num(k + 1), Some((_, 4))) {
+                    day_first += 1;
+                }
+            }
+            // "October 3, 2025"
+            if word_month(0).is_some()
+                && let Some((d, 1..=2)) = num(1)
+                && (1..=31).contains(&d)
+            {
+                let y = if matches!(t.get(i + 2), Some(Tok::Sym(','))) { 3 } else { 2 };
+                if matches!(num(y), Some((_, 4))) {
+                    month_first += 1;
+                }
+            }
+        }
+    }
+    match day_first.cmp(&month_first) {
+        std::cmp::Ordering::Greater => false,
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Equal => default,
+    }
+}
+
 /// How a page writes dates: its zone, and whether `04/05/2022` is April 5 (US-style English).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Locale {
@@ -537,6 +602,20 @@ mod tests {
         parse(s, tz)
             .map(|(d, _)| d.to_rfc3339())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn page_date_order() {
+        // A UK page's numeric dates and spelled-out day-first dates outvote the US default.
+        assert!(!page_month_first(true, ["- 3 October 2025", "03/10/2023"]));
+        assert!(!page_month_first(true, ["13/11/2025 09:21:40"]));
+        // US-style dates keep (or set) month first.
+        assert!(page_month_first(false, ["October 3, 2025", "10/13/2023"]));
+        // Nothing readable one way only: the default stands; prose is not read.
+        assert!(page_month_first(true, ["03/10/2023"]));
+        assert!(!page_month_first(false, ["03/10/2023"]));
+        let prose = format!("{} On 3 October 2025 it rained.", "word ".repeat(40));
+        assert!(page_month_first(true, [prose.as_str()]));
     }
 
     #[test]
