@@ -338,6 +338,7 @@ fn article(n: u32) -> Article {
         fetched_at: chrono::Utc::now(),
         content_hash: format!("{n:032x}"),
         revision: 1,
+        kind_unsure: false,
     }
 }
 

@@ -285,6 +285,10 @@ pub struct Article {
     /// a re-fetch.
     #[serde(default = "first_revision")]
     pub revision: u32,
+    /// The page had the signals of a list page and was kept as an article for its
+    /// article-sized prose (or as a dated short post at an article URL): worth a look.
+    #[serde(default)]
+    pub kind_unsure: bool,
 }
 
 fn first_revision() -> u32 {

@@ -45,10 +45,10 @@ fn teasers(doc: &Doc<'_>) -> usize {
         .count()
 }
 
-/// Decides the page kind, and says why. A page with hub signals that still carries an
-/// article-sized block of prose is kept as an article (marked unsure in the reason), so that
+/// Decides the page kind, whether that is unsure, and says why. A page with hub signals that
+/// still carries an article-sized block of prose is kept as an article, marked unsure, so that
 /// a crawl does not lose a story to a misleading URL or a missing declaration.
-pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
+pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, bool, String) {
     let link_weight: u32 = doc.blocks.iter().map(|b| b.link_weight).sum();
     let teasers = teasers(doc);
     let mut score = 0i32;
@@ -116,12 +116,13 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
         }
     );
     if score >= 2 {
-        (PageKind::Article, format!("article: {signals}"))
+        (PageKind::Article, false, format!("article: {signals}"))
     } else if k.prose.0 >= ARTICLE_PROSE && k.prose.1 >= ARTICLE_PARAGRAPHS && teasers <= 3 {
         // A list page's teasers come with blurbs that read as prose too: the rescue is for
         // pages without a run of linked headlines.
         (
             PageKind::Article,
+            true,
             format!(
                 "article, unsure: {signals}, but {} paragraphs of prose ({})",
                 k.prose.1, k.prose.0
@@ -138,9 +139,10 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, String) {
         // stories as links, so this is a brief story (a photo post), not a list.
         (
             PageKind::Article,
+            true,
             format!("article, unsure: {signals}, a dated short post at an article URL"),
         )
     } else {
-        (PageKind::Hub, format!("hub: {signals}"))
+        (PageKind::Hub, false, format!("hub: {signals}"))
     }
 }

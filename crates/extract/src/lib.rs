@@ -109,6 +109,9 @@ pub struct ArticleFields {
     pub images: Vec<Image>,
     /// Absolute URLs of related-story links.
     pub related: Vec<String>,
+    /// The page had the signals of a list page and was kept as an article for its article-sized
+    /// prose (or as a dated short post at an article URL): a record worth a look.
+    pub kind_unsure: bool,
 }
 
 /// Which rule decided each field of a page: for `newshound eval --explain`, so that a rule that
@@ -274,7 +277,7 @@ pub fn extract(
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let (links, links_dropped) =
         links::collect(&doc, url, &base, &options.site_hosts, options.max_links);
-    let (kind, kind_rule) = kind::decide(
+    let (kind, kind_unsure, kind_rule) = kind::decide(
         &doc,
         &kind::KindInput {
             og_type: meta.og_type.as_deref(),
@@ -322,6 +325,7 @@ pub fn extract(
             body: body_text,
             images,
             related,
+            kind_unsure,
             ..fields
         }
     });

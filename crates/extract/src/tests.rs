@@ -61,6 +61,7 @@ fn article_sized_prose_is_never_lost_as_a_hub() {
     );
     assert_eq!(x.kind, PageKind::Article, "{}", x.explain.kind);
     assert!(x.explain.kind.contains("unsure"), "{}", x.explain.kind);
+    assert!(x.article.as_ref().is_some_and(|a| a.kind_unsure));
     let body = x.article.map(|a| a.body).unwrap_or_default();
     assert!(
         body.contains("Paragraph 0.") && body.contains("Paragraph 8."),

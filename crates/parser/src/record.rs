@@ -63,6 +63,7 @@ pub fn to_article(
         fetched_at,
         content_hash: String::new(),
         revision: 1,
+        kind_unsure: fields.kind_unsure,
     };
     article.content_hash = article.compute_content_hash();
     Some(article)

@@ -38,9 +38,10 @@ use newshound_core::{ArticleSink, BackendError};
 
 /// The migrations, in order: (version, SQL). A version once released is
 /// never edited; a schema change is a new entry.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE stories (
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE stories (
         canonical_url text PRIMARY KEY,
         first_seen timestamptz NOT NULL,
         last_seen timestamptz NOT NULL,
@@ -73,7 +74,12 @@ const MIGRATIONS: &[(i32, &str)] = &[(
     );
     CREATE INDEX article_revisions_published ON article_revisions (published);
     CREATE INDEX article_revisions_section_published ON article_revisions (section, published);",
-)];
+    ),
+    (
+        2,
+        "ALTER TABLE article_revisions ADD COLUMN kind_unsure boolean NOT NULL DEFAULT false;",
+    ),
+];
 
 /// First key of the advisory lock the migrations run under (the second is
 /// a hash of the schema name): "nh" + "mg".
@@ -91,8 +97,9 @@ const LOCK_STORY: &str = "INSERT INTO stories AS s (canonical_url, first_seen, l
 const INSERT_REVISION: &str = "INSERT INTO article_revisions (
        canonical_url, content_hash, revision, url, redirected_from, title, subtitle, authors,
        published, published_utc_offset, updated, updated_utc_offset, section, tags, body,
-       images, related, language, fetched_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       images, related, language, fetched_at, kind_unsure)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+       $20)
      ON CONFLICT (canonical_url, content_hash) DO NOTHING";
 
 /// Moves the story's latest revision on.
@@ -319,6 +326,7 @@ impl PostgresSink {
                         &row.related,
                         &row.language,
                         &article.fetched_at,
+                        &article.kind_unsure,
                     ],
                 )
                 .await

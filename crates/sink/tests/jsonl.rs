@@ -25,6 +25,7 @@ fn article(url: &str, body: &str) -> Article {
         fetched_at: chrono::Utc::now(),
         content_hash: String::new(),
         revision: 1,
+        kind_unsure: false,
     };
     a.content_hash = a.compute_content_hash();
     a

@@ -139,6 +139,7 @@ fn article(url: &str, body: &str) -> Article {
         fetched_at: Utc::now(),
         content_hash: String::new(),
         revision: 7,
+        kind_unsure: true,
     };
     a.content_hash = a.compute_content_hash();
     a
@@ -203,8 +204,8 @@ async fn records_land_once_and_a_redelivered_batch_writes_nothing() {
         .query_one(
             &format!(
                 "SELECT url, redirected_from, title, subtitle, authors, published, published_utc_offset, \
-                 updated, updated_utc_offset, section, tags, body, images, related, language, fetched_at, revision \
-                 FROM \"{}\".article_revisions WHERE canonical_url = $1",
+                 updated, updated_utc_offset, section, tags, body, images, related, language, fetched_at, revision, \
+                 kind_unsure FROM \"{}\".article_revisions WHERE canonical_url = $1",
                 schema.name
             ),
             &[&two.canonical_url],
@@ -240,6 +241,7 @@ async fn records_land_once_and_a_redelivered_batch_writes_nothing() {
         two.fetched_at.timestamp_micros()
     );
     assert_eq!(row.get::<_, i32>(16), 1, "the sink numbers, not the record");
+    assert_eq!(row.get::<_, bool>(17), two.kind_unsure);
 
     let before = dump(&client, &schema.name).await;
     // Redelivered: the same batch again, from this sink and from a new one.
@@ -395,7 +397,7 @@ async fn migrations_run_twice_and_at_once_are_harmless() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1], "each migration applied once");
+    assert_eq!(versions, vec![1, 2], "each migration applied once");
     assert_eq!(
         later
             .write(vec![article("http://127.0.0.1/m", "x")])

@@ -478,7 +478,10 @@ const DATELINE_MAX: usize = 160;
 /// read one way only: `13/11/2025` and `3 October 2025` vote day first, `11/13/2025` and
 /// `October 3, 2025` month first (a numeric date counts twice a spelled-out one). `default`
 /// (from the page's language and host) stands when the votes tie: one page, one date order.
-pub(crate) fn page_month_first<'a>(default: bool, texts: impl IntoIterator<Item = &'a str>) -> bool {
+pub(crate) fn page_month_first<'a>(
+    default: bool,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> bool {
     let (mut day_first, mut month_first) = (0u32, 0u32);
     for text in texts {
         if text.len() > DATELINE_MAX || !text.bytes().any(|b| b.is_ascii_digit()) {
@@ -522,7 +525,11 @@ pub(crate) fn page_month_first<'a>(default: bool, texts: impl IntoIterator<Item 
                 && let Some((d, 1..=2)) = num(1)
                 && (1..=31).contains(&d)
             {
-                let y = if matches!(t.get(i + 2), Some(Tok::Sym(','))) { 3 } else { 2 };
+                let y = if matches!(t.get(i + 2), Some(Tok::Sym(','))) {
+                    3
+                } else {
+                    2
+                };
                 if matches!(num(y), Some((_, 4))) {
                     month_first += 1;
                 }
