@@ -96,7 +96,7 @@ const ROWS_AS_RECORDS: &str = "SELECT json_build_object(
         'updated', updated, 'updated_utc_offset', updated_utc_offset,
         'section', section, 'tags', tags, 'body', body, 'images', images, 'related', related,
         'language', language, 'fetched_at', fetched_at,
-        'content_hash', content_hash, 'revision', revision)::text
+        'content_hash', content_hash, 'revision', revision, 'kind_unsure', kind_unsure)::text
     FROM {schema}.article_revisions";
 
 /// The rows by (canonical_url, content_hash), as JSON records: the times

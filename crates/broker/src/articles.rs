@@ -9,7 +9,7 @@ use crate::amqp::topology::Topology;
 use newshound_core::message::Article;
 use newshound_core::{ArticleSink, BackendError, codec};
 
-/// Publishes each article (encoded with [`codec::encode`]) to the
+/// Publishes each article (encoded with [`codec::encode_article`]) to the
 /// `<prefix>.articles` fanout exchange, persistent, with publisher confirms.
 ///
 /// De-duplication is left to the consumer of the `articles` queue (the sink
@@ -35,7 +35,7 @@ impl ArticleSink for AmqpArticlePublisher {
     async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
         let mut payloads = Vec::with_capacity(articles.len());
         for article in &articles {
-            let bytes = codec::encode(article).map_err(|e| {
+            let bytes = codec::encode_article(article).map_err(|e| {
                 BackendError::Failed(format!("encode article {}: {e}", article.url))
             })?;
             payloads.push(bytes);

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use common::*;
 use newshound_broker::{AmqpArticlePublisher, AmqpConfig, AmqpQueue, RedisConfig, RedisSeenSet};
-use newshound_core::message::Article;
+use newshound_core::message::{Article, ArticleFields};
 use newshound_core::{ArticleSink, JobQueue, Queue, codec};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -324,21 +324,23 @@ fn article(n: u32) -> Article {
         url: url.clone(),
         redirected_from: Vec::new(),
         canonical_url: url,
-        title: format!("Story {n}"),
-        subtitle: None,
-        authors: vec!["A. Writer".into()],
-        published: None,
-        updated: None,
-        section: Some("world".into()),
-        tags: vec![],
-        body: "Para one.\n\nPara two.".into(),
-        images: vec![],
-        related: vec![],
+        fields: ArticleFields {
+            title: format!("Story {n}"),
+            subtitle: None,
+            authors: vec!["A. Writer".into()],
+            published: None,
+            updated: None,
+            section: Some("world".into()),
+            tags: vec![],
+            body: "Para one.\n\nPara two.".into(),
+            images: vec![],
+            related: vec![],
+            kind_unsure: false,
+        },
         language: Some("en".into()),
         fetched_at: chrono::Utc::now(),
         content_hash: format!("{n:032x}"),
         revision: 1,
-        kind_unsure: false,
     }
 }
 
@@ -354,7 +356,7 @@ async fn article_publisher_feeds_the_articles_queue() {
         let d = next_within(&mut consumer, Duration::from_secs(5))
             .await
             .expect("article");
-        let got: Article = codec::decode(&d.payload).expect("decode");
+        let got: Article = codec::decode_article(&d.payload).expect("decode");
         assert_eq!(&got, want);
         d.ack().await.expect("ack");
     }

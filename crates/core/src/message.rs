@@ -8,10 +8,12 @@
 //! fetcher asks conditionally; the parser reports the outcome as a [`Visit`]
 //! in the page's link batch, and the frontier schedules the next revisit.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use url::Url;
+
+pub use newshound_model::{ArticleFields, Image};
 
 /// What a link is expected to lead to, as classified by the page that linked it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,16 +237,10 @@ pub struct DiscoveredLink {
     pub related: bool,
 }
 
-/// A photo of an article, with its caption.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Image {
-    /// Absolute image URL.
-    pub url: String,
-    /// The caption shown with it.
-    pub caption: Option<String>,
-}
-
 /// One extracted article: the record newshound writes out.
+///
+/// In JSON (the JSONL output, the WARC metadata, the articles queue) the
+/// article's [`ArticleFields`] sit flat beside the provenance fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     /// The URL the page was fetched from (after redirects).
@@ -254,26 +250,10 @@ pub struct Article {
     pub redirected_from: Vec<String>,
     /// The page's canonical URL (`rel=canonical` / `og:url` when on the same site).
     pub canonical_url: String,
-    /// Headline.
-    pub title: String,
-    /// Sub-headline.
-    pub subtitle: Option<String>,
-    /// Author names.
-    pub authors: Vec<String>,
-    /// First publication time.
-    pub published: Option<DateTime<FixedOffset>>,
-    /// Last update time.
-    pub updated: Option<DateTime<FixedOffset>>,
-    /// Site section.
-    pub section: Option<String>,
-    /// Keywords / tags.
-    pub tags: Vec<String>,
-    /// Body text, paragraphs separated by a blank line.
-    pub body: String,
-    /// Photos with captions.
-    pub images: Vec<Image>,
-    /// URLs of the related stories linked from the page.
-    pub related: Vec<String>,
+    /// What the page says: headline, authors, times, body, images; related
+    /// stories canonicalized.
+    #[serde(flatten)]
+    pub fields: ArticleFields,
     /// Language tag (ISO 639-1 when known).
     pub language: Option<String>,
     /// When the page was fetched.
@@ -285,10 +265,6 @@ pub struct Article {
     /// a re-fetch.
     #[serde(default = "first_revision")]
     pub revision: u32,
-    /// The page had the signals of a list page and was kept as an article for its
-    /// article-sized prose (or as a dated short post at an article URL): worth a look.
-    #[serde(default)]
-    pub kind_unsure: bool,
 }
 
 fn first_revision() -> u32 {
@@ -298,14 +274,15 @@ fn first_revision() -> u32 {
 impl Article {
     /// Computes the content hash of the extracted fields.
     pub fn compute_content_hash(&self) -> String {
-        let mut text = String::with_capacity(self.body.len() + 256);
+        let f = &self.fields;
+        let mut text = String::with_capacity(f.body.len() + 256);
         for part in [
-            self.title.as_str(),
-            self.subtitle.as_deref().unwrap_or(""),
-            &self.authors.join("\u{1f}"),
-            &self.published.map(|d| d.to_rfc3339()).unwrap_or_default(),
-            &self.updated.map(|d| d.to_rfc3339()).unwrap_or_default(),
-            self.body.as_str(),
+            f.title.as_str(),
+            f.subtitle.as_deref().unwrap_or(""),
+            &f.authors.join("\u{1f}"),
+            &f.published.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            &f.updated.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            f.body.as_str(),
         ] {
             text.push_str(part);
             text.push('\u{1e}');

@@ -35,11 +35,11 @@ mod text;
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, FixedOffset};
 use scraper::Html;
 use url::Url;
 
 pub use decode::decode_html;
+pub use newshound_model::{ArticleFields, Image};
 pub use options::{DEFAULT_MAX_LINKS, ExtractOptions, RawSelectors, SelectorError, SiteSelectors};
 
 /// Whether a page is one article or a list of links to articles.
@@ -75,43 +75,6 @@ pub struct Link {
     pub kind: LinkKind,
     /// Inside a related / top stories / most read / recommended box.
     pub related: bool,
-}
-
-/// An image of the article.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Image {
-    /// Absolute URL.
-    pub url: String,
-    /// Caption or credit text.
-    pub caption: Option<String>,
-}
-
-/// The fields of an article page.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ArticleFields {
-    /// Headline.
-    pub title: String,
-    /// Standfirst or description.
-    pub subtitle: Option<String>,
-    /// Author names.
-    pub authors: Vec<String>,
-    /// Publication time (RFC 3339 offset kept).
-    pub published: Option<DateTime<FixedOffset>>,
-    /// Last update.
-    pub updated: Option<DateTime<FixedOffset>>,
-    /// Section.
-    pub section: Option<String>,
-    /// Tags / keywords.
-    pub tags: Vec<String>,
-    /// Paragraphs joined by a blank line.
-    pub body: String,
-    /// Images with captions.
-    pub images: Vec<Image>,
-    /// Absolute URLs of related-story links.
-    pub related: Vec<String>,
-    /// The page had the signals of a list page and was kept as an article for its article-sized
-    /// prose (or as a dated short post at an article URL): a record worth a look.
-    pub kind_unsure: bool,
 }
 
 /// Which rule decided each field of a page: for `newshound eval --explain`, so that a rule that

@@ -231,8 +231,8 @@ async fn emit(
     };
     counts.articles += 1;
     // As the parser does for a changed story the page does not date.
-    if !stories.insert(article.canonical_url.clone()) && article.updated.is_none() {
-        article.updated = Some(pending.page.fetched_at.fixed_offset());
+    if !stories.insert(article.canonical_url.clone()) && article.fields.updated.is_none() {
+        article.fields.updated = Some(pending.page.fetched_at.fixed_offset());
     }
     let written = sink
         .write(vec![article])

@@ -217,9 +217,9 @@ impl Parser {
                     version_of(page, article.content_hash.clone(), held.saturating_add(1));
                 if changed {
                     article.revision = version.revision;
-                    if held > 0 && article.updated.is_none() {
+                    if held > 0 && article.fields.updated.is_none() {
                         // A correction the page does not date: dated by its fetch.
-                        article.updated = Some(page.fetched_at.fixed_offset());
+                        article.fields.updated = Some(page.fetched_at.fixed_offset());
                     }
                     written = Some(ArticleRef {
                         canonical_url: article.canonical_url.clone(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use newshound_core::canon::CanonRules;
-use newshound_core::message::{Article, Image};
+use newshound_core::message::{Article, ArticleFields};
 use newshound_extract::Extraction;
 
 /// Related-story URLs, canonicalized (tracking parameters gone) and de-duplicated, in page order.
@@ -42,28 +42,14 @@ pub fn to_article(
         url: url.to_string(),
         redirected_from: Vec::new(),
         canonical_url: canonical.to_string(),
-        title: fields.title.clone(),
-        subtitle: fields.subtitle.clone(),
-        authors: fields.authors.clone(),
-        published: fields.published,
-        updated: fields.updated,
-        section: fields.section.clone(),
-        tags: fields.tags.clone(),
-        body: fields.body.clone(),
-        images: fields
-            .images
-            .iter()
-            .map(|i| Image {
-                url: i.url.clone(),
-                caption: i.caption.clone(),
-            })
-            .collect(),
-        related: canonical_related(&fields.related, canon),
+        fields: ArticleFields {
+            related: canonical_related(&fields.related, canon),
+            ..fields.clone()
+        },
         language: extraction.language.clone(),
         fetched_at,
         content_hash: String::new(),
         revision: 1,
-        kind_unsure: fields.kind_unsure,
     };
     article.content_hash = article.compute_content_hash();
     Some(article)

@@ -315,10 +315,13 @@ impl PostgresSink {
                         &row.title,
                         &row.subtitle,
                         &row.authors,
-                        &article.published,
-                        &article.published.map(|d| d.offset().local_minus_utc()),
-                        &article.updated,
-                        &article.updated.map(|d| d.offset().local_minus_utc()),
+                        &article.fields.published,
+                        &article
+                            .fields
+                            .published
+                            .map(|d| d.offset().local_minus_utc()),
+                        &article.fields.updated,
+                        &article.fields.updated.map(|d| d.offset().local_minus_utc()),
                         &row.section,
                         &row.tags,
                         &row.body,
@@ -326,7 +329,7 @@ impl PostgresSink {
                         &row.related,
                         &row.language,
                         &article.fetched_at,
-                        &article.kind_unsure,
+                        &article.fields.kind_unsure,
                     ],
                 )
                 .await
@@ -416,6 +419,7 @@ impl<'a> Row<'a> {
     fn of(a: &'a Article) -> Row<'a> {
         let all = |v: &'a [String]| v.iter().map(|s| clean(s)).collect::<Vec<_>>();
         let images = a
+            .fields
             .images
             .iter()
             .map(|i| {
@@ -430,14 +434,14 @@ impl<'a> Row<'a> {
             content_hash: clean(&a.content_hash),
             url: clean(&a.url),
             redirected_from: all(&a.redirected_from),
-            title: clean(&a.title),
-            subtitle: a.subtitle.as_deref().map(clean),
-            authors: all(&a.authors),
-            section: a.section.as_deref().map(clean),
-            tags: all(&a.tags),
-            body: clean(&a.body),
+            title: clean(&a.fields.title),
+            subtitle: a.fields.subtitle.as_deref().map(clean),
+            authors: all(&a.fields.authors),
+            section: a.fields.section.as_deref().map(clean),
+            tags: all(&a.fields.tags),
+            body: clean(&a.fields.body),
             images: serde_json::Value::Array(images),
-            related: all(&a.related),
+            related: all(&a.fields.related),
             language: a.language.as_deref().map(clean),
         }
     }

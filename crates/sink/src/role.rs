@@ -36,7 +36,7 @@ pub async fn run(
         move |delivery| {
             let (sink, stats) = (sink.clone(), stats.clone());
             async move {
-                let article: Article = match codec::decode(&delivery.payload) {
+                let article: Article = match codec::decode_article(&delivery.payload) {
                     Ok(a) => a,
                     Err(e) => {
                         stats.dead_lettered(Queue::Articles, DeadReason::Codec);

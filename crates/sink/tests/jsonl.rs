@@ -1,7 +1,7 @@
 //! The JSONL sink writes each record once, across restarts and torn writes.
 
 use newshound_core::ArticleSink;
-use newshound_core::message::Article;
+use newshound_core::message::{Article, ArticleFields};
 use newshound_sink::JsonlSink;
 use std::io::Write;
 use std::time::Duration;
@@ -11,21 +11,23 @@ fn article(url: &str, body: &str) -> Article {
         url: url.into(),
         redirected_from: Vec::new(),
         canonical_url: url.into(),
-        title: "Title".into(),
-        subtitle: None,
-        authors: vec!["Kim Jae-won".into()],
-        published: None,
-        updated: None,
-        section: None,
-        tags: vec![],
-        body: body.into(),
-        images: vec![],
-        related: vec![],
+        fields: ArticleFields {
+            title: "Title".into(),
+            subtitle: None,
+            authors: vec!["Kim Jae-won".into()],
+            published: None,
+            updated: None,
+            section: None,
+            tags: vec![],
+            body: body.into(),
+            images: vec![],
+            related: vec![],
+            kind_unsure: false,
+        },
         language: Some("en".into()),
         fetched_at: chrono::Utc::now(),
         content_hash: String::new(),
         revision: 1,
-        kind_unsure: false,
     };
     a.content_hash = a.compute_content_hash();
     a

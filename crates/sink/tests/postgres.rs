@@ -4,7 +4,7 @@
 //! fails).
 
 use chrono::{DateTime, FixedOffset, Utc};
-use newshound_core::message::{Article, Image};
+use newshound_core::message::{Article, ArticleFields, Image};
 use newshound_core::{ArticleSink, BackendError};
 use newshound_sink::{FanOutSink, JsonlSink, PostgresError, PostgresSettings, PostgresSink};
 use std::collections::BTreeMap;
@@ -122,24 +122,26 @@ fn article(url: &str, body: &str) -> Article {
         url: format!("{url}?from=home"),
         redirected_from: vec![format!("{url}-old")],
         canonical_url: url.into(),
-        title: "Title".into(),
-        subtitle: Some("Sub".into()),
-        authors: vec!["Kim Jae-won".into(), "Lee Min-ji".into()],
-        published: Some(time("2026-11-28T15:00:00+09:00")),
-        updated: None,
-        section: Some("world".into()),
-        tags: vec!["economy".into(), "trade".into()],
-        body: body.into(),
-        images: vec![Image {
-            url: format!("{url}.jpg"),
-            caption: Some("A caption".into()),
-        }],
-        related: vec!["http://127.0.0.1/other".into()],
+        fields: ArticleFields {
+            title: "Title".into(),
+            subtitle: Some("Sub".into()),
+            authors: vec!["Kim Jae-won".into(), "Lee Min-ji".into()],
+            published: Some(time("2026-11-28T15:00:00+09:00")),
+            updated: None,
+            section: Some("world".into()),
+            tags: vec!["economy".into(), "trade".into()],
+            body: body.into(),
+            images: vec![Image {
+                url: format!("{url}.jpg"),
+                caption: Some("A caption".into()),
+            }],
+            related: vec!["http://127.0.0.1/other".into()],
+            kind_unsure: true,
+        },
         language: Some("en".into()),
         fetched_at: Utc::now(),
         content_hash: String::new(),
         revision: 7,
-        kind_unsure: true,
     };
     a.content_hash = a.compute_content_hash();
     a
@@ -189,10 +191,10 @@ async fn records_land_once_and_a_redelivered_batch_writes_nothing() {
     let sink = schema.sink().await;
     let one = article("http://127.0.0.1/a/1", "one");
     let mut two = article("http://127.0.0.1/a/2", "two\0with a NUL");
-    two.published = Some(time("2026-11-28T06:30:00-05:00"));
-    two.updated = Some(time("2026-11-29T01:00:00+05:30"));
-    two.subtitle = None;
-    two.images.push(Image {
+    two.fields.published = Some(time("2026-11-28T06:30:00-05:00"));
+    two.fields.updated = Some(time("2026-11-29T01:00:00+05:30"));
+    two.fields.subtitle = None;
+    two.fields.images.push(Image {
         url: "http://127.0.0.1/a/2b.jpg".into(),
         caption: None,
     });
@@ -214,25 +216,28 @@ async fn records_land_once_and_a_redelivered_batch_writes_nothing() {
         .expect("the record is there");
     assert_eq!(row.get::<_, String>(0), two.url);
     assert_eq!(row.get::<_, Vec<String>>(1), two.redirected_from);
-    assert_eq!(row.get::<_, String>(2), two.title);
+    assert_eq!(row.get::<_, String>(2), two.fields.title);
     assert_eq!(row.get::<_, Option<String>>(3), None);
-    assert_eq!(row.get::<_, Vec<String>>(4), two.authors);
+    assert_eq!(row.get::<_, Vec<String>>(4), two.fields.authors);
     let published: DateTime<Utc> = row.get(5);
     let offset: i32 = row.get(6);
     let published = published.with_timezone(&FixedOffset::east_opt(offset).expect("offset"));
-    assert_eq!(Some(published), two.published);
+    assert_eq!(Some(published), two.fields.published);
     assert_eq!(published.to_rfc3339(), "2026-11-28T06:30:00-05:00");
     let updated: DateTime<Utc> = row.get(7);
     assert_eq!(row.get::<_, i32>(8), 5 * 3600 + 1800);
-    assert_eq!(Some(updated), two.updated.map(|u| u.with_timezone(&Utc)));
-    assert_eq!(row.get::<_, Option<String>>(9), two.section);
-    assert_eq!(row.get::<_, Vec<String>>(10), two.tags);
+    assert_eq!(
+        Some(updated),
+        two.fields.updated.map(|u| u.with_timezone(&Utc))
+    );
+    assert_eq!(row.get::<_, Option<String>>(9), two.fields.section);
+    assert_eq!(row.get::<_, Vec<String>>(10), two.fields.tags);
     assert_eq!(row.get::<_, String>(11), "twowith a NUL", "NUL removed");
     assert_eq!(
         row.get::<_, serde_json::Value>(12),
-        serde_json::to_value(&two.images).expect("json")
+        serde_json::to_value(&two.fields.images).expect("json")
     );
-    assert_eq!(row.get::<_, Vec<String>>(13), two.related);
+    assert_eq!(row.get::<_, Vec<String>>(13), two.fields.related);
     assert_eq!(row.get::<_, Option<String>>(14), two.language);
     let fetched: DateTime<Utc> = row.get(15);
     // timestamptz keeps microseconds.
@@ -241,7 +246,7 @@ async fn records_land_once_and_a_redelivered_batch_writes_nothing() {
         two.fetched_at.timestamp_micros()
     );
     assert_eq!(row.get::<_, i32>(16), 1, "the sink numbers, not the record");
-    assert_eq!(row.get::<_, bool>(17), two.kind_unsure);
+    assert_eq!(row.get::<_, bool>(17), two.fields.kind_unsure);
 
     let before = dump(&client, &schema.name).await;
     // Redelivered: the same batch again, from this sink and from a new one.
