@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::canon::{CanonRules, DEFAULT_STRIP_PARAMS, Scope, TrapLimits};
 use crate::recrawl::{HubPattern, RecrawlPolicy};
-use newshound_extract::{RawSelectors, SiteSelectors};
+use newshound_model::RawSelectors;
 
 /// A configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -856,8 +856,10 @@ pub struct Config {
     pub politeness: Politeness,
     /// Fetch settings.
     pub fetch: FetchSettings,
-    /// Extraction overrides, compiled.
-    pub selectors: SiteSelectors,
+    /// Extraction overrides as written (`[extract]`); the parser compiles them
+    /// (`newshound_extract::SiteSelectors::parse`) and reports a bad one against
+    /// its key.
+    pub selectors: RawSelectors,
     /// Output directory.
     pub out_dir: PathBuf,
     /// Embedded state directory (`None`: `state/` in the output directory).
@@ -1168,12 +1170,6 @@ impl RawConfig {
         let warc = self.output.warc(&bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
         let metrics_listen = metrics_listen(self.metrics, &env, &bad)?;
-        let selectors = SiteSelectors::parse(&self.extract).map_err(|e| {
-            bad(
-                &format!("extract.{}", e.field),
-                format!("`{}`: {}", e.selector, e.message),
-            )
-        })?;
         Ok(Config {
             file: file.to_path_buf(),
             name: site.name,
@@ -1201,7 +1197,7 @@ impl RawConfig {
                 max_retry_after: Duration::from_secs(f.max_retry_after_secs),
                 give_up_after: Duration::from_secs(f.give_up_after_secs),
             },
-            selectors,
+            selectors: self.extract,
             out_dir: self.output.dir,
             state_dir: self.output.state_dir,
             jsonl: self.output.jsonl,

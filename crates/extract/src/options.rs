@@ -1,7 +1,7 @@
 //! Extraction options and per-site CSS overrides.
 
+pub use newshound_model::RawSelectors;
 use scraper::Selector;
-use serde::Deserialize;
 
 /// Default of [`ExtractOptions::max_links`]: a big home page links to a few hundred stories and
 /// sections, a sitemap-like archive page to a few thousand; past that a page is a link farm or
@@ -33,23 +33,6 @@ impl Default for ExtractOptions {
             max_links: DEFAULT_MAX_LINKS,
         }
     }
-}
-
-/// Per-site CSS selectors as written in the site config.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSelectors {
-    /// Element holding the headline.
-    pub title: Option<String>,
-    /// Element(s) holding the article body.
-    pub body: Option<String>,
-    /// Element(s) holding author names.
-    pub authors: Option<String>,
-    /// Element holding the publication date (`datetime`/`content` attribute or text).
-    pub published: Option<String>,
-    /// Elements to drop from the body.
-    #[serde(default)]
-    pub exclude: Vec<String>,
 }
 
 /// Parsed per-site CSS overrides.

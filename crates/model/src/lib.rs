@@ -1,6 +1,8 @@
-//! The fields of an extracted article, defined once: the extractor fills them
-//! (`newshound-extract`), the record newshound writes carries them
-//! (`newshound_core::message::Article`, flattened into it in JSON).
+//! What the extractor and the rest of newshound share, defined once: the fields of
+//! an extracted article (the extractor fills them, `newshound-extract`; the record
+//! newshound writes carries them, `newshound_core::message::Article`, flattened into
+//! it in JSON) and a site's CSS overrides as its config writes them (read by the
+//! config loader in `newshound-core`, compiled by the extractor).
 #![deny(missing_docs)]
 
 use chrono::{DateTime, FixedOffset};
@@ -43,4 +45,21 @@ pub struct ArticleFields {
     /// article-sized prose (or as a dated short post at an article URL): worth a look.
     #[serde(default)]
     pub kind_unsure: bool,
+}
+
+/// Per-site CSS selectors as written in the site config.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelectors {
+    /// Element holding the headline.
+    pub title: Option<String>,
+    /// Element(s) holding the article body.
+    pub body: Option<String>,
+    /// Element(s) holding author names.
+    pub authors: Option<String>,
+    /// Element holding the publication date (`datetime`/`content` attribute or text).
+    pub published: Option<String>,
+    /// Elements to drop from the body.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }

@@ -187,6 +187,8 @@ pub struct CheckArgs {
 /// `newshound check`: loads and validates the config, printing a summary.
 pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
+    // What the roles compile from the config (the `[extract]` selectors).
+    crate::settings::parser(&config)?;
     crate::stdout::println(&format!(
         "{}: site `{}`, {} seed(s), {} req/s per host (burst {}), timezone {}",
         args.config.display(),

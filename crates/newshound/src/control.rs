@@ -1,6 +1,6 @@
-//! Operator control inside one process: the live configs of the roles it
-//! runs, the commands it obeys (from the control exchange, the admin socket
-//! or SIGHUP) and the status it reports.
+//! Operator control inside one process: the commands it obeys (from the
+//! control exchange, the admin socket or SIGHUP), carried out on the live
+//! settings it is handed, and the status it reports.
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
-use crate::roles;
+use crate::live::Live;
+use crate::settings;
 use newshound_core::config::Config;
 use newshound_core::control::{Command, ControlPlane, Controls, Counters, ProcessStatus};
 use newshound_core::{CrawlStats, JobQueue, Shutdown};
@@ -33,14 +33,8 @@ pub struct Process {
     pub shutdown: Shutdown,
     /// Where reloaded seeds and injected URLs go.
     pub queue: Arc<dyn JobQueue>,
-    /// Live role configs.
-    frontier: Option<(watch::Sender<Arc<newshound_frontier::FrontierConfig>>, bool)>,
-    fetcher: Option<(
-        watch::Sender<Arc<newshound_fetcher::FetcherConfig>>,
-        Option<u64>,
-        bool,
-    )>,
-    parser: Option<watch::Sender<Arc<newshound_parser::ParserConfig>>>,
+    /// The roles' live settings, replaced on reload.
+    live: Live,
     /// Counters at the last report, for the rates.
     last: std::sync::Mutex<(Instant, Counters)>,
     /// Whether a drain command came.
@@ -48,13 +42,15 @@ pub struct Process {
 }
 
 impl Process {
-    /// A process running `roles` (for its id) from `config_file`.
+    /// A process running `roles` (for its id) from `config_file`, steering
+    /// their `live` settings.
     pub fn new(
         roles: &str,
         config_file: PathBuf,
         stats: Arc<CrawlStats>,
         shutdown: Shutdown,
         queue: Arc<dyn JobQueue>,
+        live: Live,
     ) -> Process {
         let host = hostname();
         Process {
@@ -64,46 +60,10 @@ impl Process {
             stats,
             shutdown,
             queue,
-            frontier: None,
-            fetcher: None,
-            parser: None,
+            live,
             last: std::sync::Mutex::new((Instant::now(), Counters::default())),
             drained: AtomicBool::new(false),
         }
-    }
-
-    /// The frontier's live config; `revisits` says whether it revisits
-    /// pages (kept across reloads).
-    pub fn frontier_config(
-        &mut self,
-        config: &Config,
-        revisits: bool,
-    ) -> watch::Receiver<Arc<newshound_frontier::FrontierConfig>> {
-        let (tx, rx) = watch::channel(Arc::new(frontier_of(config, revisits)));
-        self.frontier = Some((tx, revisits));
-        rx
-    }
-
-    /// The fetcher's live config.
-    pub fn fetcher_config(
-        &mut self,
-        config: &Config,
-        max_pages: Option<u64>,
-        once: bool,
-    ) -> watch::Receiver<Arc<newshound_fetcher::FetcherConfig>> {
-        let (tx, rx) = watch::channel(Arc::new(roles::fetcher_config(config, max_pages, once)));
-        self.fetcher = Some((tx, max_pages, once));
-        rx
-    }
-
-    /// The parser's live config.
-    pub fn parser_config(
-        &mut self,
-        config: &Config,
-    ) -> watch::Receiver<Arc<newshound_parser::ParserConfig>> {
-        let (tx, rx) = watch::channel(Arc::new(roles::parser_config(config)));
-        self.parser = Some(tx);
-        rx
     }
 
     /// Carries out a command. `seed` and `status` are answered by whoever
@@ -144,9 +104,9 @@ impl Process {
     /// When the config file cannot be read (a process without a frontier)
     /// or the links queue does not take the URLs.
     pub async fn seed(&self, urls: &[String]) -> anyhow::Result<Seeded> {
-        let frontier = match &self.frontier {
-            Some((tx, _)) => tx.borrow().clone(),
-            None => Arc::new(roles::frontier_config(&Config::load(&self.config_file)?)),
+        let frontier = match self.live.frontier() {
+            Some(frontier) => frontier,
+            None => Arc::new(settings::frontier(&Config::load(&self.config_file)?)),
         };
         let seeded = seed(self.queue.as_ref(), &frontier, urls).await?;
         for refused in &seeded.refused {
@@ -165,17 +125,11 @@ impl Process {
         let config = tokio::task::spawn_blocking(move || Config::load(&file))
             .await
             .context("reading the config")??;
-        if let Some((tx, revisits)) = &self.frontier {
-            tx.send_replace(Arc::new(frontier_of(&config, *revisits)));
+        self.live.replace(&config)?;
+        if self.live.frontier().is_some() {
             newshound_frontier::seed(self.queue.as_ref(), &config.seeds)
                 .await
                 .context("queueing the reloaded seeds")?;
-        }
-        if let Some((tx, max_pages, once)) = &self.fetcher {
-            tx.send_replace(Arc::new(roles::fetcher_config(&config, *max_pages, *once)));
-        }
-        if let Some(tx) = &self.parser {
-            tx.send_replace(Arc::new(roles::parser_config(&config)));
         }
         tracing::info!(file = %self.config_file.display(), site = %config.name, "Config reloaded");
         Ok(())
@@ -318,13 +272,6 @@ pub async fn seed(
     }
     seeded.queued = accepted.iter().map(ToString::to_string).collect();
     Ok(seeded)
-}
-
-/// The frontier's settings, revisits on or off.
-fn frontier_of(config: &Config, revisits: bool) -> newshound_frontier::FrontierConfig {
-    let mut frontier = roles::frontier_config(config);
-    frontier.recrawl.enabled &= revisits;
-    frontier
 }
 
 /// This machine's name (for process ids), `localhost` when unknown.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::admin;
 use crate::backends::Backends;
 use crate::control::{self, Seeded};
-use crate::roles;
+use crate::settings;
 use crate::status::{self, Sources};
 use crate::stdout;
 use newshound_core::config::Config;
@@ -180,7 +180,7 @@ async fn distributed(
             Ok(Answer::Done)
         }
         Command::Seed { urls } => {
-            let frontier = roles::frontier_config(config);
+            let frontier = settings::frontier(config);
             let seeded = control::seed(backends.queue.as_ref(), &frontier, urls).await?;
             Ok(Answer::Seeded(seeded))
         }

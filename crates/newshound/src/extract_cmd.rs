@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::ExtractArgs;
-use crate::{roles, stdout};
+use crate::{settings, stdout};
 use newshound_core::canon::{CanonRules, host_key};
 use newshound_core::config::Config;
 use newshound_core::control::Controls;
@@ -30,9 +30,10 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
         .map(Config::load)
         .transpose()
         .map_err(anyhow::Error::from)?;
-    let mut options = config
-        .as_ref()
-        .map_or_else(ExtractOptions::default, |c| roles::parser_config(c).extract);
+    let mut options = match &config {
+        Some(config) => settings::extract(config)?,
+        None => ExtractOptions::default(),
+    };
     if let Some(name) = args.timezone.as_deref() {
         let tz = name
             .parse::<chrono_tz::Tz>()
@@ -175,7 +176,7 @@ async fn fetch_once(url: url::Url, config: Config) -> anyhow::Result<FetchedPage
         partition_key: Some(host_key(&url)),
     };
     queue.publish(Queue::Fetch, vec![message]).await?;
-    let mut fetcher_config = roles::fetcher_config(&config, Some(1), true);
+    let mut fetcher_config = settings::fetcher(&config, Some(1), true);
     fetcher_config.fetch.max_attempts = 1;
     let (_config_tx, config_rx) = tokio::sync::watch::channel(Arc::new(fetcher_config));
     let stats = Arc::new(CrawlStats::default());

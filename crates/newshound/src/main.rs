@@ -4,9 +4,12 @@
 //! Layout:
 //! - `cli`: the command-line interface;
 //! - `backends`: the embedded or distributed backends a config asks for;
-//! - `roles`: role settings and the one-role subcommands;
+//! - `settings`: each role's settings, read off the config;
+//! - `live`: the live settings of a process's roles (replaced on reload);
+//! - `wiring`: starting a process and its roles, shared by `run` and `roles`;
+//! - `roles`: the one-role subcommands;
 //! - `run`: `newshound run`, every role in one process;
-//! - `control`: what steers a process (live configs, commands, status);
+//! - `control`: what steers a process (commands, status), handed its live settings;
 //! - `admin`: the admin socket of an embedded run;
 //! - `ctl`: `newshound ctl`, steering a running crawl;
 //! - `status`: the crawl's status report;
@@ -24,6 +27,7 @@ mod cli;
 mod control;
 mod ctl;
 mod extract_cmd;
+mod live;
 mod logging;
 mod metrics;
 mod output;
@@ -31,8 +35,10 @@ mod progress;
 mod reextract;
 mod roles;
 mod run;
+mod settings;
 mod status;
 mod stdout;
+mod wiring;
 
 use clap::Parser;
 use std::process::ExitCode;

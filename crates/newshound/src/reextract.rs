@@ -42,7 +42,7 @@ struct Counts {
 
 pub async fn run(args: ReextractArgs) -> anyhow::Result<()> {
     let config = match &args.config {
-        Some(path) => crate::roles::parser_config(&Config::load(path)?),
+        Some(path) => crate::settings::parser(&Config::load(path)?)?,
         None => ParserConfig {
             extract: newshound_extract::ExtractOptions::default(),
             canon: newshound_core::canon::CanonRules::default(),

@@ -5,23 +5,19 @@
 use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::admin;
 use crate::backends::Backends;
 use crate::cli::RunArgs;
-use crate::control::Process;
+use crate::live::{FetcherRole, Live, Roles};
 use crate::logging::LogFormat;
-use crate::metrics::{self, MetricsSource};
 use crate::output;
 use crate::progress::{Finish, Progress, View};
-use crate::roles;
+use crate::wiring::Node;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
-use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Queue, RevisitSchedule, Shutdown};
-use newshound_sink::CountingSink;
-use newshound_sink::role::QueueCaptureSink;
+use newshound_core::{Queue, RevisitSchedule};
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -31,6 +27,7 @@ const TICK: Duration = Duration::from_millis(200);
 const IDLE_TICKS_EMBEDDED: u32 = 3;
 const IDLE_TICKS_DISTRIBUTED: u32 = 40;
 
+/// `newshound run`: the crawl until it is stopped (or idle, with `--once`).
 pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let out_dir = args.out.clone().unwrap_or_else(|| config.out_dir.clone());
@@ -39,111 +36,56 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         .clone()
         .or_else(|| config.state_dir.clone())
         .unwrap_or_else(|| out_dir.join("state"));
+    // A crawl that ends when idle does not come back for revisits (its
+    // visits are still recorded for a later continuous run).
+    let roles = Roles {
+        frontier: Some(!args.once),
+        fetcher: Some(FetcherRole {
+            max_pages: args.max_pages,
+            once: args.once,
+        }),
+        parser: true,
+    };
+    let (live, watches) = Live::new(&config, roles)?;
     let backends = match &config.backend {
         Some(backend) => Backends::distributed(backend).await?,
         None => Backends::embedded(&state_dir)?,
     };
     let output = output::open(&config, &out_dir).await?;
-    let stats = Arc::new(CrawlStats::default());
-    if let Some(listen) = config.metrics_listen {
-        let source = MetricsSource {
-            site: config.name.clone(),
-            stats: stats.clone(),
-            queue: backends.queue.clone(),
-            queues: Queue::ALL.to_vec(),
-        };
-        metrics::serve(listen, source).await?;
-    }
-    newshound_frontier::seed(backends.queue.as_ref(), &config.seeds)
-        .await
-        .context("queueing the seeds")?;
-    let mode = if config.backend.is_some() {
+    let node = Node::start(config, backends, Queue::ALL.to_vec()).await?;
+    node.seed().await?;
+    let distributed = node.config.backend.is_some();
+    let mode = if distributed {
         "RabbitMQ and Redis"
     } else {
         "embedded"
     };
-    tracing::info!(site = %config.name, out = %output.describe, mode, "Crawl starting");
+    tracing::info!(site = %node.config.name, out = %output.describe, mode, "Crawl starting");
 
-    let shutdown = Shutdown::new();
-    let signalled = roles::stop_on_signals(shutdown.clone());
-    let mut process = Process::new(
-        "run",
-        args.config.clone(),
-        stats.clone(),
-        shutdown.clone(),
-        backends.queue.clone(),
-    );
+    let process = node.process("run", live);
+    let shutdown = node.shutdown.clone();
+    let backends = node.backends.clone();
     let mut tasks = tokio::task::JoinSet::new();
-    // A crawl that ends when idle does not come back for revisits (its
-    // visits are still recorded for a later continuous run).
-    let frontier_config = process.frontier_config(&config, !args.once);
-    tasks.spawn(newshound_frontier::run(
-        frontier_config,
-        newshound_frontier::FrontierBackends {
-            queue: backends.queue.clone(),
-            seen: backends.seen.clone(),
-            revisits: backends.revisits.clone(),
-            budget: backends.budget.clone(),
-            stats: stats.clone(),
-        },
-        shutdown.clone(),
-    ));
-    let article_sink: Arc<dyn ArticleSink> =
-        Arc::new(CountingSink::new(output.sink.clone(), stats.clone()));
+    tasks.spawn(node.frontier(watches.frontier.context("the frontier's settings")?));
     // Distributed: parsers publish to the articles exchange and the sink role
     // writes the outputs, as separate processes would. Embedded: straight to them.
-    let parser_sink = match &backends.article_publisher {
-        Some(publisher) => {
-            tasks.spawn(newshound_sink::role::run(
-                backends.queue.clone(),
-                article_sink.clone(),
-                stats.clone(),
-                shutdown.clone(),
-            ));
-            publisher.clone()
-        }
-        None => article_sink.clone(),
-    };
-    // The same for the captures: over the captures queue to the sink role,
-    // or straight to the WARC files.
-    let captures: Option<Arc<dyn CaptureSink>> = match (&output.warc, &backends.article_publisher) {
-        (Some(warc), Some(_)) => {
-            tasks.spawn(newshound_sink::role::run_captures(
-                backends.queue.clone(),
-                Arc::new(warc.clone()),
-                stats.clone(),
-                shutdown.clone(),
-            ));
-            Some(Arc::new(QueueCaptureSink::new(backends.queue.clone())))
-        }
-        (Some(warc), None) => Some(Arc::new(warc.clone())),
-        (None, _) => None,
-    };
-    tasks.spawn(newshound_parser::run(
-        process.parser_config(&config),
-        newshound_parser::ParserBackends {
-            queue: backends.queue.clone(),
-            sink: parser_sink,
-            captures,
-            stats: stats.clone(),
-        },
-        shutdown.clone(),
-    ));
-    let fetcher_shutdown = shutdown.child();
-    let mut fetcher = tokio::spawn(newshound_fetcher::run(
-        process.fetcher_config(&config, args.max_pages, args.once),
-        newshound_fetcher::FetcherBackends {
-            queue: backends.queue.clone(),
-            stats: stats.clone(),
-            controls: process.controls.clone(),
-        },
-        fetcher_shutdown,
+    if distributed {
+        tasks.spawn(node.sink(&output));
+    }
+    tasks.spawn(node.parser(
+        watches.parser.context("the parser's settings")?,
+        Some(&output),
+    )?);
+    let mut fetcher = tokio::spawn(node.fetcher(
+        watches.fetcher.context("the fetcher's settings")?,
+        process.controls.clone(),
+        shutdown.child(),
     ));
     let process = Arc::new(process);
     match &backends.control {
         Some(plane) => process.clone().serve(plane.clone()).await?,
         None => {
-            let rate = config.politeness.requests_per_second;
+            let rate = node.config.politeness.requests_per_second;
             // The crawl goes on without it (a state path too long for a
             // socket name, say), only `ctl` cannot reach it.
             if let Err(e) = admin::serve(&state_dir, process.clone(), backends.clone(), rate).await
@@ -156,7 +98,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let progress = Progress::new(
-        stats.clone(),
+        node.stats.clone(),
         started,
         Duration::from_secs_f64(args.progress_every),
     );
@@ -165,7 +107,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
     let mut budget_spent = false;
     let mut fetcher_done = false;
     let mut idle_ticks = 0;
-    let idle_ticks_needed = if config.backend.is_some() {
+    let idle_ticks_needed = if distributed {
         IDLE_TICKS_DISTRIBUTED
     } else {
         IDLE_TICKS_EMBEDDED
@@ -212,7 +154,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
     }
     let finish = if budget_spent {
         Finish::BudgetReached { queued }
-    } else if signalled.load(Ordering::SeqCst) {
+    } else if node.signalled() {
         Finish::Interrupted
     } else if process.drained() {
         Finish::Drained
