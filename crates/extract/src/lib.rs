@@ -240,6 +240,17 @@ pub fn extract(
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let (links, links_dropped) =
         links::collect(&doc, url, &base, &options.site_hosts, options.max_links);
+    let declared_titles: Vec<String> = [
+        ld.headline.as_deref(),
+        meta.title.as_deref(),
+        meta.twitter_title.as_deref(),
+        doc.title.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(text::key)
+    .filter(|k| !k.is_empty())
+    .collect();
     let (kind, kind_unsure, kind_rule) = kind::decide(
         &doc,
         &kind::KindInput {
@@ -252,6 +263,10 @@ pub fn extract(
             url_article: links::looks_like_article(url, ""),
             url_hub: links::looks_like_hub(url),
             prose: prose(&body_text),
+            container: body.container,
+            titles: &declared_titles,
+            url_root: url.path().trim_matches('/').is_empty()
+                && url.query().is_none_or(|q| q.is_empty()),
         },
     );
     explain.kind = kind_rule;
