@@ -56,7 +56,7 @@ const MIN_HEADLINE_KEY: usize = 8;
 
 /// Whether a heading's key names the page the way a declared title does: equal to one, or
 /// the part of one before or after the site's name ("Headline - Site", "Site » Headline").
-fn confirms(heading: &str, titles: &[String]) -> bool {
+pub(crate) fn confirms(heading: &str, titles: &[String]) -> bool {
     heading.chars().count() >= MIN_HEADLINE_KEY
         && titles
             .iter()

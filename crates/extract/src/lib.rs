@@ -157,6 +157,17 @@ pub fn extract(
         canonical_url.or_else(|| meta.url.as_deref().and_then(|u| base.join(u).ok()));
 
     let (forced, excluded) = overrides(&parsed, &doc, sel);
+    let declared_titles: Vec<String> = [
+        ld.headline.as_deref(),
+        meta.title.as_deref(),
+        meta.twitter_title.as_deref(),
+        doc.title.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(text::key)
+    .filter(|k| !k.is_empty())
+    .collect();
     let titles: HashSet<String> = [
         ld.headline.as_deref(),
         meta.title.as_deref(),
@@ -174,7 +185,7 @@ pub fn extract(
     )
     .filter(|k| k.chars().count() >= 10)
     .collect();
-    let body = body::extract(&doc, forced.as_ref(), &excluded, &titles);
+    let body = body::extract(&doc, forced.as_ref(), &excluded, &titles, &declared_titles);
     let mut body_rule = if forced.is_some() {
         "site body selector"
     } else {
@@ -240,17 +251,6 @@ pub fn extract(
         standfirst::subtitle(&doc, &fields.title, fields.subtitle.as_deref(), &body_text);
     let (links, links_dropped) =
         links::collect(&doc, url, &base, &options.site_hosts, options.max_links);
-    let declared_titles: Vec<String> = [
-        ld.headline.as_deref(),
-        meta.title.as_deref(),
-        meta.twitter_title.as_deref(),
-        doc.title.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(text::key)
-    .filter(|k| !k.is_empty())
-    .collect();
     let (kind, kind_unsure, kind_rule) = kind::decide(
         &doc,
         &kind::KindInput {
