@@ -154,8 +154,21 @@ pub(crate) fn extract(
     forced: Option<&HashSet<u32>>,
     excluded: &HashSet<u32>,
     titles: &HashSet<String>,
+    declared: &[String],
 ) -> Body {
     let (mut container, good, bad, mut rule) = choose(doc, forced);
+    if forced.is_none()
+        && container != NONE
+        && doc.elems[container as usize].boiler_anc != NONE
+        && good[container as usize] < ARTICLE_SCORE
+        && let Some(c) = under_headline(doc, container, declared)
+        // Running text with few links, not a stretch of the page's links.
+        && good[c as usize] >= i64::from(MIN_GOOD)
+        && bad[c as usize] * 2 <= good[c as usize]
+    {
+        container = c;
+        rule = "the text under the headline, not a boilerplate box";
+    }
     if forced.is_none() && container != NONE {
         let narrowed = headline_article(doc, container, &good);
         if narrowed != container {
@@ -242,6 +255,48 @@ pub(crate) fn extract(
     cut_tail(&mut body);
     drop_outro(&mut body);
     body
+}
+
+/// Blocks after the headline searched for the story's first text.
+const HEADLINE_REACH: usize = 30;
+
+/// When the best text is a short one inside a boilerplate box (a sidebar's "about me", a
+/// disclaimer; a story's own box-named wrapper holds more) and
+/// the page's headline, confirmed by a declared title, stands outside every box with text of
+/// its own below it, the story is that text: the element around it, up to the headline and
+/// short of any boilerplate or the box. `None` when the box sits between the headline and
+/// that text (then it is the story's own wrapper).
+fn under_headline(doc: &Doc<'_>, boxed: u32, declared: &[String]) -> Option<u32> {
+    let (hi, h) = doc
+        .blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| {
+            let e = &doc.elems[b.elem as usize];
+            matches!(e.tag, Tag::H(1..=3))
+                && e.boiler_anc == NONE
+                && crate::kind::confirms(&crate::text::key(&b.text), declared)
+        })
+        .max_by_key(|(_, b)| crate::text::key(&b.text).chars().count())?;
+    let text = doc.blocks[hi + 1..].iter().take(HEADLINE_REACH).find(|b| {
+        let e = &doc.elems[b.elem as usize];
+        !matches!(e.tag, Tag::H(_))
+            && e.boiler_anc == NONE
+            && !e.caption
+            && b.weight - b.link_weight >= MIN_SENTENCE
+    })?;
+    if doc.contains(boxed, text.elem) || (h.elem < boxed && boxed < text.elem) {
+        return None;
+    }
+    let mut cur = text.elem;
+    while !doc.contains(cur, h.elem) {
+        let p = doc.elems[cur as usize].parent;
+        if p == NONE || doc.elems[p as usize].boiler_anc != NONE || doc.contains(p, boxed) {
+            break;
+        }
+        cur = p;
+    }
+    Some(cur)
 }
 
 /// A paragraph of running text whose links carry much of it ("X replaces Y, <a>who for eight

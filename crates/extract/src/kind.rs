@@ -24,6 +24,13 @@ pub(crate) struct KindInput<'a> {
     pub url_hub: bool,
     /// Weight and number of the body's paragraphs that read as prose (sentences, few links).
     pub prose: (u32, usize),
+    /// The body container's element index ([`crate::dom::NONE`] when the page has no text).
+    pub container: u32,
+    /// Comparison keys (see [`crate::text::key`]) of the titles the page declares: JSON-LD
+    /// headline, `og:title`, `twitter:title`, `<title>`.
+    pub titles: &'a [String],
+    /// The page URL is a site's root (no path, no id query).
+    pub url_root: bool,
 }
 
 /// Prose that makes a record worth keeping whatever the other signals say: a few hundred
@@ -34,16 +41,52 @@ const ARTICLE_PARAGRAPHS: usize = 3;
 
 /// Linked headings outside boilerplate and related boxes: a list page's story teasers.
 fn teasers(doc: &Doc<'_>) -> usize {
-    doc.blocks
-        .iter()
-        .filter(|b| {
-            let e = &doc.elems[b.elem as usize];
-            matches!(e.tag, crate::tags::Tag::H(2..=4))
-                && e.boiler_anc == crate::dom::NONE
-                && b.link_weight * 2 > b.weight
-        })
-        .count()
+    doc.blocks.iter().filter(|b| is_teaser(doc, b)).count()
 }
+
+fn is_teaser(doc: &Doc<'_>, b: &crate::dom::Block) -> bool {
+    let e = &doc.elems[b.elem as usize];
+    matches!(e.tag, crate::tags::Tag::H(2..=4))
+        && e.boiler_anc == crate::dom::NONE
+        && b.link_weight * 2 > b.weight
+}
+
+/// Shortest heading key that can confirm a declared title.
+const MIN_HEADLINE_KEY: usize = 8;
+
+/// Whether a heading's key names the page the way a declared title does: equal to one, or
+/// the part of one before or after the site's name ("Headline - Site", "Site » Headline").
+pub(crate) fn confirms(heading: &str, titles: &[String]) -> bool {
+    heading.chars().count() >= MIN_HEADLINE_KEY
+        && titles
+            .iter()
+            .any(|t| t == heading || t.starts_with(heading) || t.ends_with(heading))
+}
+
+/// The page's own headline: a heading (h1-h3) at or above the body's text that a declared
+/// title confirms. Returns its text and the number of teasers that are not it (a permalinked
+/// headline is a linked heading too).
+fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize)> {
+    if k.container == crate::dom::NONE {
+        return None;
+    }
+    let end = doc.elems[k.container as usize].end;
+    let found = doc.blocks.iter().find(|b| {
+        matches!(doc.elems[b.elem as usize].tag, crate::tags::Tag::H(1..=3))
+            && b.elem < end
+            && confirms(&crate::text::key(&b.text), k.titles)
+    })?;
+    let others = doc
+        .blocks
+        .iter()
+        .filter(|b| is_teaser(doc, b) && !confirms(&crate::text::key(&b.text), k.titles))
+        .count();
+    Some((found.text.as_str(), others))
+}
+
+/// Running text under a confirmed headline that is a story's, not a list's: this much weight
+/// at least, with links at most half of it.
+const HEADLINE_TEXT: u32 = 60;
 
 /// Decides the page kind, whether that is unsure, and says why. A page with hub signals that
 /// still carries an article-sized block of prose is kept as an article, marked unsure, so that
@@ -141,6 +184,19 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, bool, Strin
             PageKind::Article,
             true,
             format!("article, unsure: {signals}, a dated short post at an article URL"),
+        )
+    } else if let Some((h, others)) = headline(doc, k).filter(|&(_, others)| {
+        others <= 2 && !k.url_root && k.good >= HEADLINE_TEXT && k.bad.saturating_mul(2) <= k.good
+    }) {
+        // One headline that the page's declared titles confirm, above running text with few
+        // links and no run of linked headlines: a single (short) story, whatever its URL says.
+        (
+            PageKind::Article,
+            true,
+            format!(
+                "article, unsure: {signals}, a headline the title confirms ({:?}), {others} other teasers",
+                h.chars().take(60).collect::<String>()
+            ),
         )
     } else {
         (PageKind::Hub, false, format!("hub: {signals}"))

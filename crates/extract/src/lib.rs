@@ -157,6 +157,17 @@ pub fn extract(
         canonical_url.or_else(|| meta.url.as_deref().and_then(|u| base.join(u).ok()));
 
     let (forced, excluded) = overrides(&parsed, &doc, sel);
+    let declared_titles: Vec<String> = [
+        ld.headline.as_deref(),
+        meta.title.as_deref(),
+        meta.twitter_title.as_deref(),
+        doc.title.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(text::key)
+    .filter(|k| !k.is_empty())
+    .collect();
     let titles: HashSet<String> = [
         ld.headline.as_deref(),
         meta.title.as_deref(),
@@ -174,7 +185,7 @@ pub fn extract(
     )
     .filter(|k| k.chars().count() >= 10)
     .collect();
-    let body = body::extract(&doc, forced.as_ref(), &excluded, &titles);
+    let body = body::extract(&doc, forced.as_ref(), &excluded, &titles, &declared_titles);
     let mut body_rule = if forced.is_some() {
         "site body selector"
     } else {
@@ -252,6 +263,10 @@ pub fn extract(
             url_article: links::looks_like_article(url, ""),
             url_hub: links::looks_like_hub(url),
             prose: prose(&body_text),
+            container: body.container,
+            titles: &declared_titles,
+            url_root: url.path().trim_matches('/').is_empty()
+                && url.query().is_none_or(|q| q.is_empty()),
         },
     );
     explain.kind = kind_rule;

@@ -85,6 +85,65 @@ fn article_sized_prose_is_never_lost_as_a_hub() {
     assert!(x.article.is_none());
 }
 
+/// A short post (one paragraph) under a headline that its `<title>` confirms is kept, marked
+/// unsure, even at a list-like URL; a section page whose heading its title confirms too, but
+/// which lists stories under linked headlines or as linked items, stays a hub.
+#[test]
+fn a_short_post_under_its_confirmed_headline_is_kept() {
+    let x = run(
+        &page(
+            "",
+            &format!(
+                "<h2><a href=\"/archives/budget-plan-passes\">Budget plan passes</a></h2><p>{PARA}</p>"
+            ),
+        ),
+        "http://127.0.0.1:8311/archives/budget-plan-passes",
+        None,
+    );
+    assert_eq!(x.kind, PageKind::Article, "{}", x.explain.kind);
+    assert!(
+        x.explain.kind.contains("headline the title confirms"),
+        "{}",
+        x.explain.kind
+    );
+    assert!(
+        x.article
+            .as_ref()
+            .is_some_and(|a| a.kind_unsure && a.body.contains("committee met"))
+    );
+
+    let section = |items: &str| {
+        format!(
+            "<html><head><title>Politics news | Daily Example</title></head><body>\
+             <h1>Politics news</h1>{items}<footer><p>Copyright 2023 Daily Example.</p></footer></body></html>"
+        )
+    };
+    let headed: String = (0..8)
+        .map(|i| {
+            format!(
+                "<div><h3><a href=\"/news/2023/01/{i:02}/story-number-{i}\">Story number {i} about things</a></h3>\
+                 <p>What happened, in one short sentence.</p></div>"
+            )
+        })
+        .collect();
+    let listed: String = (0..8)
+        .map(|i| {
+            format!(
+                "<li><a href=\"/news/2023/01/{i:02}/story-number-{i}\">Story number {i} with a long headline about \
+                 things that happened</a> <span>A short teaser of it.</span></li>"
+            )
+        })
+        .collect();
+    for items in [headed, format!("<ul>{listed}</ul>")] {
+        let x = run(
+            &section(&items),
+            "http://127.0.0.1:8311/politics-news/",
+            None,
+        );
+        assert_eq!(x.kind, PageKind::Hub, "{}", x.explain.kind);
+    }
+}
+
 /// Without a configured zone, a time printed without an offset takes the offset the page's
 /// declared dates carry: one page, one zone.
 #[test]
