@@ -64,9 +64,10 @@ pub(crate) fn confirms(heading: &str, titles: &[String]) -> bool {
 }
 
 /// The page's own headline: a heading (h1-h3) at or above the body's text that a declared
-/// title confirms. Returns its text and the number of teasers that are not it (a permalinked
-/// headline is a linked heading too).
-fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize)> {
+/// title confirms. Returns its text, the number of teasers that are not it (a permalinked
+/// headline is a linked heading too) and whether one of those stands between the headline and
+/// the end of the body's text (the text is then a teaser's summary, not the story's).
+fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize, bool)> {
     if k.container == crate::dom::NONE {
         return None;
     }
@@ -76,16 +77,18 @@ fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize)>
             && b.elem < end
             && confirms(&crate::text::key(&b.text), k.titles)
     })?;
-    let others = doc
+    let others: Vec<&crate::dom::Block> = doc
         .blocks
         .iter()
         .filter(|b| is_teaser(doc, b) && !confirms(&crate::text::key(&b.text), k.titles))
-        .count();
-    Some((found.text.as_str(), others))
+        .collect();
+    let between = others.iter().any(|b| b.elem > found.elem && b.elem < end);
+    Some((found.text.as_str(), others.len(), between))
 }
 
 /// Running text under a confirmed headline that is a story's, not a list's: this much weight
-/// at least, with links at most half of it.
+/// at least, with links at most half of it, and a paragraph of it prose (a site's credits or
+/// contact lines are not).
 const HEADLINE_TEXT: u32 = 60;
 
 /// Decides the page kind, whether that is unsure, and says why. A page with hub signals that
@@ -185,8 +188,13 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, bool, Strin
             true,
             format!("article, unsure: {signals}, a dated short post at an article URL"),
         )
-    } else if let Some((h, others)) = headline(doc, k).filter(|&(_, others)| {
-        others <= 2 && !k.url_root && k.good >= HEADLINE_TEXT && k.bad.saturating_mul(2) <= k.good
+    } else if let Some((h, others, _)) = headline(doc, k).filter(|&(_, others, between)| {
+        others <= 2
+            && !between
+            && !k.url_root
+            && k.good >= HEADLINE_TEXT
+            && k.prose.1 > 0
+            && k.bad.saturating_mul(2) <= k.good
     }) {
         // One headline that the page's declared titles confirm, above running text with few
         // links and no run of linked headlines: a single (short) story, whatever its URL says.

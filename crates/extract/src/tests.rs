@@ -87,7 +87,8 @@ fn article_sized_prose_is_never_lost_as_a_hub() {
 
 /// A short post (one paragraph) under a headline that its `<title>` confirms is kept, marked
 /// unsure, even at a list-like URL; a section page whose heading its title confirms too, but
-/// which lists stories under linked headlines or as linked items, stays a hub.
+/// which lists stories under linked headlines or as linked items (two of them are enough when
+/// the text is theirs), stays a hub.
 #[test]
 fn a_short_post_under_its_confirmed_headline_is_kept() {
     let x = run(
@@ -134,7 +135,16 @@ fn a_short_post_under_its_confirmed_headline_is_kept() {
             )
         })
         .collect();
-    for items in [headed, format!("<ul>{listed}</ul>")] {
+    // A section with only two stories so far: the text under its heading is their summaries.
+    let two: String = (0..2)
+        .map(|i| {
+            format!(
+                "<div><h3><a href=\"/news/2023/01/{i:02}/story-number-{i}\">Story number {i} about things</a></h3>\
+                 <p>The number of applicants reached 623 by Wednesday, up from 3 thousand a year earlier.</p></div>"
+            )
+        })
+        .collect();
+    for items in [headed, format!("<ul>{listed}</ul>"), two] {
         let x = run(
             &section(&items),
             "http://127.0.0.1:8311/politics-news/",
