@@ -72,7 +72,8 @@ impl Queue {
 pub struct Message {
     /// Encoded payload (see [`crate::codec`]).
     pub payload: Vec<u8>,
-    /// 0..=9, higher first.
+    /// 0..=10, higher first (see [`crate::message::FetchJob::priority`]; the AMQP queues
+    /// declare `x-max-priority` 10).
     pub priority: u8,
     /// Messages with the same key are consumed in order by one consumer at a
     /// time (the fetch queue is partitioned by host this way).

@@ -6,12 +6,14 @@
 //! - [`config`]: the typed, validated crawl configuration (one TOML file per site);
 //! - [`canon`]: URL canonicalization, fingerprints and scope rules;
 //! - [`message`]: fetch jobs, fetched pages, discovered links and article records;
-//! - [`backend`]: the job-queue, seen-set and article-sink traits;
+//! - [`backend`]: the traits every backend implements: job queue (with its consumer and
+//!   settling), seen-set, host budget, revisit schedule, article sink and capture sink;
 //! - [`control`]: operator commands, the live control state and status reports;
 //! - [`codec`]: the wire encoding of messages;
 //! - [`coding`]: decoding HTTP content codings (gzip, deflate, zstd), bounded;
 //! - [`shutdown`]: the cancellation handle passed down to every role;
 //! - [`worker`]: the consume loop every role runs;
+//! - [`recrawl`]: when a hub, feed or article is due for its next visit;
 //! - [`stats`]: live crawl counters;
 //! - [`report`]: error chains for logs and dead letters.
 #![deny(missing_docs)]

@@ -81,9 +81,10 @@ pub struct FetcherReport {
 
 /// Runs a fetch worker until `shutdown` fires (or the page budget is spent).
 /// A new `config` sent on the channel (a reloaded config file) applies to
-/// the next jobs: politeness, fetch limits and scope; the user agent, HTTP
-/// timeouts, allowed private networks and concurrency stay as they were at
-/// start.
+/// the next jobs: the per-host rates, fetch limits and scope. What is built
+/// once at start stays as it was: the robots.txt cache (user agent,
+/// `obey_robots`), the HTTP client (user agent, timeouts, allowed private
+/// networks) and the concurrency.
 ///
 /// # Errors
 /// Fails only at start: the HTTP client cannot be built or the fetch queue
