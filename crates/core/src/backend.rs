@@ -55,6 +55,18 @@ impl Queue {
         Queue::Captures,
     ];
 
+    /// The queue's position in [`Queue::ALL`]: the index of its counters and
+    /// the embedded store's table key (stored on disk: never renumber).
+    pub const fn index(self) -> usize {
+        match self {
+            Queue::Links => 0,
+            Queue::Fetch => 1,
+            Queue::Pages => 2,
+            Queue::Articles => 3,
+            Queue::Captures => 4,
+        }
+    }
+
     /// The queue's name (AMQP queue name, embedded table key).
     pub fn name(self) -> &'static str {
         match self {
@@ -232,6 +244,14 @@ impl Delivery {
     pub fn assignment(&self) -> u64 {
         self.settle.assignment()
     }
+}
+
+/// Milliseconds since the Unix epoch (0 on a clock set before it): the
+/// clock of revisit due times and of delayed messages.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A page the frontier revisits: when it is due next, and what the crawl

@@ -242,24 +242,14 @@ impl ByFetchClass {
 pub struct ByQueue([AtomicU64; 5]);
 
 impl ByQueue {
-    fn index(queue: Queue) -> usize {
-        match queue {
-            Queue::Links => 0,
-            Queue::Fetch => 1,
-            Queue::Pages => 2,
-            Queue::Articles => 3,
-            Queue::Captures => 4,
-        }
-    }
-
     /// Adds `n` for `queue`.
     pub fn add(&self, queue: Queue, n: u64) {
-        self.0[Self::index(queue)].fetch_add(n, Ordering::Relaxed);
+        self.0[queue.index()].fetch_add(n, Ordering::Relaxed);
     }
 
     /// The count for `queue`.
     pub fn get(&self, queue: Queue) -> u64 {
-        self.0[Self::index(queue)].load(Ordering::Relaxed)
+        self.0[queue.index()].load(Ordering::Relaxed)
     }
 
     /// The count over every queue.

@@ -11,6 +11,29 @@ use tokio::task::JoinSet;
 use crate::backend::{BackendError, Consumer, Delivery};
 use crate::shutdown::Shutdown;
 
+/// First wait before consuming again after a backend error.
+const CONSUME_RETRY: Duration = Duration::from_millis(100);
+/// Longest wait before consuming again.
+const CONSUME_RETRY_MAX: Duration = Duration::from_secs(10);
+
+/// The delay before retry number `attempt` (1 for the first): `base`,
+/// doubling with each attempt, at most `max`. The fetcher's retries and
+/// host holds and every role's consume loop back off this way.
+pub fn backoff(base: Duration, attempt: u32, max: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(31));
+    base.saturating_mul(factor).min(max)
+}
+
+/// Logs a delivery that could not be settled (acked, retried or
+/// dead-lettered), naming `what` it carried. Nothing is lost: an unsettled
+/// delivery comes back (at-least-once) and each role's output absorbs the
+/// repeat.
+pub fn log_unsettled(result: Result<(), BackendError>, what: &str) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "Could not settle {what}");
+    }
+}
+
 /// Runs `handle` on each delivery of `consumer` until shutdown or until the
 /// backend closes. Every handler settles its own delivery. Backend errors
 /// while consuming are logged and retried with backoff: a role waits for its
@@ -26,7 +49,7 @@ pub async fn drive<F, Fut>(
 {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    let mut backoff = Duration::from_millis(100);
+    let mut failures = 0u32;
     loop {
         while tasks.try_join_next().is_some() {}
         let slot = tokio::select! {
@@ -46,15 +69,16 @@ pub async fn drive<F, Fut>(
             None => break,
             Some(Err(BackendError::Closed)) => break,
             Some(Err(e)) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Consume failed");
+                failures = failures.saturating_add(1);
+                let delay = backoff(CONSUME_RETRY, failures, CONSUME_RETRY_MAX);
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "Consume failed");
                 tokio::select! {
                     _ = shutdown.wait() => break,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(delay) => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
             }
             Some(Ok(delivery)) => {
-                backoff = Duration::from_millis(100);
+                failures = 0;
                 let work = handle(delivery);
                 tasks.spawn(async move {
                     work.await;
@@ -64,4 +88,25 @@ pub async fn drive<F, Fut>(
         }
     }
     while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_from_the_base_up_to_the_cap() {
+        let ms = Duration::from_millis;
+        let hour = Duration::from_secs(3600);
+        let delays: Vec<Duration> = (0..=4).map(|a| backoff(ms(200), a, hour)).collect();
+        assert_eq!(delays, [ms(200), ms(200), ms(400), ms(800), ms(1600)]);
+        assert_eq!(backoff(ms(200), 30, hour), hour);
+        assert_eq!(backoff(ms(200), u32::MAX, hour), hour);
+        assert_eq!(backoff(Duration::ZERO, 5, hour), Duration::ZERO);
+        assert_eq!(
+            backoff(ms(100), 10, Duration::from_secs(10)),
+            Duration::from_secs(10)
+        );
+    }
 }

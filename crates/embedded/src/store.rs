@@ -102,15 +102,9 @@ impl Shared {
     }
 }
 
-/// The table index of a queue.
+/// The table key of a queue ([`Queue::index`], which has five values).
 pub(crate) fn queue_index(queue: Queue) -> u8 {
-    match queue {
-        Queue::Links => 0,
-        Queue::Fetch => 1,
-        Queue::Pages => 2,
-        Queue::Articles => 3,
-        Queue::Captures => 4,
-    }
+    queue.index() as u8
 }
 
 /// Durable queues, seen-set and revisit schedule in

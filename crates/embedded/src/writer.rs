@@ -6,7 +6,7 @@
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{QUEUES, Shared};
@@ -14,6 +14,7 @@ use crate::tables::{
     DEAD, DELAYED, HOST_PAGES, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
 };
 use crate::{budget, revisit};
+use newshound_core::backend::now_ms;
 use newshound_core::{Message, Revisit};
 
 /// Largest number of operations applied in one transaction.
@@ -124,13 +125,6 @@ pub(crate) struct Delta {
     /// Revisit entries added (positive) or removed (negative).
     pub(crate) revisits: i64,
     woken: [bool; QUEUES],
-}
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Runs until every sender is dropped.

@@ -42,6 +42,7 @@ use newshound_core::message::{
     DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
 use newshound_core::stats::{DeadReason, FetchClass};
+use newshound_core::worker::{backoff, log_unsettled};
 use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
 /// How long a job of a host an operator paused is put off before it is
@@ -127,10 +128,7 @@ impl Worker {
                 delivery.dead_letter(&reason).await
             }
         };
-        if let Err(e) = settled {
-            // Unsettled deliveries come back (at-least-once); nothing is lost.
-            tracing::warn!(error = %e, "Could not settle fetch job");
-        }
+        log_unsettled(settled, "fetch job");
     }
 
     /// The way of one job: hops until an answer, then its settlement.
@@ -574,18 +572,19 @@ impl Worker {
         }
     }
 
-    /// Exponential backoff: base × 2^(attempt-1), at most an hour.
+    /// The retry delay before `attempt`: the base delay, doubling, at most an hour.
     fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        let base = self.config.borrow().fetch.retry_base_delay;
-        (base * factor).min(MAX_HOLD)
+        backoff(
+            self.config.borrow().fetch.retry_base_delay,
+            attempt,
+            MAX_HOLD,
+        )
     }
 
     /// How long a host whose robots.txt failed `failures` times in a row is
     /// held: the robots hold, doubling, at most an hour.
     fn hold(&self, failures: u32) -> Duration {
-        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
-        (self.robots.hold() * factor).min(MAX_HOLD)
+        backoff(self.robots.hold(), failures, MAX_HOLD)
     }
 }
 

@@ -5,9 +5,10 @@
 //! round. A claimed page whose visit report never comes back (a lost job) is
 //! claimed again when its lease ends.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::FrontierBackends;
+use newshound_core::backend::now_ms;
 use newshound_core::canon::host_key;
 use newshound_core::message::FetchJob;
 use newshound_core::{CrawlStats, Message, Queue, Revisit, Shutdown, codec};
@@ -17,13 +18,6 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// Most revisits claimed per tick.
 const CLAIM_MAX: usize = 500;
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
 
 /// The fetch job of a due revisit: it carries the held version, so the
 /// fetcher asks conditionally.

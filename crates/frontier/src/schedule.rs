@@ -6,11 +6,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use url::Url;
 
-use crate::revisit::now_ms;
 use crate::{FrontierBackends, FrontierConfig};
+use newshound_core::backend::now_ms;
 use newshound_core::canon::{fingerprint, host_key};
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind, Visit};
 use newshound_core::stats::DeadReason;
+use newshound_core::worker::log_unsettled;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 
 /// Delay before a batch whose backend calls failed is tried again.
@@ -37,7 +38,7 @@ impl Scheduler {
                 self.backends
                     .stats
                     .dead_lettered(Queue::Links, DeadReason::Codec);
-                log_settle(delivery.dead_letter(&e.to_string()).await);
+                log_unsettled(delivery.dead_letter(&e.to_string()).await, "link batch");
                 return;
             }
         };
@@ -97,13 +98,13 @@ impl Scheduler {
             self.retry(delivery).await;
             return;
         }
-        log_settle(delivery.ack().await);
+        log_unsettled(delivery.ack().await, "link batch");
     }
 
     /// Sends a batch back to be handled again after [`BACKEND_RETRY`].
     async fn retry(&self, delivery: Delivery) {
         self.backends.stats.retries.add(Queue::Links, 1);
-        log_settle(delivery.retry_after(BACKEND_RETRY).await);
+        log_unsettled(delivery.retry_after(BACKEND_RETRY).await, "link batch");
     }
 
     /// Sets when the visited page is due again (or drops it from the
@@ -206,11 +207,4 @@ fn in_scope(config: &FrontierConfig, batch: &LinkBatch) -> Vec<FetchJob> {
         });
     }
     jobs
-}
-
-fn log_settle(result: Result<(), newshound_core::BackendError>) {
-    if let Err(e) = result {
-        // The delivery stays unacked and comes back: nothing is lost.
-        tracing::warn!(error = %e, "Could not settle link batch");
-    }
 }

@@ -25,6 +25,7 @@ use newshound_core::message::{
     PageVersion, Visit,
 };
 use newshound_core::stats::DeadReason;
+use newshound_core::worker::log_unsettled;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
@@ -65,7 +66,7 @@ impl Parser {
             Ok(p) => p,
             Err(e) => {
                 stats.dead_lettered(Queue::Pages, DeadReason::Codec);
-                settled(delivery.dead_letter(&e.to_string()).await);
+                log_unsettled(delivery.dead_letter(&e.to_string()).await, "page");
                 return;
             }
         };
@@ -80,10 +81,11 @@ impl Parser {
             Ok(b) => b,
             Err(e) => {
                 stats.dead_lettered(Queue::Pages, DeadReason::Unreadable);
-                settled(
+                log_unsettled(
                     delivery
                         .dead_letter(&format!("{}: {e}", page.final_url))
                         .await,
+                    "page",
                 );
                 return;
             }
@@ -100,7 +102,7 @@ impl Parser {
         let read = tokio::select! {
             biased;
             _ = self.stop.wait() => {
-                settled(delivery.requeue().await);
+                log_unsettled(delivery.requeue().await, "page");
                 return;
             }
             read = reading => read,
@@ -131,10 +133,11 @@ impl Parser {
                 // The extractor panicked on this page: park it, keep going.
                 CrawlStats::add(&stats.parse_errors, 1);
                 stats.dead_lettered(Queue::Pages, DeadReason::ExtractorFailed);
-                settled(
+                log_unsettled(
                     delivery
                         .dead_letter(&format!("{}: extractor failed: {e}", page.final_url))
                         .await,
+                    "page",
                 );
                 return;
             }
@@ -164,11 +167,11 @@ impl Parser {
             (Err(e), _) => Err((page.final_url, e)),
         };
         match stored {
-            Ok(()) => settled(delivery.ack().await),
+            Ok(()) => log_unsettled(delivery.ack().await, "page"),
             Err((url, e)) => {
                 tracing::warn!(error = %e, %url, "Page outputs not stored; will retry");
                 self.backends.stats.retries.add(Queue::Pages, 1);
-                settled(delivery.retry_after(BACKEND_RETRY).await);
+                log_unsettled(delivery.retry_after(BACKEND_RETRY).await, "page");
             }
         }
     }
@@ -406,13 +409,6 @@ fn is_html(content_type: Option<&str>) -> bool {
         let ct = ct.to_ascii_lowercase();
         ct.starts_with("text/html") || ct.starts_with("application/xhtml")
     })
-}
-
-fn settled(result: Result<(), BackendError>) {
-    if let Err(e) = result {
-        // Unsettled deliveries come back: nothing is lost.
-        tracing::warn!(error = %e, "Could not settle page");
-    }
 }
 
 #[cfg(test)]

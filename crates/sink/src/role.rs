@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use newshound_core::message::{Article, Capture};
 use newshound_core::stats::DeadReason;
+use newshound_core::worker::log_unsettled;
 use newshound_core::{
     ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown, codec,
 };
@@ -40,18 +41,21 @@ pub async fn run(
                     Ok(a) => a,
                     Err(e) => {
                         stats.dead_lettered(Queue::Articles, DeadReason::Codec);
-                        log(delivery.dead_letter(&e.to_string()).await);
+                        log_unsettled(delivery.dead_letter(&e.to_string()).await, "article");
                         return;
                     }
                 };
                 match sink.write(vec![article]).await {
-                    Ok(_) => log(delivery.ack().await),
+                    Ok(_) => log_unsettled(delivery.ack().await, "article"),
                     Err(e) => {
                         tracing::warn!(error = %e, "Article not written; will retry");
                         stats.retries.add(Queue::Articles, 1);
-                        log(delivery
-                            .retry_after(std::time::Duration::from_secs(2))
-                            .await);
+                        log_unsettled(
+                            delivery
+                                .retry_after(std::time::Duration::from_secs(2))
+                                .await,
+                            "article",
+                        );
                     }
                 }
             }
@@ -83,19 +87,22 @@ pub async fn run_captures(
                     Ok(c) => c,
                     Err(e) => {
                         stats.dead_lettered(Queue::Captures, DeadReason::Codec);
-                        log(delivery.dead_letter(&e.to_string()).await);
+                        log_unsettled(delivery.dead_letter(&e.to_string()).await, "capture");
                         return;
                     }
                 };
                 let url = capture.page.final_url.clone();
                 match warc.write(vec![capture]).await {
-                    Ok(_) => log(delivery.ack().await),
+                    Ok(_) => log_unsettled(delivery.ack().await, "capture"),
                     Err(e) => {
                         tracing::warn!(error = %e, %url, "Capture not written; will retry");
                         stats.retries.add(Queue::Captures, 1);
-                        log(delivery
-                            .retry_after(std::time::Duration::from_secs(2))
-                            .await);
+                        log_unsettled(
+                            delivery
+                                .retry_after(std::time::Duration::from_secs(2))
+                                .await,
+                            "capture",
+                        );
                     }
                 }
             }
@@ -131,12 +138,5 @@ impl CaptureSink for QueueCaptureSink {
         let n = messages.len();
         self.queue.publish(Queue::Captures, messages).await?;
         Ok(n)
-    }
-}
-
-fn log(result: Result<(), BackendError>) {
-    if let Err(e) = result {
-        // Unsettled deliveries come back; the file's dedup absorbs the repeat.
-        tracing::warn!(error = %e, "Could not settle article");
     }
 }
