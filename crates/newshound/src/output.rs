@@ -54,7 +54,10 @@ pub async fn open(config: &Config, out_dir: &Path) -> anyhow::Result<Output> {
     let mut places = Vec::new();
     if config.jsonl {
         let file = JsonlSink::open(out_dir)?;
-        places.push(file.path().display().to_string());
+        places.push(match file.records() {
+            0 => file.path().display().to_string(),
+            kept => format!("{} ({kept} records from earlier runs)", file.path().display()),
+        });
         sinks.push(Arc::new(file));
     }
     if let Some(pg) = &config.postgres {
