@@ -1484,3 +1484,32 @@ fn random_bytes_are_no_article() {
         "{got:?}"
     );
 }
+
+/// A one-paragraph post whose sidebar's "about me" box holds more text: the story is the text
+/// under the headline that the `<title>` confirms, not the box.
+#[test]
+fn a_short_post_wins_over_a_longer_sidebar_box() {
+    let story = "We walked the old harbour path on Sunday morning and counted the boats that came back before noon, which were fewer than last year.";
+    let about = "I am a retired teacher who writes about the town, its walks and its people. I have lived here for forty years and still find new corners every week. Write to me if you know a story worth telling, or a walk I have not yet taken.";
+    let html = format!(
+        "<html><head><title>Notes from the harbour walk - Ana's Blog</title></head><body>\
+         <nav><ul><li><a href=\"/\">Home</a></li><li><a href=\"/about\">About</a></li><li><a href=\"/archive\">Archive</a></li></ul></nav>\
+         <div id=\"main\"><div class=\"post\"><h2>Notes from the harbour walk</h2><div class=\"post-body\"><p>{story}</p></div></div></div>\
+         <div id=\"sidebar\"><div class=\"widget about-me\"><h3>About me</h3><p>{about}</p><p>{about}</p></div>\
+         <div class=\"widget\"><h3>Links</h3><ul><li><a href=\"/a\">A friend's blog</a></li><li><a href=\"/b\">The town museum</a></li></ul></div></div>\
+         <footer><p>Copyright 2023 Ana.</p></footer></body></html>"
+    );
+    let x = run(
+        &html,
+        "http://127.0.0.1:8311/2023/05/notes-from-the-harbour-walk.html",
+        None,
+    );
+    assert_eq!(
+        x.explain.body, "the text under the headline, not a boilerplate box",
+        "{}",
+        x.explain.kind
+    );
+    let body = x.article.map(|a| a.body).unwrap_or_default();
+    assert!(body.contains("old harbour path"), "{body}");
+    assert!(!body.contains("retired teacher"), "{body}");
+}

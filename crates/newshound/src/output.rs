@@ -56,7 +56,10 @@ pub async fn open(config: &Config, out_dir: &Path) -> anyhow::Result<Output> {
         let file = JsonlSink::open(out_dir)?;
         places.push(match file.records() {
             0 => file.path().display().to_string(),
-            kept => format!("{} ({kept} records from earlier runs)", file.path().display()),
+            kept => format!(
+                "{} ({kept} records from earlier runs)",
+                file.path().display()
+            ),
         });
         sinks.push(Arc::new(file));
     }
