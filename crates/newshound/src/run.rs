@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::admin;
 use crate::backends::Backends;
 use crate::cli::RunArgs;
+use crate::control::Process;
 use crate::live::{FetcherRole, Live, Roles};
 use crate::logging::LogFormat;
 use crate::output;
@@ -17,7 +18,8 @@ use crate::progress::{Finish, Progress, View};
 use crate::wiring::Node;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
-use newshound_core::{Queue, RevisitSchedule};
+use newshound_core::{Queue, RevisitSchedule, Shutdown};
+use newshound_fetcher::{FetcherError, FetcherReport};
 
 /// How often the monitor looks at the queues.
 const TICK: Duration = Duration::from_millis(200);
@@ -76,7 +78,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         watches.parser.context("the parser's settings")?,
         Some(&output),
     )?);
-    let mut fetcher = tokio::spawn(node.fetcher(
+    let fetcher = tokio::spawn(node.fetcher(
         watches.fetcher.context("the fetcher's settings")?,
         process.controls.clone(),
         shutdown.child(),
@@ -102,10 +104,70 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         started,
         Duration::from_secs_f64(args.progress_every),
     );
+    let mut fetcher = Some(fetcher);
+    let watched = watch(
+        &backends,
+        &process,
+        &progress,
+        &mut fetcher,
+        &shutdown,
+        args.once,
+        distributed,
+    )
+    .await?;
+    shutdown.trigger();
+    while let Some(done) = tasks.join_next().await {
+        done.context("role task")??;
+    }
+    if let Some(fetcher) = fetcher {
+        fetcher.await.context("fetcher task")??;
+    }
+    if let Some(warc) = &output.warc {
+        warc.close().await.context("closing the WARC file")?;
+    }
+    let finish = if watched.budget_spent {
+        Finish::BudgetReached {
+            queued: watched.queued,
+        }
+    } else if node.signalled() {
+        Finish::Interrupted
+    } else if process.drained() {
+        Finish::Drained
+    } else {
+        Finish::Done
+    };
+    progress.finish(finish, format);
+    Ok(())
+}
+
+/// The fetcher role's task in `run`.
+type FetcherTask = tokio::task::JoinHandle<Result<FetcherReport, FetcherError>>;
+
+/// How the crawl looked when [`watch`] returned.
+struct Watched {
+    /// URLs waiting to be scheduled or fetched.
+    queued: u64,
+    /// The `--max-pages` budget was spent.
+    budget_spent: bool,
+}
+
+/// Watches the queues every [`TICK`] until `shutdown` fires: updates the
+/// progress view and, with `once` or a spent page budget, ends the crawl
+/// (triggers `shutdown`) once it has been idle for long enough. Takes the
+/// fetcher's task out of `fetcher` when it ends (its report says whether the
+/// budget was spent).
+async fn watch(
+    backends: &Backends,
+    process: &Process,
+    progress: &Progress,
+    fetcher: &mut Option<FetcherTask>,
+    shutdown: &Shutdown,
+    once: bool,
+    distributed: bool,
+) -> anyhow::Result<Watched> {
     let mut next_revisit = NextRevisit::default();
     let mut queued = 0;
     let mut budget_spent = false;
-    let mut fetcher_done = false;
     let mut idle_ticks = 0;
     let idle_ticks_needed = if distributed {
         IDLE_TICKS_DISTRIBUTED
@@ -117,8 +179,13 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = shutdown.wait() => break,
-            report = &mut fetcher, if !fetcher_done => {
-                fetcher_done = true;
+            report = async {
+                match fetcher.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                *fetcher = None;
                 budget_spent = report.context("fetcher task")??.budget_exhausted;
             }
         }
@@ -138,31 +205,14 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         });
         let idle = crawl_idle(&depths, budget_spent);
         idle_ticks = if idle { idle_ticks + 1 } else { 0 };
-        if idle_ticks >= idle_ticks_needed && (args.once || budget_spent) {
+        if idle_ticks >= idle_ticks_needed && (once || budget_spent) {
             shutdown.trigger();
         }
     }
-    shutdown.trigger();
-    while let Some(done) = tasks.join_next().await {
-        done.context("role task")??;
-    }
-    if !fetcher_done {
-        fetcher.await.context("fetcher task")??;
-    }
-    if let Some(warc) = &output.warc {
-        warc.close().await.context("closing the WARC file")?;
-    }
-    let finish = if budget_spent {
-        Finish::BudgetReached { queued }
-    } else if node.signalled() {
-        Finish::Interrupted
-    } else if process.drained() {
-        Finish::Drained
-    } else {
-        Finish::Done
-    };
-    progress.finish(finish, format);
-    Ok(())
+    Ok(Watched {
+        queued,
+        budget_spent,
+    })
 }
 
 /// The soonest revisit due, looked up at most once a second and only while
