@@ -68,7 +68,10 @@ pub(crate) fn confirms(heading: &str, titles: &[String]) -> bool {
 /// headline is a linked heading too) and whether one of those stands between the headline and
 /// the end of the body's text (the text is then a teaser's summary, not the story's).
 fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize, bool)> {
-    if k.container == crate::dom::NONE {
+    // Text in a boilerplate box (a footer's credits) is not a story's.
+    if k.container == crate::dom::NONE
+        || doc.elems[k.container as usize].boiler_anc != crate::dom::NONE
+    {
         return None;
     }
     let end = doc.elems[k.container as usize].end;
@@ -87,8 +90,7 @@ fn headline<'d>(doc: &'d Doc<'_>, k: &KindInput<'_>) -> Option<(&'d str, usize, 
 }
 
 /// Running text under a confirmed headline that is a story's, not a list's: this much weight
-/// at least, with links at most half of it, and a paragraph of it prose (a site's credits or
-/// contact lines are not).
+/// at least, with links at most half of it.
 const HEADLINE_TEXT: u32 = 60;
 
 /// Decides the page kind, whether that is unsure, and says why. A page with hub signals that
@@ -193,7 +195,6 @@ pub(crate) fn decide(doc: &Doc<'_>, k: &KindInput<'_>) -> (PageKind, bool, Strin
             && !between
             && !k.url_root
             && k.good >= HEADLINE_TEXT
-            && k.prose.1 > 0
             && k.bad.saturating_mul(2) <= k.good
     }) {
         // One headline that the page's declared titles confirm, above running text with few
