@@ -77,110 +77,113 @@ impl std::fmt::Debug for RedisTarget {
     }
 }
 
-/// Validates `[backend]` with the environment overrides (read through
-/// `env`) applied. `NEWSHOUND_REDIS_URL` or `NEWSHOUND_REDIS_CLUSTER_NODES`
-/// replaces the file's Redis setting, whichever of the two keys it names.
-pub(super) fn backend(
-    raw: RawBackend,
-    env: &dyn Fn(&str) -> Option<String>,
-    bad: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<Option<Backend>, ConfigError> {
-    let amqp_url = env("NEWSHOUND_AMQP_URL").or(raw.amqp_url);
-    let env_nodes = env("NEWSHOUND_REDIS_CLUSTER_NODES").map(|v| {
-        v.split(',')
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect::<Vec<_>>()
-    });
-    let (redis_url, cluster_nodes) = match (env("NEWSHOUND_REDIS_URL"), env_nodes) {
-        (Some(_), Some(_)) => {
+impl RawBackend {
+    /// Validates `[backend]` with the environment overrides (read through
+    /// `env`) applied. `NEWSHOUND_REDIS_URL` or `NEWSHOUND_REDIS_CLUSTER_NODES`
+    /// replaces the file's Redis setting, whichever of the two keys it names.
+    pub(super) fn validate(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+        bad: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Option<Backend>, ConfigError> {
+        let amqp_url = env("NEWSHOUND_AMQP_URL").or(self.amqp_url);
+        let env_nodes = env("NEWSHOUND_REDIS_CLUSTER_NODES").map(|v| {
+            v.split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+        });
+        let (redis_url, cluster_nodes) = match (env("NEWSHOUND_REDIS_URL"), env_nodes) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "backend.redis_cluster_nodes",
+                    "NEWSHOUND_REDIS_URL and NEWSHOUND_REDIS_CLUSTER_NODES are both set; set one"
+                        .into(),
+                ));
+            }
+            (Some(url), None) => (Some(url), None),
+            (None, Some(nodes)) => (None, Some(nodes)),
+            (None, None) => (self.redis_url, self.redis_cluster_nodes),
+        };
+        let redis = match (redis_url, cluster_nodes) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "backend.redis_cluster_nodes",
+                    "set either backend.redis_url or backend.redis_cluster_nodes, not both".into(),
+                ));
+            }
+            (Some(url), None) => Some(RedisTarget::Single(url)),
+            (None, Some(nodes)) if nodes.is_empty() => {
+                return Err(bad(
+                    "backend.redis_cluster_nodes",
+                    "must name at least one node URL".into(),
+                ));
+            }
+            (None, Some(nodes)) => Some(RedisTarget::Cluster(nodes)),
+            (None, None) => None,
+        };
+        let (amqp_url, redis) = match (amqp_url, redis) {
+            (None, None) => return Ok(None),
+            (Some(a), Some(r)) => (a, r),
+            (None, Some(_)) => {
+                return Err(bad(
+                    "backend.amqp_url",
+                    "needed with a Redis seen-set (backend.redis_url or redis_cluster_nodes)"
+                        .into(),
+                ));
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    "backend.redis_url",
+                    "needed with backend.amqp_url (or backend.redis_cluster_nodes)".into(),
+                ));
+            }
+        };
+        let redis_urls: Vec<(&str, &String)> = match &redis {
+            RedisTarget::Single(url) => vec![("backend.redis_url", url)],
+            RedisTarget::Cluster(nodes) => nodes
+                .iter()
+                .map(|n| ("backend.redis_cluster_nodes", n))
+                .collect(),
+        };
+        let amqp = [("backend.amqp_url", &amqp_url, &["amqp", "amqps"][..])];
+        let redis_checks = redis_urls
+            .into_iter()
+            .map(|(key, url)| (key, url, &["redis", "rediss"][..]));
+        for (key, url, schemes) in amqp.into_iter().chain(redis_checks) {
+            // Say what is wrong without echoing the URL: it may hold a password.
+            let parsed = Url::parse(url).map_err(|e| bad(key, format!("not a URL ({e})")))?;
+            if !schemes.contains(&parsed.scheme()) {
+                return Err(bad(key, format!("scheme must be one of {schemes:?}")));
+            }
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(bad(key, "names no host".into()));
+            }
+        }
+        let fetch_partitions = self.fetch_partitions.unwrap_or(16);
+        if fetch_partitions == 0 {
+            return Err(bad("backend.fetch_partitions", "must be at least 1".into()));
+        }
+        let prefix = self.prefix.unwrap_or_else(|| "newshound".into());
+        if prefix.is_empty()
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
             return Err(bad(
-                "backend.redis_cluster_nodes",
-                "NEWSHOUND_REDIS_URL and NEWSHOUND_REDIS_CLUSTER_NODES are both set; set one"
-                    .into(),
+                "backend.prefix",
+                "letters, digits, `-`, `_` and `.` only".into(),
             ));
         }
-        (Some(url), None) => (Some(url), None),
-        (None, Some(nodes)) => (None, Some(nodes)),
-        (None, None) => (raw.redis_url, raw.redis_cluster_nodes),
-    };
-    let redis = match (redis_url, cluster_nodes) {
-        (Some(_), Some(_)) => {
-            return Err(bad(
-                "backend.redis_cluster_nodes",
-                "set either backend.redis_url or backend.redis_cluster_nodes, not both".into(),
-            ));
-        }
-        (Some(url), None) => Some(RedisTarget::Single(url)),
-        (None, Some(nodes)) if nodes.is_empty() => {
-            return Err(bad(
-                "backend.redis_cluster_nodes",
-                "must name at least one node URL".into(),
-            ));
-        }
-        (None, Some(nodes)) => Some(RedisTarget::Cluster(nodes)),
-        (None, None) => None,
-    };
-    let (amqp_url, redis) = match (amqp_url, redis) {
-        (None, None) => return Ok(None),
-        (Some(a), Some(r)) => (a, r),
-        (None, Some(_)) => {
-            return Err(bad(
-                "backend.amqp_url",
-                "needed with a Redis seen-set (backend.redis_url or redis_cluster_nodes)".into(),
-            ));
-        }
-        (Some(_), None) => {
-            return Err(bad(
-                "backend.redis_url",
-                "needed with backend.amqp_url (or backend.redis_cluster_nodes)".into(),
-            ));
-        }
-    };
-    let redis_urls: Vec<(&str, &String)> = match &redis {
-        RedisTarget::Single(url) => vec![("backend.redis_url", url)],
-        RedisTarget::Cluster(nodes) => nodes
-            .iter()
-            .map(|n| ("backend.redis_cluster_nodes", n))
-            .collect(),
-    };
-    let amqp = [("backend.amqp_url", &amqp_url, &["amqp", "amqps"][..])];
-    let redis_checks = redis_urls
-        .into_iter()
-        .map(|(key, url)| (key, url, &["redis", "rediss"][..]));
-    for (key, url, schemes) in amqp.into_iter().chain(redis_checks) {
-        // Say what is wrong without echoing the URL: it may hold a password.
-        let parsed = Url::parse(url).map_err(|e| bad(key, format!("not a URL ({e})")))?;
-        if !schemes.contains(&parsed.scheme()) {
-            return Err(bad(key, format!("scheme must be one of {schemes:?}")));
-        }
-        if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(bad(key, "names no host".into()));
-        }
+        Ok(Some(Backend {
+            amqp_url,
+            redis,
+            management_url: self.management_url,
+            prefix,
+            fetch_partitions,
+            expected_urls: self.expected_urls.unwrap_or(10_000_000).max(1),
+        }))
     }
-    let fetch_partitions = raw.fetch_partitions.unwrap_or(16);
-    if fetch_partitions == 0 {
-        return Err(bad("backend.fetch_partitions", "must be at least 1".into()));
-    }
-    let prefix = raw.prefix.unwrap_or_else(|| "newshound".into());
-    if prefix.is_empty()
-        || !prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(bad(
-            "backend.prefix",
-            "letters, digits, `-`, `_` and `.` only".into(),
-        ));
-    }
-    Ok(Some(Backend {
-        amqp_url,
-        redis,
-        management_url: raw.management_url,
-        prefix,
-        fetch_partitions,
-        expected_urls: raw.expected_urls.unwrap_or(10_000_000).max(1),
-    }))
 }
 
 #[cfg(test)]
@@ -189,10 +192,10 @@ mod tests {
     use crate::config::tests::MINIMAL;
     use crate::config::{RawConfig, fake_env, invalid_in_site_toml};
 
-    /// `backend()` with a fake environment: the error's key, or the target.
+    /// `RawBackend::validate` with a fake environment: the error's key, or the target.
     fn redis_target(raw: RawBackend, vars: &[(&str, &str)]) -> Result<RedisTarget, String> {
         let env = fake_env(vars);
-        match backend(raw, &env, &invalid_in_site_toml) {
+        match raw.validate(&env, &invalid_in_site_toml) {
             Ok(Some(b)) => Ok(b.redis),
             Ok(None) => Err("embedded".into()),
             Err(ConfigError::Invalid { key, .. }) => Err(key),

@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use std::time::Duration;
 
+use super::ConfigError;
+
 /// `[politeness]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -194,11 +196,11 @@ pub const MAX_RATE: f64 = 10_000.0;
 /// Largest `fetch.max_body_bytes` accepted: 1 GiB.
 pub const MAX_BODY_BYTES: u64 = 1 << 30;
 /// Largest `fetch.concurrency` accepted.
-pub(super) const MAX_CONCURRENCY: u64 = 4096;
+const MAX_CONCURRENCY: u64 = 4096;
 
 /// Parses one `fetch.allow_private_networks` entry: a CIDR network
 /// (`127.0.0.0/8`, `fd00::/8`) or a single address (`127.0.0.1`).
-pub(super) fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
     let text = text.trim();
     if let Ok(net) = text.parse::<ipnet::IpNet>() {
         return Ok(net.trunc());
@@ -206,4 +208,113 @@ pub(super) fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
     text.parse::<std::net::IpAddr>()
         .map(ipnet::IpNet::from)
         .map_err(|_| format!("`{text}` is not an IP network (e.g. 127.0.0.0/8) or address"))
+}
+
+/// Validates `[politeness]` and `[fetch]` (one range check covers the
+/// numeric keys of both).
+pub(super) fn validate(
+    p: RawPoliteness,
+    f: RawFetch,
+    bad: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(Politeness, FetchSettings), ConfigError> {
+    if !(p.requests_per_second.is_finite()
+        && (MIN_RATE..=MAX_RATE).contains(&p.requests_per_second))
+    {
+        return Err(bad(
+            "politeness.requests_per_second",
+            format!(
+                "must be a number from {MIN_RATE} (one request a day) to {MAX_RATE} (got {})",
+                p.requests_per_second
+            ),
+        ));
+    }
+    if p.burst == 0 {
+        return Err(bad("politeness.burst", "must be at least 1".into()));
+    }
+    if p.user_agent.trim().is_empty() || !p.user_agent.is_ascii() {
+        return Err(bad(
+            "politeness.user_agent",
+            "must be non-empty ASCII".into(),
+        ));
+    }
+    // Each numeric key with its sane range: a value past the upper
+    // bound is a typo or an attempt to turn the limit off.
+    let ranges: [(&str, u64, u64, u64); 11] = [
+        (
+            "fetch.concurrency",
+            u64::from(f.concurrency),
+            1,
+            MAX_CONCURRENCY,
+        ),
+        ("fetch.timeout_secs", f.timeout_secs, 1, 3600),
+        ("fetch.connect_timeout_secs", f.connect_timeout_secs, 1, 600),
+        ("fetch.max_body_bytes", f.max_body_bytes, 1, MAX_BODY_BYTES),
+        ("fetch.max_redirects", f.max_redirects as u64, 0, 20),
+        ("fetch.max_attempts", u64::from(f.max_attempts), 1, 100),
+        (
+            "fetch.retry_base_delay_ms",
+            f.retry_base_delay_ms,
+            0,
+            3_600_000,
+        ),
+        (
+            "fetch.max_crawl_delay_secs",
+            f.max_crawl_delay_secs,
+            1,
+            3600,
+        ),
+        (
+            "fetch.max_retry_after_secs",
+            f.max_retry_after_secs,
+            1,
+            86_400,
+        ),
+        ("fetch.give_up_after_secs", f.give_up_after_secs, 1, 86_400),
+        (
+            "politeness.max_concurrent_per_host",
+            p.max_concurrent_per_host as u64,
+            1,
+            1024,
+        ),
+    ];
+    for (key, value, low, high) in ranges {
+        if value < low {
+            return Err(bad(key, format!("must be at least {low}")));
+        }
+        if value > high {
+            return Err(bad(key, format!("must be at most {high} (got {value})")));
+        }
+    }
+    if p.burst > 10_000 {
+        return Err(bad(
+            "politeness.burst",
+            format!("must be at most 10000 (got {})", p.burst),
+        ));
+    }
+    let allow_private_networks = f
+        .allow_private_networks
+        .iter()
+        .map(|net| parse_network(net).map_err(|reason| bad("fetch.allow_private_networks", reason)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let politeness = Politeness {
+        user_agent: p.user_agent,
+        requests_per_second: p.requests_per_second,
+        burst: p.burst,
+        max_concurrent_per_host: p.max_concurrent_per_host,
+        obey_robots: p.obey_robots,
+    };
+    let fetch = FetchSettings {
+        concurrency: f.concurrency,
+        timeout: Duration::from_secs(f.timeout_secs),
+        connect_timeout: Duration::from_secs(f.connect_timeout_secs),
+        max_body_bytes: f.max_body_bytes,
+        max_redirects: f.max_redirects,
+        max_attempts: f.max_attempts,
+        retry_base_delay: Duration::from_millis(f.retry_base_delay_ms),
+        allow_private_networks,
+        max_crawl_delay: Duration::from_secs(f.max_crawl_delay_secs),
+        max_retry_after: Duration::from_secs(f.max_retry_after_secs),
+        give_up_after: Duration::from_secs(f.give_up_after_secs),
+    };
+    Ok((politeness, fetch))
 }

@@ -13,22 +13,24 @@ pub struct RawMetrics {
     pub listen: Option<String>,
 }
 
-/// Validates `[metrics] listen`, which `NEWSHOUND_METRICS_LISTEN` (read
-/// through `env`) overrides: an `IP:PORT` to bind.
-pub(super) fn metrics_listen(
-    raw: RawMetrics,
-    env: &dyn Fn(&str) -> Option<String>,
-    bad: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<Option<SocketAddr>, ConfigError> {
-    let Some(listen) = env("NEWSHOUND_METRICS_LISTEN").or(raw.listen) else {
-        return Ok(None);
-    };
-    listen.trim().parse().map(Some).map_err(|_| {
-        bad(
-            "metrics.listen",
-            format!("`{listen}` is not an IP address and port (e.g. 127.0.0.1:9464)"),
-        )
-    })
+impl RawMetrics {
+    /// Validates `[metrics] listen`, which `NEWSHOUND_METRICS_LISTEN` (read
+    /// through `env`) overrides: an `IP:PORT` to bind.
+    pub(super) fn listen(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+        bad: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Option<SocketAddr>, ConfigError> {
+        let Some(listen) = env("NEWSHOUND_METRICS_LISTEN").or(self.listen) else {
+            return Ok(None);
+        };
+        listen.trim().parse().map(Some).map_err(|_| {
+            bad(
+                "metrics.listen",
+                format!("`{listen}` is not an IP address and port (e.g. 127.0.0.1:9464)"),
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -48,14 +50,14 @@ mod tests {
         let file = RawMetrics {
             listen: Some("127.0.0.1:9464".into()),
         };
-        let listen = metrics_listen(file.clone(), &no_env, &bad).expect("valid");
+        let listen = file.clone().listen(&no_env, &bad).expect("valid");
         assert_eq!(listen, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
         assert_eq!(
-            metrics_listen(RawMetrics::default(), &no_env, &bad).expect("valid"),
+            RawMetrics::default().listen(&no_env, &bad).expect("valid"),
             None
         );
         let env = |name: &str| (name == "NEWSHOUND_METRICS_LISTEN").then(|| "[::1]:9500".into());
-        let listen = metrics_listen(file, &env, &bad).expect("valid");
+        let listen = file.listen(&env, &bad).expect("valid");
         assert_eq!(listen, Some("[::1]:9500".parse().expect("address")));
         let c = load(&format!("{MINIMAL}[metrics]\nlisten = \"0.0.0.0:9464\"\n")).expect("valid");
         assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9464));

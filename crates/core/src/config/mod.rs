@@ -2,14 +2,25 @@
 //! that reject unknown keys, then validated into [`Config`].
 //!
 //! `config/default.toml` documents every key with its default.
+//!
+//! Layout: [`Config::load`] here parses the whole file into [`RawConfig`]
+//! and [`RawConfig::validate`] hands each section to its own module, which
+//! holds the section as written (with its defaults), its validated form and
+//! the checks, each naming the dotted key it rejects:
+//! - `site`: `[site]`, the seeds and the scope;
+//! - `fetch`: `[politeness]`, `[fetch]` and the private networks that may be fetched;
+//! - `recrawl`: `[recrawl]`, into a [`RecrawlPolicy`];
+//! - `backend`: `[backend]` (RabbitMQ and Redis) with its environment overrides;
+//! - `output`: `[output]`: JSONL, PostgreSQL, WARC and the embedded state directory;
+//! - `parse`: `[parse]`, the parser's per-document bounds;
+//! - `metrics`: `[metrics]`, the Prometheus endpoint.
 
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use url::Url;
 
-use crate::canon::{CanonRules, Scope, TrapLimits};
+use crate::canon::{CanonRules, Scope};
 use crate::recrawl::RecrawlPolicy;
 use newshound_model::RawSelectors;
 
@@ -21,14 +32,11 @@ mod parse;
 mod recrawl;
 mod site;
 
-use backend::backend;
 pub use backend::{Backend, RawBackend, RedisTarget};
 pub use fetch::{
     FetchSettings, MAX_BODY_BYTES, MAX_RATE, MIN_RATE, Politeness, RawFetch, RawPoliteness,
 };
-use fetch::{MAX_CONCURRENCY, parse_network};
 pub use metrics::RawMetrics;
-use metrics::metrics_listen;
 pub use output::{PostgresOutput, RawOutput, RawWarc, WarcOutput};
 pub use parse::{ParseLimits, RawParse};
 pub use recrawl::{RawHubPattern, RawRecrawl};
@@ -197,180 +205,24 @@ impl RawConfig {
             key: key.to_string(),
             reason,
         };
-        let site = self.site;
-        if site.name.trim().is_empty() {
-            return Err(bad("site.name", "must not be empty".into()));
-        }
-        if site.seeds.is_empty() {
-            return Err(bad("site.seeds", "needs at least one URL".into()));
-        }
-        let mut seeds = Vec::with_capacity(site.seeds.len());
-        for s in &site.seeds {
-            let url = Url::parse(s).map_err(|e| bad("site.seeds", format!("`{s}`: {e}")))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                return Err(bad("site.seeds", format!("`{s}`: not an http(s) URL")));
-            }
-            seeds.push(url);
-        }
-        let hosts = if site.allowed_hosts.is_empty() {
-            seeds.iter().map(crate::canon::host_key).collect()
-        } else {
-            site.allowed_hosts
-        };
-        let scope = Scope::new(
-            &hosts,
-            site.max_depth,
-            site.max_url_length,
-            site.max_query_params,
-        )
-        .map_err(|h| bad("site.allowed_hosts", format!("`{h}` is not a host pattern")))?
-        .with_trap_limits(TrapLimits {
-            max_page: site.max_page,
-            oldest_year: site.oldest_year,
-        });
-        for seed in &seeds {
-            if !scope.allows_host(seed) {
-                return Err(bad(
-                    "site.seeds",
-                    format!("`{seed}` is outside site.allowed_hosts"),
-                ));
-            }
-        }
-        if site.max_url_length < 16 {
-            return Err(bad("site.max_url_length", "must be at least 16".into()));
-        }
-        if site.max_pages_per_host == 0 {
-            return Err(bad("site.max_pages_per_host", "must be at least 1".into()));
-        }
-        let timezone = site
-            .timezone
-            .as_deref()
-            .map(|name| {
-                name.parse::<chrono_tz::Tz>().map_err(|_| {
-                    bad(
-                        "site.timezone",
-                        format!("`{name}` is not an IANA time zone"),
-                    )
-                })
-            })
-            .transpose()?;
-        let p = self.politeness;
-        if !(p.requests_per_second.is_finite()
-            && (MIN_RATE..=MAX_RATE).contains(&p.requests_per_second))
-        {
-            return Err(bad(
-                "politeness.requests_per_second",
-                format!(
-                    "must be a number from {MIN_RATE} (one request a day) to {MAX_RATE} (got {})",
-                    p.requests_per_second
-                ),
-            ));
-        }
-        if p.burst == 0 {
-            return Err(bad("politeness.burst", "must be at least 1".into()));
-        }
-        if p.user_agent.trim().is_empty() || !p.user_agent.is_ascii() {
-            return Err(bad(
-                "politeness.user_agent",
-                "must be non-empty ASCII".into(),
-            ));
-        }
-        let f = self.fetch;
-        // Each numeric key with its sane range: a value past the upper
-        // bound is a typo or an attempt to turn the limit off.
-        let ranges: [(&str, u64, u64, u64); 11] = [
-            (
-                "fetch.concurrency",
-                u64::from(f.concurrency),
-                1,
-                MAX_CONCURRENCY,
-            ),
-            ("fetch.timeout_secs", f.timeout_secs, 1, 3600),
-            ("fetch.connect_timeout_secs", f.connect_timeout_secs, 1, 600),
-            ("fetch.max_body_bytes", f.max_body_bytes, 1, MAX_BODY_BYTES),
-            ("fetch.max_redirects", f.max_redirects as u64, 0, 20),
-            ("fetch.max_attempts", u64::from(f.max_attempts), 1, 100),
-            (
-                "fetch.retry_base_delay_ms",
-                f.retry_base_delay_ms,
-                0,
-                3_600_000,
-            ),
-            (
-                "fetch.max_crawl_delay_secs",
-                f.max_crawl_delay_secs,
-                1,
-                3600,
-            ),
-            (
-                "fetch.max_retry_after_secs",
-                f.max_retry_after_secs,
-                1,
-                86_400,
-            ),
-            ("fetch.give_up_after_secs", f.give_up_after_secs, 1, 86_400),
-            (
-                "politeness.max_concurrent_per_host",
-                p.max_concurrent_per_host as u64,
-                1,
-                1024,
-            ),
-        ];
-        for (key, value, low, high) in ranges {
-            if value < low {
-                return Err(bad(key, format!("must be at least {low}")));
-            }
-            if value > high {
-                return Err(bad(key, format!("must be at most {high} (got {value})")));
-            }
-        }
-        if p.burst > 10_000 {
-            return Err(bad(
-                "politeness.burst",
-                format!("must be at most 10000 (got {})", p.burst),
-            ));
-        }
-        let allow_private_networks = f
-            .allow_private_networks
-            .iter()
-            .map(|net| {
-                parse_network(net).map_err(|reason| bad("fetch.allow_private_networks", reason))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let site = self.site.validate(&bad)?;
+        let (politeness, fetch) = fetch::validate(self.politeness, self.fetch, &bad)?;
         let parse = self.parse.limits(&bad)?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let backend = backend(self.backend, &env, &bad)?;
+        let backend = self.backend.validate(&env, &bad)?;
         let postgres = self.output.postgres(&env, &bad)?;
         let warc = self.output.warc(&bad)?;
         let recrawl = self.recrawl.policy(&bad)?;
-        let metrics_listen = metrics_listen(self.metrics, &env, &bad)?;
+        let metrics_listen = self.metrics.listen(&env, &bad)?;
         Ok(Config {
             file: file.to_path_buf(),
             name: site.name,
-            seeds,
-            scope,
-            canon: CanonRules::new(site.strip_params.iter().map(String::as_str)),
-            timezone,
-            politeness: Politeness {
-                user_agent: p.user_agent,
-                requests_per_second: p.requests_per_second,
-                burst: p.burst,
-                max_concurrent_per_host: p.max_concurrent_per_host,
-                obey_robots: p.obey_robots,
-            },
-            fetch: FetchSettings {
-                concurrency: f.concurrency,
-                timeout: Duration::from_secs(f.timeout_secs),
-                connect_timeout: Duration::from_secs(f.connect_timeout_secs),
-                max_body_bytes: f.max_body_bytes,
-                max_redirects: f.max_redirects,
-                max_attempts: f.max_attempts,
-                retry_base_delay: Duration::from_millis(f.retry_base_delay_ms),
-                allow_private_networks,
-                max_crawl_delay: Duration::from_secs(f.max_crawl_delay_secs),
-                max_retry_after: Duration::from_secs(f.max_retry_after_secs),
-                give_up_after: Duration::from_secs(f.give_up_after_secs),
-            },
+            seeds: site.seeds,
+            scope: site.scope,
+            canon: site.canon,
+            timezone: site.timezone,
+            politeness,
+            fetch,
             selectors: self.extract,
             out_dir: self.output.dir,
             state_dir: self.output.state_dir,
