@@ -354,4 +354,65 @@ mod tests {
             assert!(err.contains(key), "{key} not in {err}");
         }
     }
+
+    /// `text` with the commented-out `# KEY = VALUE` lines of `keys` in
+    /// `[section]` made live; each must be there.
+    pub(super) fn uncomment(text: &str, section: &str, keys: &[&str]) -> String {
+        let header = format!("[{section}]");
+        let mut in_section = false;
+        let mut found = Vec::new();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with('[') {
+                    in_section = line == header;
+                }
+                let live = line.strip_prefix("# ").filter(|rest| {
+                    keys.iter()
+                        .any(|key| rest.starts_with(&format!("{key} = ")))
+                });
+                match live {
+                    Some(rest) if in_section => {
+                        found.push(rest.split(' ').next().unwrap_or_default().to_string());
+                        rest
+                    }
+                    _ => line,
+                }
+            })
+            .collect();
+        for key in keys {
+            assert!(
+                found.iter().any(|f| f == key),
+                "config/default.toml documents no `# {key} = ...` in [{section}]"
+            );
+        }
+        lines.join("\n")
+    }
+
+    /// Every value `config/default.toml` sets, or gives commented out as the
+    /// default, is the default: the file loads into the same [`Config`] as
+    /// one that only names the site (and turns WARC on, for its settings).
+    #[test]
+    fn default_toml_gives_the_defaults() {
+        let documented = include_str!("../../../../config/default.toml");
+        let documented = uncomment(
+            documented,
+            "output",
+            &["warc", "warc_max_file_bytes", "warc_prefix"],
+        );
+        let documented = load(&documented).expect("config/default.toml is valid");
+        let minimal = load(
+            "[site]\nname = \"example\"\nseeds = [\"https://www.example.com/\"]\n\
+             [output]\nwarc = true\n",
+        )
+        .expect("valid");
+        let (documented, minimal) = (format!("{documented:#?}"), format!("{minimal:#?}"));
+        for (documented, default) in documented.lines().zip(minimal.lines()) {
+            assert_eq!(
+                documented, default,
+                "config/default.toml against the defaults"
+            );
+        }
+        assert_eq!(documented.lines().count(), minimal.lines().count());
+    }
 }
