@@ -29,7 +29,10 @@ pub struct RawBackend {
 }
 
 /// Validated `[backend]`: RabbitMQ and Redis both named, from the file or
-/// the environment.
+/// the environment, and the settings the file gives. A setting left out is
+/// `None`: the broker (`newshound_broker::AmqpConfig::for_backend`,
+/// `RedisConfig::for_backend`) owns its default, which `config/default.toml`
+/// documents.
 #[derive(Clone)]
 pub struct Backend {
     /// AMQP URL (may hold credentials: never log it whole).
@@ -38,12 +41,12 @@ pub struct Backend {
     pub redis: RedisTarget,
     /// RabbitMQ management API base URL.
     pub management_url: Option<String>,
-    /// Name prefix.
-    pub prefix: String,
-    /// Fetch partitions.
-    pub fetch_partitions: u16,
-    /// URLs the seen-set is sized for.
-    pub expected_urls: u64,
+    /// Name prefix (letters, digits, `-`, `_` and `.`).
+    pub prefix: Option<String>,
+    /// Fetch partitions (at least 1).
+    pub fetch_partitions: Option<u16>,
+    /// URLs the seen-set is sized for (at least 1).
+    pub expected_urls: Option<u64>,
 }
 
 impl std::fmt::Debug for Backend {
@@ -58,8 +61,7 @@ impl std::fmt::Debug for Backend {
 
 /// A Redis server or a Redis Cluster. The URLs may hold credentials: the
 /// `Debug` form leaves them out.
-#[derive(Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum RedisTarget {
     /// One server: `redis://[:password@]host:port[/db]`.
     Single(String),
@@ -160,15 +162,14 @@ impl RawBackend {
                 return Err(bad(key, "names no host".into()));
             }
         }
-        let fetch_partitions = self.fetch_partitions.unwrap_or(16);
-        if fetch_partitions == 0 {
+        if self.fetch_partitions == Some(0) {
             return Err(bad("backend.fetch_partitions", "must be at least 1".into()));
         }
-        let prefix = self.prefix.unwrap_or_else(|| "newshound".into());
-        if prefix.is_empty()
-            || !prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        if let Some(prefix) = &self.prefix
+            && (prefix.is_empty()
+                || !prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
         {
             return Err(bad(
                 "backend.prefix",
@@ -179,9 +180,9 @@ impl RawBackend {
             amqp_url,
             redis,
             management_url: self.management_url,
-            prefix,
-            fetch_partitions,
-            expected_urls: self.expected_urls.unwrap_or(10_000_000).max(1),
+            prefix: self.prefix,
+            fetch_partitions: self.fetch_partitions,
+            expected_urls: self.expected_urls.map(|n| n.max(1)),
         }))
     }
 }
