@@ -318,3 +318,31 @@ pub(super) fn validate(
     };
     Ok((politeness, fetch))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{MINIMAL, assert_rejected};
+
+    #[test]
+    fn bad_politeness_and_fetch_keys_are_named() {
+        assert_rejected(&[
+            (format!("{MINIMAL}[fetch]\ntimeout = 3\n"), "timeout"),
+            (
+                format!("{MINIMAL}[politeness]\nrequests_per_second = 0\n"),
+                "politeness.requests_per_second",
+            ),
+            (
+                format!("{MINIMAL}[politeness]\nburst = 0\n"),
+                "politeness.burst",
+            ),
+            (
+                format!("{MINIMAL}[fetch]\nconcurrency = 0\n"),
+                "fetch.concurrency",
+            ),
+            (
+                format!("{MINIMAL}[fetch]\nmax_body_bytes = \"big\"\n"),
+                "max_body_bytes",
+            ),
+        ]);
+    }
+}

@@ -36,6 +36,7 @@ impl RawMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::tests::assert_rejected;
     use crate::config::tests::{MINIMAL, load};
     use std::path::PathBuf;
 
@@ -61,5 +62,16 @@ mod tests {
         assert_eq!(listen, Some("[::1]:9500".parse().expect("address")));
         let c = load(&format!("{MINIMAL}[metrics]\nlisten = \"0.0.0.0:9464\"\n")).expect("valid");
         assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9464));
+    }
+
+    #[test]
+    fn bad_metrics_keys_are_named() {
+        assert_rejected(&[
+            (
+                format!("{MINIMAL}[metrics]\nlisten = \"localhost\"\n"),
+                "metrics.listen",
+            ),
+            (format!("{MINIMAL}[metrics]\nport = 9464\n"), "port"),
+        ]);
     }
 }

@@ -298,58 +298,10 @@ mod tests {
         assert_eq!(seoul.timezone, Some(chrono_tz::Asia::Seoul));
     }
 
-    #[test]
-    fn bad_configs_name_file_and_key() {
-        let cases = [
-            (format!("{MINIMAL}[fetch]\ntimeout = 3\n"), "timeout"),
-            (
-                format!("{MINIMAL}[politeness]\nrequests_per_second = 0\n"),
-                "politeness.requests_per_second",
-            ),
-            (
-                format!("{MINIMAL}[politeness]\nburst = 0\n"),
-                "politeness.burst",
-            ),
-            (
-                "[site]\nname = \"t\"\nseeds = [\"not a url\"]\n".to_string(),
-                "site.seeds",
-            ),
-            (
-                "[site]\nname = \"t\"\nseeds = [\"ftp://x.org/\"]\n".to_string(),
-                "site.seeds",
-            ),
-            (
-                "[site]\nname = \"t\"\nseeds = []\n".to_string(),
-                "site.seeds",
-            ),
-            (
-                MINIMAL.replace("/\"]\n", "/\"]\ntimezone = \"Mars/Base\"\n"),
-                "site.timezone",
-            ),
-            (
-                MINIMAL.replace("/\"]\n", "/\"]\nmax_pages_per_host = 0\n"),
-                "site.max_pages_per_host",
-            ),
-            (
-                MINIMAL.replace("/\"]\n", "/\"]\nallowed_hosts = [\"other.org\"]\n"),
-                "site.seeds",
-            ),
-            (
-                format!("{MINIMAL}[fetch]\nconcurrency = 0\n"),
-                "fetch.concurrency",
-            ),
-            (
-                format!("{MINIMAL}[fetch]\nmax_body_bytes = \"big\"\n"),
-                "max_body_bytes",
-            ),
-            (
-                format!("{MINIMAL}[metrics]\nlisten = \"localhost\"\n"),
-                "metrics.listen",
-            ),
-            (format!("{MINIMAL}[metrics]\nport = 9464\n"), "port"),
-        ];
+    /// Each text is refused with an error that names the file and its key.
+    pub(super) fn assert_rejected(cases: &[(String, &str)]) {
         for (text, key) in cases {
-            let err = load(&text).expect_err(&text).to_string();
+            let err = load(text).expect_err(text).to_string();
             assert!(err.starts_with("site.toml"), "{err}");
             assert!(err.contains(key), "{key} not in {err}");
         }

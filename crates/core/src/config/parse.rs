@@ -99,3 +99,22 @@ impl RawParse {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{MINIMAL, assert_rejected};
+
+    #[test]
+    fn bad_parse_keys_are_named() {
+        assert_rejected(&[
+            (
+                format!("{MINIMAL}[parse]\nmax_links_per_page = 0\n"),
+                "parse.max_links_per_page",
+            ),
+            (
+                format!("{MINIMAL}[parse]\nmax_feed_bytes = 2000000000\n"),
+                "parse.max_feed_bytes`: must be at most 1073741824",
+            ),
+        ]);
+    }
+}

@@ -112,3 +112,47 @@ impl RawRecrawl {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{MINIMAL, assert_rejected, load};
+    use std::time::Duration;
+
+    #[test]
+    fn hub_patterns_take_their_interval() {
+        let c = load(&format!(
+            "{MINIMAL}[[recrawl.hubs]]\nurl = \"^http://127\\\\.0\\\\.0\\\\.1:8311/$\"\ninterval_secs = 60\n"
+        ))
+        .expect("valid");
+        assert!(c.recrawl.enabled);
+        let intervals: Vec<Duration> = c.recrawl.hub_patterns.iter().map(|h| h.interval).collect();
+        assert_eq!(intervals, [Duration::from_secs(60)]);
+        assert!(
+            c.recrawl.hub_patterns[0]
+                .url
+                .is_match("http://127.0.0.1:8311/")
+        );
+    }
+
+    #[test]
+    fn bad_recrawl_keys_are_named() {
+        assert_rejected(&[
+            (
+                format!("{MINIMAL}[recrawl]\nmin_interval_secs = 10\nmax_interval_secs = 5\n"),
+                "recrawl.max_interval_secs",
+            ),
+            (
+                format!("{MINIMAL}[recrawl]\narticle_ages_secs = [60, 30]\n"),
+                "recrawl.article_ages_secs[1]",
+            ),
+            (
+                format!("{MINIMAL}[recrawl]\nhub_interval_secs = -1\n"),
+                "recrawl.hub_interval_secs",
+            ),
+            (
+                format!("{MINIMAL}[[recrawl.hubs]]\nurl = \"(\"\ninterval_secs = 5\n"),
+                "recrawl.hubs[0].url",
+            ),
+        ]);
+    }
+}

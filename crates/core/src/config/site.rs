@@ -157,3 +157,38 @@ impl RawSite {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{MINIMAL, assert_rejected};
+
+    #[test]
+    fn bad_site_keys_are_named() {
+        assert_rejected(&[
+            (
+                "[site]\nname = \"t\"\nseeds = [\"not a url\"]\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                "[site]\nname = \"t\"\nseeds = [\"ftp://x.org/\"]\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                "[site]\nname = \"t\"\nseeds = []\n".to_string(),
+                "site.seeds",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\ntimezone = \"Mars/Base\"\n"),
+                "site.timezone",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\nmax_pages_per_host = 0\n"),
+                "site.max_pages_per_host",
+            ),
+            (
+                MINIMAL.replace("/\"]\n", "/\"]\nallowed_hosts = [\"other.org\"]\n"),
+                "site.seeds",
+            ),
+        ]);
+    }
+}
