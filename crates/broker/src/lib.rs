@@ -10,7 +10,8 @@
 //!
 //! Layout:
 //! - `error`: [`BrokerError`] and its mapping onto `BackendError`;
-//! - [`amqp`]: [`AmqpConfig`]; [`amqp::topology`] (names, arguments,
+//! - [`amqp`]: [`AmqpConfig`] (built from core's validated `[backend]` by
+//!   [`AmqpConfig::for_backend`], which owns the defaults); [`amqp::topology`] (names, arguments,
 //!   declaration; [`Topology`] renders the deploy definitions);
 //!   `amqp::definitions` (the topology as a RabbitMQ definitions document);
 //!   `amqp::connection` (the reconnecting supervisor, confirmed publishing);
@@ -25,7 +26,8 @@
 //!   cluster connection);
 //! - `redis_budget`: [`RedisHostBudget`];
 //! - `redis_schedule`: [`RedisRevisitSchedule`];
-//! - `redis_seen`: [`RedisConfig`], [`RedisTarget`], [`RedisSeenSet`].
+//! - `redis_seen`: [`RedisConfig`] (from `[backend]` by
+//!   [`RedisConfig::for_backend`]), [`RedisTarget`], [`RedisSeenSet`].
 //!
 //! # RabbitMQ
 //!
@@ -148,10 +150,112 @@ mod redis_schedule;
 mod redis_seen;
 
 pub use amqp::topology::Topology;
-pub use amqp::{AmqpConfig, AmqpQueue};
+pub use amqp::{AmqpConfig, AmqpQueue, DEFAULT_FETCH_PARTITIONS};
 pub use articles::AmqpArticlePublisher;
 pub use control_plane::{DistributedControl, STALE_AFTER};
 pub use error::{BrokerError, ManagementError, redact_url};
 pub use redis_budget::RedisHostBudget;
 pub use redis_schedule::RedisRevisitSchedule;
 pub use redis_seen::{RedisConfig, RedisSeenSet, RedisTarget, TARGET_BUCKET_FILL};
+
+/// Prefix of every queue, exchange and Redis key of a crawl when
+/// `[backend] prefix` is not set.
+pub const DEFAULT_PREFIX: &str = "newshound";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newshound_core::config::{Backend, Config};
+    use std::path::Path;
+
+    /// `KEY = VALUE` as `config/default.toml` gives it, commented out, in
+    /// `[backend]`.
+    fn documented(key: &str) -> String {
+        let text = include_str!("../../../config/default.toml");
+        let section = text
+            .split("\n[backend]\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n[").next())
+            .expect("config/default.toml has a [backend] section");
+        section
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("# ")
+                    .filter(|rest| rest.starts_with(&format!("{key} = ")))
+            })
+            .unwrap_or_else(|| panic!("config/default.toml documents no `# {key} = ...`"))
+            .to_string()
+    }
+
+    /// The validated `[backend]` of a file with these lines in it.
+    fn backend(lines: &[String]) -> Backend {
+        let text = format!(
+            "[site]\nname = \"t\"\nseeds = [\"http://127.0.0.1:8311/\"]\n[backend]\n{}\n",
+            lines.join("\n")
+        );
+        Config::from_toml(Path::new("default.toml"), &text)
+            .expect("valid")
+            .backend
+            .expect("names RabbitMQ and Redis")
+    }
+
+    /// The defaults `config/default.toml` gives for `[backend]` are the ones
+    /// `AmqpConfig` and `RedisConfig` take when a key is left out.
+    #[test]
+    fn default_toml_documents_the_broker_defaults() {
+        let urls = [documented("amqp_url"), documented("redis_url")];
+        let defaults = backend(&urls);
+        let mut lines = urls.to_vec();
+        lines.extend(["prefix", "fetch_partitions", "expected_urls"].map(documented));
+        let documented = backend(&lines);
+        assert_eq!(
+            format!("{:?}", AmqpConfig::for_backend(&documented)),
+            format!("{:?}", AmqpConfig::for_backend(&defaults))
+        );
+        assert_eq!(
+            format!("{:?}", RedisConfig::for_backend(&documented)),
+            format!("{:?}", RedisConfig::for_backend(&defaults))
+        );
+    }
+
+    /// What `[backend]` sets reaches both configs; the rest are the
+    /// constructors' defaults.
+    #[test]
+    fn configs_take_the_backend_section_and_default_the_rest() {
+        let unset = Backend {
+            amqp_url: "amqp://127.0.0.1:5672/%2f".into(),
+            redis: RedisTarget::Single("redis://127.0.0.1:6379/".into()),
+            management_url: None,
+            prefix: None,
+            fetch_partitions: None,
+            expected_urls: None,
+        };
+        assert_eq!(
+            format!("{:?}", AmqpConfig::for_backend(&unset)),
+            format!("{:?}", AmqpConfig::new("amqp://127.0.0.1:5672/%2f"))
+        );
+        assert_eq!(
+            format!("{:?}", RedisConfig::for_backend(&unset)),
+            format!("{:?}", RedisConfig::new("redis://127.0.0.1:6379/"))
+        );
+        let set = Backend {
+            management_url: Some("http://127.0.0.1:15673".into()),
+            prefix: Some("crawl-1".into()),
+            fetch_partitions: Some(4),
+            expected_urls: Some(1_000),
+            ..unset
+        };
+        let amqp = AmqpConfig::for_backend(&set);
+        assert_eq!(amqp.prefix, "crawl-1");
+        assert_eq!(amqp.fetch_partitions, 4);
+        assert_eq!(
+            amqp.management_url.as_deref(),
+            Some("http://127.0.0.1:15673")
+        );
+        let redis = RedisConfig::for_backend(&set);
+        assert_eq!(
+            (redis.prefix.as_str(), redis.expected_urls),
+            ("crawl-1", 1_000)
+        );
+    }
+}

@@ -4,12 +4,13 @@
 
 use async_trait::async_trait;
 use redis::{Cmd, RedisError, RedisResult};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use crate::DEFAULT_PREFIX;
 use crate::error::BrokerError;
 use crate::redis_connection::{Connection, redacted, transient_redis};
+use newshound_core::config::Backend;
 pub use newshound_core::config::RedisTarget;
 use newshound_core::{BackendError, SeenSet};
 
@@ -22,35 +23,20 @@ pub const TARGET_BUCKET_FILL: u64 = 320;
 /// Fingerprints per chunk (one pipeline on a single server).
 const CHUNK: usize = 5_000;
 
-fn default_prefix() -> String {
-    "newshound".to_string()
-}
-
-fn default_expected_urls() -> u64 {
-    10_000_000
-}
-
-fn default_response_timeout_ms() -> u64 {
-    10_000
-}
-
 /// How to reach Redis and size the seen-set.
-#[derive(Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone)]
 pub struct RedisConfig {
     /// One server's URL, `redis://[:password@]host:port[/db]`, or a list of
     /// Redis Cluster node URLs (credentials are never logged).
     pub server: RedisTarget,
-    /// Prefix of every key (`<prefix>:seen:…`).
-    #[serde(default = "default_prefix")]
+    /// Prefix of every key (`<prefix>:seen:…`; default [`DEFAULT_PREFIX`]).
     pub prefix: String,
     /// How many URLs the crawl is expected to see; sizes the bucket count
-    /// when the set is created (later processes adopt the stored count).
-    #[serde(default = "default_expected_urls")]
+    /// when the set is created (later processes adopt the stored count;
+    /// default 10 million).
     pub expected_urls: u64,
-    /// Per-command response timeout in milliseconds (redis-rs defaults to
-    /// 500 ms, too short for large pipelines).
-    #[serde(default = "default_response_timeout_ms")]
+    /// Per-command response timeout in milliseconds (default 10 000;
+    /// redis-rs defaults to 500 ms, too short for large pipelines).
     pub response_timeout_ms: u64,
 }
 
@@ -83,9 +69,20 @@ impl RedisConfig {
     pub fn for_target(server: RedisTarget) -> RedisConfig {
         RedisConfig {
             server,
-            prefix: default_prefix(),
-            expected_urls: default_expected_urls(),
-            response_timeout_ms: default_response_timeout_ms(),
+            prefix: DEFAULT_PREFIX.to_string(),
+            expected_urls: 10_000_000,
+            response_timeout_ms: 10_000,
+        }
+    }
+
+    /// The settings a validated `[backend]` section gives, the defaults for
+    /// the rest.
+    pub fn for_backend(backend: &Backend) -> RedisConfig {
+        let defaults = RedisConfig::for_target(backend.redis.clone());
+        RedisConfig {
+            prefix: backend.prefix.clone().unwrap_or(defaults.prefix),
+            expected_urls: backend.expected_urls.unwrap_or(defaults.expected_urls),
+            ..defaults
         }
     }
 

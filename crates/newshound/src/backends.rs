@@ -49,16 +49,10 @@ impl Backends {
 
     /// RabbitMQ and Redis as configured.
     pub async fn distributed(backend: &Backend) -> anyhow::Result<Backends> {
-        let mut amqp = AmqpConfig::new(backend.amqp_url.clone());
-        amqp.prefix = backend.prefix.clone();
-        amqp.fetch_partitions = backend.fetch_partitions;
-        amqp.management_url = backend.management_url.clone();
-        let queue = AmqpQueue::connect(amqp)
+        let queue = AmqpQueue::connect(AmqpConfig::for_backend(backend))
             .await
             .context("connecting to RabbitMQ")?;
-        let mut redis = RedisConfig::for_target(backend.redis.clone());
-        redis.prefix = backend.prefix.clone();
-        redis.expected_urls = backend.expected_urls;
+        let redis = RedisConfig::for_backend(backend);
         let revisits = RedisRevisitSchedule::connect(&redis)
             .await
             .context("connecting to Redis")?;

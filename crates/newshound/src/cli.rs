@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::logging::LogFormat;
+use newshound_broker::{AmqpConfig, DEFAULT_FETCH_PARTITIONS, DEFAULT_PREFIX, Topology};
 use newshound_core::Queue;
 use newshound_core::config::Config;
 
@@ -165,13 +166,10 @@ pub struct DefinitionsArgs {
 /// `newshound definitions`: the topology every role declares, for operators.
 pub fn definitions(args: &DefinitionsArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
-    let (prefix, partitions) = config
-        .backend
-        .as_ref()
-        .map_or(("newshound".to_string(), 16), |b| {
-            (b.prefix.clone(), b.fetch_partitions)
-        });
-    let topology = newshound_broker::Topology::new(&prefix, partitions);
+    let topology = match &config.backend {
+        Some(backend) => AmqpConfig::for_backend(backend).topology(),
+        None => Topology::new(DEFAULT_PREFIX, DEFAULT_FETCH_PARTITIONS),
+    };
     crate::stdout::println(&serde_json::to_string_pretty(
         &topology.definitions(&args.vhost),
     )?)

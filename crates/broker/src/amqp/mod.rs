@@ -12,40 +12,25 @@ pub mod topology;
 
 pub use queue::AmqpQueue;
 
-use serde::{Deserialize, Serialize};
+use newshound_core::config::Backend;
 use std::time::Duration;
 
+use crate::DEFAULT_PREFIX;
 use crate::error::{BrokerError, redact_url};
 use topology::Topology;
 
-fn default_prefix() -> String {
-    "newshound".to_string()
-}
-
-fn default_partitions() -> u16 {
-    16
-}
-
-fn default_connect_timeout_ms() -> u64 {
-    10_000
-}
-
-fn default_reconnect_max_delay_ms() -> u64 {
-    5_000
-}
+/// Fetch partition queues when `[backend] fetch_partitions` is not set.
+pub const DEFAULT_FETCH_PARTITIONS: u16 = 16;
 
 /// How to reach RabbitMQ and name things there.
-#[derive(Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone)]
 pub struct AmqpConfig {
     /// `amqp://user:password@host:port/vhost` (credentials are never logged).
     pub url: String,
-    /// Prefix of every exchange and queue name.
-    #[serde(default = "default_prefix")]
+    /// Prefix of every exchange and queue name (default [`DEFAULT_PREFIX`]).
     pub prefix: String,
     /// Number of fetch partition queues (`fetch.0..N-1`); every process of a
-    /// crawl must use the same value.
-    #[serde(default = "default_partitions")]
+    /// crawl must use the same value (default [`DEFAULT_FETCH_PARTITIONS`]).
     pub fetch_partitions: u16,
     /// Base URL of the management HTTP API, used by `depth()` for the
     /// unacked (in-flight) count; default `http://<host of url>:15672`.
@@ -55,13 +40,10 @@ pub struct AmqpConfig {
     /// from `url`. When the API does not answer (plugin
     /// `rabbitmq_management` not enabled), `in_flight` is 0 and
     /// `in_flight_unknown` is set: the queue does not count as idle.
-    #[serde(default)]
     pub management_url: Option<String>,
-    /// Timeout of one connection attempt, in milliseconds.
-    #[serde(default = "default_connect_timeout_ms")]
+    /// Timeout of one connection attempt, in milliseconds (default 10 000).
     pub connect_timeout_ms: u64,
-    /// Longest wait between reconnection attempts, in milliseconds.
-    #[serde(default = "default_reconnect_max_delay_ms")]
+    /// Longest wait between reconnection attempts, in milliseconds (default 5 000).
     pub reconnect_max_delay_ms: u64,
 }
 
@@ -82,16 +64,31 @@ impl std::fmt::Debug for AmqpConfig {
 }
 
 impl AmqpConfig {
-    /// The defaults (prefix `newshound`, 16 fetch partitions, management API
-    /// on the AMQP host's port 15672) for `url`.
+    /// The defaults (prefix [`DEFAULT_PREFIX`], [`DEFAULT_FETCH_PARTITIONS`]
+    /// fetch partitions, management API on the AMQP host's port 15672) for
+    /// `url`.
     pub fn new(url: impl Into<String>) -> AmqpConfig {
         AmqpConfig {
             url: url.into(),
-            prefix: default_prefix(),
-            fetch_partitions: default_partitions(),
+            prefix: DEFAULT_PREFIX.to_string(),
+            fetch_partitions: DEFAULT_FETCH_PARTITIONS,
             management_url: None,
-            connect_timeout_ms: default_connect_timeout_ms(),
-            reconnect_max_delay_ms: default_reconnect_max_delay_ms(),
+            connect_timeout_ms: 10_000,
+            reconnect_max_delay_ms: 5_000,
+        }
+    }
+
+    /// The settings a validated `[backend]` section gives, the defaults for
+    /// the rest.
+    pub fn for_backend(backend: &Backend) -> AmqpConfig {
+        let defaults = AmqpConfig::new(backend.amqp_url.clone());
+        AmqpConfig {
+            prefix: backend.prefix.clone().unwrap_or(defaults.prefix),
+            fetch_partitions: backend
+                .fetch_partitions
+                .unwrap_or(defaults.fetch_partitions),
+            management_url: backend.management_url.clone(),
+            ..defaults
         }
     }
 
