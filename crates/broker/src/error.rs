@@ -121,21 +121,27 @@ impl BrokerError {
     }
 }
 
-impl From<BrokerError> for BackendError {
-    fn from(e: BrokerError) -> Self {
-        match e {
+impl BrokerError {
+    /// The [`BackendError`] a role sees, saying what it was doing (such as
+    /// "publishing to queue fetch"), with this error as its source: a lost
+    /// or refused connection (RabbitMQ, or Redis I/O, refusal or timeout) is
+    /// [`BackendError::Unavailable`] (worth retrying), the rest
+    /// [`BackendError::Failed`].
+    pub(crate) fn into_backend(self, what: impl Into<String>) -> BackendError {
+        match self {
             BrokerError::Closed => BackendError::Closed,
-            BrokerError::Unreachable { .. } => BackendError::Unavailable(e.to_string()),
-            BrokerError::Amqp { .. } => BackendError::Unavailable(e.to_string()),
+            BrokerError::Unreachable { .. } | BrokerError::Amqp { .. } => {
+                BackendError::unavailable(what, self)
+            }
             BrokerError::Redis { ref source, .. }
                 if source.is_io_error()
                     || source.is_connection_dropped()
                     || source.is_connection_refusal()
                     || source.is_timeout() =>
             {
-                BackendError::Unavailable(e.to_string())
+                BackendError::unavailable(what, self)
             }
-            other => BackendError::Failed(other.to_string()),
+            other => BackendError::failed(what, other),
         }
     }
 }

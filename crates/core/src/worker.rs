@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::backend::{BackendError, Consumer, Delivery};
+use crate::report::error_chain;
 use crate::shutdown::Shutdown;
 
 /// Runs `handle` on each delivery of `consumer` until shutdown or until the
@@ -46,7 +47,7 @@ pub async fn drive<F, Fut>(
             None => break,
             Some(Err(BackendError::Closed)) => break,
             Some(Err(e)) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Consume failed");
+                tracing::warn!(error = %error_chain(&e), retry_in_ms = backoff.as_millis() as u64, "Consume failed");
                 tokio::select! {
                     _ = shutdown.wait() => break,
                     _ = tokio::time::sleep(backoff) => {}

@@ -10,6 +10,7 @@ use crate::revisit::now_ms;
 use crate::{FrontierBackends, FrontierConfig};
 use newshound_core::canon::{fingerprint, host_key};
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind, Visit};
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
 
@@ -47,7 +48,7 @@ impl Scheduler {
         let fresh = match self.backends.seen.insert_new(&fingerprints).await {
             Ok(fresh) => fresh,
             Err(e) => {
-                tracing::warn!(error = %e, "Seen-set unavailable; batch will be retried");
+                tracing::warn!(error = %error_chain(&e), "Seen-set unavailable; batch will be retried");
                 self.retry(delivery).await;
                 return;
             }
@@ -66,7 +67,7 @@ impl Scheduler {
         let jobs = match self.within_budget(&config, candidates).await {
             Ok(jobs) => jobs,
             Err(e) => {
-                tracing::warn!(error = %e, "Host budget unavailable; batch will be retried");
+                tracing::warn!(error = %error_chain(&e), "Host budget unavailable; batch will be retried");
                 self.retry(delivery).await;
                 return;
             }
@@ -84,7 +85,7 @@ impl Scheduler {
             .collect();
         let scheduled = messages.len() as u64;
         if let Err(e) = self.backends.queue.publish(Queue::Fetch, messages).await {
-            tracing::warn!(error = %e, "Fetch jobs not published; batch will be retried");
+            tracing::warn!(error = %error_chain(&e), "Fetch jobs not published; batch will be retried");
             // Comes back with attempt + 1, and then republishes everything.
             self.retry(delivery).await;
             return;
@@ -93,7 +94,7 @@ impl Scheduler {
         if let Some(visit) = &batch.visit
             && let Err(e) = self.record_visit(&config, visit).await
         {
-            tracing::warn!(error = %e, "Revisit schedule unavailable; batch will be retried");
+            tracing::warn!(error = %error_chain(&e), "Revisit schedule unavailable; batch will be retried");
             self.retry(delivery).await;
             return;
         }
@@ -211,6 +212,6 @@ fn in_scope(config: &FrontierConfig, batch: &LinkBatch) -> Vec<FetchJob> {
 fn log_settle(result: Result<(), newshound_core::BackendError>) {
     if let Err(e) = result {
         // The delivery stays unacked and comes back: nothing is lost.
-        tracing::warn!(error = %e, "Could not settle link batch");
+        tracing::warn!(error = %error_chain(&e), "Could not settle link batch");
     }
 }

@@ -24,6 +24,7 @@ use newshound_core::message::{
     Article, ArticleRef, Capture, DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass,
     PageVersion, Visit,
 };
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
@@ -155,10 +156,7 @@ impl Parser {
             (Ok(article), Some(captures)) if !page.exchanges.is_empty() => {
                 let url = page.final_url.clone();
                 let written = captures.write(vec![Capture { page, article }]).await;
-                match written {
-                    Ok(_) => Ok(()),
-                    Err(e) => Err((url, BackendError::Failed(format!("WARC capture: {e}")))),
-                }
+                written.map(|_| ()).map_err(|e| (url, e))
             }
             (Ok(_), _) => Ok(()),
             (Err(e), _) => Err((page.final_url, e)),
@@ -166,7 +164,7 @@ impl Parser {
         match stored {
             Ok(()) => settled(delivery.ack().await),
             Err((url, e)) => {
-                tracing::warn!(error = %e, %url, "Page outputs not stored; will retry");
+                tracing::warn!(error = %error_chain(&e), %url, "Page outputs not stored; will retry");
                 self.backends.stats.retries.add(Queue::Pages, 1);
                 settled(delivery.retry_after(BACKEND_RETRY).await);
             }
@@ -268,7 +266,8 @@ impl Parser {
                 links: chunk.to_vec(),
                 visit: visit.take(),
             };
-            let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
+            let payload = codec::encode(&batch)
+                .map_err(|e| BackendError::failed("encoding a link batch", e))?;
             messages.push(Message::new(payload));
         }
         self.backends.queue.publish(Queue::Links, messages).await
@@ -411,7 +410,7 @@ fn is_html(content_type: Option<&str>) -> bool {
 fn settled(result: Result<(), BackendError>) {
     if let Err(e) = result {
         // Unsettled deliveries come back: nothing is lost.
-        tracing::warn!(error = %e, "Could not settle page");
+        tracing::warn!(error = %error_chain(&e), "Could not settle page");
     }
 }
 

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use newshound_core::message::{Article, Capture};
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::{
     ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown, codec,
@@ -47,7 +48,7 @@ pub async fn run(
                 match sink.write(vec![article]).await {
                     Ok(_) => log(delivery.ack().await),
                     Err(e) => {
-                        tracing::warn!(error = %e, "Article not written; will retry");
+                        tracing::warn!(error = %error_chain(&e), "Article not written; will retry");
                         stats.retries.add(Queue::Articles, 1);
                         log(delivery
                             .retry_after(std::time::Duration::from_secs(2))
@@ -91,7 +92,7 @@ pub async fn run_captures(
                 match warc.write(vec![capture]).await {
                     Ok(_) => log(delivery.ack().await),
                     Err(e) => {
-                        tracing::warn!(error = %e, %url, "Capture not written; will retry");
+                        tracing::warn!(error = %error_chain(&e), %url, "Capture not written; will retry");
                         stats.retries.add(Queue::Captures, 1);
                         log(delivery
                             .retry_after(std::time::Duration::from_secs(2))
@@ -124,7 +125,7 @@ impl CaptureSink for QueueCaptureSink {
         let mut messages = Vec::with_capacity(captures.len());
         for capture in &captures {
             let payload = codec::encode(capture).map_err(|e| {
-                BackendError::Failed(format!("encode capture {}: {e}", capture.page.final_url))
+                BackendError::failed(format!("encoding capture {}", capture.page.final_url), e)
             })?;
             messages.push(newshound_core::Message::new(payload));
         }
@@ -137,6 +138,6 @@ impl CaptureSink for QueueCaptureSink {
 fn log(result: Result<(), BackendError>) {
     if let Err(e) = result {
         // Unsettled deliveries come back; the file's dedup absorbs the repeat.
-        tracing::warn!(error = %e, "Could not settle article");
+        tracing::warn!(error = %error_chain(&e), "Could not settle article");
     }
 }
