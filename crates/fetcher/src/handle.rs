@@ -562,7 +562,10 @@ impl Worker {
                 CrawlStats::add(&stats.bytes_fetched, response.body.len() as u64);
                 Verdict::Done
             }
-            Err(e) => Verdict::Retry(self.backoff(1), format!("publish page: {e}")),
+            Err(e) => Verdict::Retry(
+                self.backoff(1),
+                format!("publish page: {}", error_chain(&e)),
+            ),
         }
     }
 
