@@ -19,7 +19,8 @@ use newshound_core::{Message, Revisit};
 
 /// Why the writer did not carry out an operation. The whole batch it was in
 /// fails with it (one transaction), so every caller of the batch gets the
-/// same error, shared.
+/// same error, shared as an `Arc<StoreError>`: the source of the caller's
+/// [`BackendError`](newshound_core::BackendError).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The write transaction could not be started.

@@ -64,8 +64,9 @@ pub struct WarcError {
     pub source: std::io::Error,
 }
 
-/// Why the WARC writer failed a batch (every write of the batch fails with
-/// it, shared) or a close.
+/// Why the WARC writer failed a batch or a close: every write of the batch
+/// fails with it, shared as an `Arc<WarcWriteError>`, the source of the
+/// caller's [`BackendError`].
 #[derive(Debug, thiserror::Error)]
 pub enum WarcWriteError {
     /// A file could not be opened, written, synced or renamed.
