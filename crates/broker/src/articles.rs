@@ -36,7 +36,7 @@ impl ArticleSink for AmqpArticlePublisher {
         let mut payloads = Vec::with_capacity(articles.len());
         for article in &articles {
             let bytes = codec::encode_article(article).map_err(|e| {
-                BackendError::Failed(format!("encode article {}: {e}", article.url))
+                BackendError::failed(format!("encoding article {}", article.url), e)
             })?;
             payloads.push(bytes);
         }
@@ -48,7 +48,8 @@ impl ArticleSink for AmqpArticlePublisher {
         let properties = BasicProperties::default().with_delivery_mode(2);
         self.queue
             .publish_raw(&exchange, &routing_key, &payloads, properties)
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("publishing articles"))?;
         Ok(payloads.len())
     }
 }

@@ -81,9 +81,20 @@ impl DistributedControl {
     }
 }
 
-fn json_error(what: &str, e: serde_json::Error) -> BackendError {
-    BackendError::Failed(format!("{what}: {e}"))
-}
+/// Why a broadcast went nowhere: RabbitMQ could not route it to any
+/// process's control queue.
+#[derive(Debug, thiserror::Error)]
+#[error("no newshound process is listening on this crawl's control exchange")]
+struct NoListener;
+
+/// What [`ControlPlane::load_state`] does, for its errors.
+const LOADING: &str = "reading the control state";
+/// What [`ControlPlane::store_state`] does, for its errors.
+const STORING: &str = "storing the control state";
+/// What [`ControlPlane::broadcast`] does, for its errors.
+const BROADCASTING: &str = "broadcasting a command";
+/// What [`ControlPlane::report`] does, for its errors.
+const REPORTING: &str = "reporting this process's status";
 
 #[async_trait]
 impl ControlPlane for DistributedControl {
@@ -96,15 +107,16 @@ impl ControlPlane for DistributedControl {
                     .await
                     .map_err(|e| BrokerError::redis("GET control state", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend(LOADING))?;
         match stored {
-            Some(json) => serde_json::from_str(&json).map_err(|e| json_error("control state", e)),
+            Some(json) => serde_json::from_str(&json).map_err(|e| BackendError::failed(LOADING, e)),
             None => Ok(ControlState::default()),
         }
     }
 
     async fn store_state(&self, state: &ControlState) -> Result<(), BackendError> {
-        let json = serde_json::to_string(state).map_err(|e| json_error("control state", e))?;
+        let json = serde_json::to_string(state).map_err(|e| BackendError::failed(STORING, e))?;
         self.redis
             .retry("store control state", || async {
                 let _: () = self
@@ -114,22 +126,28 @@ impl ControlPlane for DistributedControl {
                     .map_err(|e| BrokerError::redis("SET control state", e))?;
                 Ok(())
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend(STORING))?;
         Ok(())
     }
 
     async fn broadcast(&self, command: &Command) -> Result<(), BackendError> {
-        let json = serde_json::to_vec(command).map_err(|e| json_error("command", e))?;
+        let json =
+            serde_json::to_vec(command).map_err(|e| BackendError::failed(BROADCASTING, e))?;
         match self.queue.broadcast_control(&json).await {
-            Err(BrokerError::Unroutable { .. }) => Err(BackendError::Failed(
-                "no newshound process is listening on this crawl's control exchange".into(),
-            )),
-            other => Ok(other?),
+            Err(BrokerError::Unroutable { .. }) => {
+                Err(BackendError::failed(BROADCASTING, NoListener))
+            }
+            other => other.map_err(|e| e.into_backend(BROADCASTING)),
         }
     }
 
     async fn listen(&self) -> Result<mpsc::Receiver<Command>, BackendError> {
-        let mut raw = self.queue.listen_control().await?;
+        let mut raw = self
+            .queue
+            .listen_control()
+            .await
+            .map_err(|e| e.into_backend("listening for control commands"))?;
         let (tx, rx) = mpsc::channel(BUFFER);
         tokio::spawn(async move {
             while let Some(payload) = raw.recv().await {
@@ -147,7 +165,7 @@ impl ControlPlane for DistributedControl {
     }
 
     async fn report(&self, status: &ProcessStatus) -> Result<(), BackendError> {
-        let json = serde_json::to_string(status).map_err(|e| json_error("status", e))?;
+        let json = serde_json::to_string(status).map_err(|e| BackendError::failed(REPORTING, e))?;
         self.redis
             .retry("report status", || async {
                 let _: u64 = self
@@ -162,7 +180,8 @@ impl ControlPlane for DistributedControl {
                     .map_err(|e| BrokerError::redis("HSET status", e))?;
                 Ok(())
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend(REPORTING))?;
         Ok(())
     }
 
@@ -175,7 +194,8 @@ impl ControlPlane for DistributedControl {
                     .await
                     .map_err(|e| BrokerError::redis("HGETALL status", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("reading the processes' status reports"))?;
         let now = Utc::now();
         let mut fresh = Vec::new();
         let mut stale = Vec::new();

@@ -121,21 +121,27 @@ impl BrokerError {
     }
 }
 
-impl From<BrokerError> for BackendError {
-    fn from(e: BrokerError) -> Self {
-        match e {
+impl BrokerError {
+    /// The [`BackendError`] a role sees, saying what it was doing (such as
+    /// "publishing to queue fetch"), with this error as its source: a lost
+    /// or refused connection (RabbitMQ, or Redis I/O, refusal or timeout) is
+    /// [`BackendError::Unavailable`] (worth retrying), the rest
+    /// [`BackendError::Failed`].
+    pub(crate) fn into_backend(self, what: impl Into<String>) -> BackendError {
+        match self {
             BrokerError::Closed => BackendError::Closed,
-            BrokerError::Unreachable { .. } => BackendError::Unavailable(e.to_string()),
-            BrokerError::Amqp { .. } => BackendError::Unavailable(e.to_string()),
+            BrokerError::Unreachable { .. } | BrokerError::Amqp { .. } => {
+                BackendError::unavailable(what, self)
+            }
             BrokerError::Redis { ref source, .. }
                 if source.is_io_error()
                     || source.is_connection_dropped()
                     || source.is_connection_refusal()
                     || source.is_timeout() =>
             {
-                BackendError::Unavailable(e.to_string())
+                BackendError::unavailable(what, self)
             }
-            other => BackendError::Failed(other.to_string()),
+            other => BackendError::failed(what, other),
         }
     }
 }
@@ -155,7 +161,36 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{BrokerError, redact_url};
+    use newshound_core::BackendError;
+    use std::error::Error;
+
+    #[test]
+    fn backend_errors_keep_the_broker_error_as_their_source() {
+        let unreachable = BrokerError::Unreachable {
+            service: "Redis",
+            address: "redis://127.0.0.1:1/".into(),
+            message: "connection refused".into(),
+        };
+        let e = unreachable.into_backend("inserting into the seen-set");
+        assert!(matches!(e, BackendError::Unavailable { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "backend unavailable: inserting into the seen-set: Redis unreachable at redis://127.0.0.1:1/: connection refused"
+        );
+        let source = e.source().and_then(|s| s.downcast_ref::<BrokerError>());
+        assert!(matches!(source, Some(BrokerError::Unreachable { .. })));
+
+        let nacked = BrokerError::Nacked {
+            target: "/newshound.links".into(),
+        };
+        let e = nacked.into_backend("publishing to queue links");
+        assert!(matches!(e, BackendError::Failed { .. }), "{e}");
+        assert!(e.to_string().contains("nack"), "{e}");
+
+        let e = BrokerError::Closed.into_backend("publishing to queue links");
+        assert!(matches!(e, BackendError::Closed));
+    }
 
     #[test]
     fn redacts_credentials() {

@@ -98,6 +98,9 @@ impl RedisHostBudget {
     }
 }
 
+/// What [`HostBudget::take`] does, for its errors.
+const TAKING: &str = "taking from host page budgets";
+
 #[async_trait]
 impl HostBudget for RedisHostBudget {
     async fn take(&self, requests: &[(String, u64)], limit: u64) -> Result<Vec<u64>, BackendError> {
@@ -116,13 +119,14 @@ impl HostBudget for RedisHostBudget {
                         .await
                         .map_err(|e| BrokerError::redis("take host budget", e))
                 })
-                .await?;
+                .await
+                .map_err(|e| e.into_backend(TAKING))?;
             if reply.len() != chunk.len() {
                 return Err(BrokerError::redis(
                     "take host budget",
                     unexpected("the budget script's reply is not one grant per host"),
                 )
-                .into());
+                .into_backend(TAKING));
             }
             granted.extend(reply);
         }
@@ -138,7 +142,8 @@ impl HostBudget for RedisHostBudget {
                     .await
                     .map_err(|e| BrokerError::redis("HGET host budget", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("reading a host's page budget"))?;
         Ok(used.unwrap_or(0))
     }
 }

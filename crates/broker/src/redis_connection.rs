@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::error::{BrokerError, redact_url};
 use crate::redis_seen::{RedisConfig, RedisTarget};
+use newshound_core::report::error_chain;
 
 /// Commands in flight at once on a cluster in [`Connection::query_each`]:
 /// a batch goes in waves (measured faster than thousands of commands at
@@ -220,7 +221,7 @@ impl Connection {
             match self.recover().await {
                 Ok(()) => return Ok(()),
                 Err(e) if transient_redis(&e) => {
-                    tracing::warn!(error = %e, delay = ?*delay, "Redis not answering yet");
+                    tracing::warn!(error = %error_chain(&e), delay = ?*delay, "Redis not answering yet");
                 }
                 Err(e) => return Err(BrokerError::redis("reconnect", e)),
             }
@@ -239,7 +240,7 @@ impl Connection {
         loop {
             match op().await {
                 Err(e) if transient(&e) => {
-                    tracing::warn!(error = %e, ?delay, "Redis {what} interrupted; retrying");
+                    tracing::warn!(error = %error_chain(&e), ?delay, "Redis {what} interrupted; retrying");
                     self.pause_until_recovered(&mut delay).await?;
                 }
                 other => return other,

@@ -240,6 +240,12 @@ fn decode(member: &[u8], state: &[u8]) -> Option<Revisit> {
     }
 }
 
+/// What [`RevisitSchedule::claim_due`] does, for its errors.
+const CLAIMING: &str = "claiming due revisits";
+
+/// What [`RevisitSchedule::upcoming`] does, for its errors.
+const UPCOMING: &str = "reading the upcoming revisits";
+
 #[async_trait]
 impl RevisitSchedule for RedisRevisitSchedule {
     async fn put(&self, entries: Vec<(u64, Revisit)>) -> Result<(), BackendError> {
@@ -247,14 +253,15 @@ impl RevisitSchedule for RedisRevisitSchedule {
             let mut args: Vec<Vec<u8>> = Vec::with_capacity(chunk.len() * 3);
             for (fp, revisit) in chunk {
                 let state = codec::encode(revisit)
-                    .map_err(|e| BackendError::Failed(format!("encode revisit entry: {e}")))?;
+                    .map_err(|e| BackendError::failed("encoding a revisit entry", e))?;
                 args.push(fp.to_string().into_bytes());
                 args.push(revisit.due_ms.to_string().into_bytes());
                 args.push(state);
             }
             let () = self
                 .run("put revisit entries", &self.scripts.put, &args)
-                .await?;
+                .await
+                .map_err(|e| e.into_backend("storing revisit entries"))?;
         }
         Ok(())
     }
@@ -263,7 +270,8 @@ impl RevisitSchedule for RedisRevisitSchedule {
         let member = fingerprint.to_string();
         let (state, score): (Option<Vec<u8>>, Option<f64>) = self
             .run("get revisit entry", &self.scripts.get, &[&member])
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("reading a revisit entry"))?;
         let Some(mut revisit) = state.and_then(|s| decode(member.as_bytes(), &s)) else {
             return Ok(None);
         };
@@ -275,9 +283,9 @@ impl RevisitSchedule for RedisRevisitSchedule {
     }
 
     async fn remove(&self, fingerprint: u64) -> Result<(), BackendError> {
-        Ok(self
-            .remove_member(fingerprint.to_string().as_bytes())
-            .await?)
+        self.remove_member(fingerprint.to_string().as_bytes())
+            .await
+            .map_err(|e| e.into_backend("removing a revisit entry"))
     }
 
     async fn claim_due(
@@ -293,8 +301,11 @@ impl RevisitSchedule for RedisRevisitSchedule {
         let args = [now_ms, until, max as u64];
         let reply: Vec<Vec<u8>> = self
             .run("claim due revisits", &self.scripts.claim, &args)
-            .await?;
-        Ok(self.claimed(reply, until).await?)
+            .await
+            .map_err(|e| e.into_backend(CLAIMING))?;
+        self.claimed(reply, until)
+            .await
+            .map_err(|e| e.into_backend(CLAIMING))
     }
 
     async fn count(&self) -> Result<u64, BackendError> {
@@ -306,7 +317,8 @@ impl RevisitSchedule for RedisRevisitSchedule {
                     .await
                     .map_err(|e| BrokerError::redis("ZCARD revisit schedule", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("counting the revisit schedule"))?;
         Ok(count)
     }
 
@@ -322,7 +334,8 @@ impl RevisitSchedule for RedisRevisitSchedule {
                     .await
                     .map_err(|e| BrokerError::redis("ZRANGE revisit schedule", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend(UPCOMING))?;
         if members.is_empty() {
             return Ok(Vec::new());
         }
@@ -334,7 +347,8 @@ impl RevisitSchedule for RedisRevisitSchedule {
                     .await
                     .map_err(|e| BrokerError::redis("HMGET revisit schedule", e))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend(UPCOMING))?;
         Ok(members
             .iter()
             .zip(states)

@@ -12,6 +12,7 @@ use crate::error::BrokerError;
 use crate::redis_connection::{Connection, redacted, transient_redis};
 use newshound_core::config::Backend;
 pub use newshound_core::config::RedisTarget;
+use newshound_core::report::error_chain;
 use newshound_core::{BackendError, SeenSet};
 
 /// Mean members per bucket when the set holds `expected_urls`: 62.5 % of
@@ -218,7 +219,7 @@ impl RedisSeenSet {
             match answers.record(&pending, replies) {
                 Ok(None) => {}
                 Ok(Some(e)) => {
-                    tracing::warn!(error = %e, ?delay, "Redis seen-set insert interrupted; retrying");
+                    tracing::warn!(error = %error_chain(&e), ?delay, "Redis seen-set insert interrupted; retrying");
                     self.connection.pause_until_recovered(&mut delay).await?;
                 }
                 Err(e) => return Err(BrokerError::redis("SADD fingerprints", e)),
@@ -234,7 +235,7 @@ impl RedisSeenSet {
                 .query(redis::cmd("INCRBY").arg(self.count_key()).arg(new))
                 .await;
             if let Err(e) = counted {
-                tracing::warn!(error = %e, new, "Seen-set counter not updated; count() lags");
+                tracing::warn!(error = %error_chain(&e), new, "Seen-set counter not updated; count() lags");
             }
         }
         Ok(fresh)
@@ -334,7 +335,10 @@ impl SeenSet for RedisSeenSet {
             .collect();
         let mut answers = HashMap::with_capacity(distinct.len());
         for chunk in distinct.chunks(CHUNK) {
-            let fresh = self.insert_chunk(chunk).await?;
+            let fresh = self
+                .insert_chunk(chunk)
+                .await
+                .map_err(|e| e.into_backend("inserting into the seen-set"))?;
             answers.extend(chunk.iter().copied().zip(fresh));
         }
         // The first occurrence takes the answer; later ones are not new.
@@ -355,7 +359,8 @@ impl SeenSet for RedisSeenSet {
                     .map_err(|e| BrokerError::redis("GET seen count", e))?;
                 Ok(n.unwrap_or(0))
             })
-            .await?;
+            .await
+            .map_err(|e| e.into_backend("counting the seen-set"))?;
         Ok(count)
     }
 }

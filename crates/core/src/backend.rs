@@ -15,18 +15,54 @@ use url::Url;
 
 use crate::message::{Article, Capture, LinkKind, PageClass, PageVersion};
 
-/// A backend operation failed.
+/// The cause a [`BackendError`] carries: the backend's own error, or a
+/// message when there is none (`"...".into()`).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A backend operation failed. `what` says what was being done (such as
+/// "publishing to queue fetch"); the backend's error is the source, which
+/// the message ends with and [`crate::report::error_chain`] follows down.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The backend cannot be reached (connection refused or lost); worth retrying.
-    #[error("backend unavailable: {0}")]
-    Unavailable(String),
+    #[error("backend unavailable: {what}: {source}")]
+    Unavailable {
+        /// What was being done.
+        what: String,
+        /// Why the backend could not be reached.
+        #[source]
+        source: BoxError,
+    },
     /// The backend answered with an error, or local storage failed.
-    #[error("backend failure: {0}")]
-    Failed(String),
+    #[error("backend failure: {what}: {source}")]
+    Failed {
+        /// What was being done.
+        what: String,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
     /// The backend was closed (shutting down).
     #[error("backend closed")]
     Closed,
+}
+
+impl BackendError {
+    /// The backend could not be reached while doing `what`.
+    pub fn unavailable(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        BackendError::Unavailable {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+
+    /// The backend failed while doing `what`.
+    pub fn failed(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        BackendError::Failed {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
 }
 
 /// The queues that join the roles.
@@ -349,4 +385,40 @@ pub trait CaptureSink: Send + Sync {
     /// Writes the captures durably, skipping any already written (the same
     /// exchange delivered again); returns how many were new.
     async fn write(&self, captures: Vec<Capture>) -> Result<usize, BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::error_chain;
+    use std::error::Error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("RabbitMQ: publish: {0}")]
+    struct Broker(#[source] std::io::Error);
+
+    #[test]
+    fn the_cause_is_the_source_and_ends_the_message() {
+        let e = BackendError::unavailable(
+            "publishing to queue fetch",
+            Broker(std::io::Error::other("connection reset")),
+        );
+        assert_eq!(
+            e.to_string(),
+            "backend unavailable: publishing to queue fetch: RabbitMQ: publish: connection reset"
+        );
+        let source = e.source().expect("a source");
+        assert!(source.downcast_ref::<Broker>().is_some());
+        // The chain is reported once, not each level's repeat of its cause.
+        assert_eq!(error_chain(&e), e.to_string());
+    }
+
+    #[test]
+    fn a_message_can_be_the_cause() {
+        let e = BackendError::failed("broadcasting a command", "nobody listens");
+        assert_eq!(
+            e.to_string(),
+            "backend failure: broadcasting a command: nobody listens"
+        );
+    }
 }

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::backend::{BackendError, Consumer, Delivery};
+use crate::report::error_chain;
 use crate::shutdown::Shutdown;
 
 /// First wait before consuming again after a backend error.
@@ -30,7 +31,7 @@ pub fn backoff(base: Duration, attempt: u32, max: Duration) -> Duration {
 /// repeat.
 pub fn log_unsettled(result: Result<(), BackendError>, what: &str) {
     if let Err(e) = result {
-        tracing::warn!(error = %e, "Could not settle {what}");
+        tracing::warn!(error = %error_chain(&e), "Could not settle {what}");
     }
 }
 
@@ -71,7 +72,7 @@ pub async fn drive<F, Fut>(
             Some(Err(e)) => {
                 failures = failures.saturating_add(1);
                 let delay = backoff(CONSUME_RETRY, failures, CONSUME_RETRY_MAX);
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "Consume failed");
+                tracing::warn!(error = %error_chain(&e), retry_in_ms = delay.as_millis() as u64, "Consume failed");
                 tokio::select! {
                     _ = shutdown.wait() => break,
                     _ = tokio::time::sleep(delay) => {}

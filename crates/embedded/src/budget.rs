@@ -41,8 +41,8 @@ impl HostBudget for EmbeddedStore {
         };
         tokio::task::spawn_blocking(read)
             .await
-            .map_err(|e| BackendError::Failed(format!("host budget read: {e}")))?
-            .map_err(|e| BackendError::Failed(format!("host budget read: {e}")))
+            .map_err(|e| BackendError::failed("reading a host's page budget", e))?
+            .map_err(|e| BackendError::failed("reading a host's page budget", e))
     }
 }
 

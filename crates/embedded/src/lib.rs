@@ -5,7 +5,9 @@
 //! Layout:
 //! - [`store`]: opening the database, recovery of unacked messages, depth counters;
 //! - `writer`: the single writer thread that applies operations in batches
-//!   (one durable commit for many operations: group commit);
+//!   (one durable commit for many operations: group commit), and
+//!   [`StoreError`], why it failed one (the source of the
+//!   [`BackendError`](newshound_core::BackendError) its caller gets);
 //! - `queue`: [`JobQueue`](newshound_core::JobQueue) and its consumers;
 //! - `seen`: [`SeenSet`](newshound_core::SeenSet);
 //! - `revisit`: [`RevisitSchedule`](newshound_core::RevisitSchedule);
@@ -21,3 +23,4 @@ mod tables;
 mod writer;
 
 pub use store::EmbeddedStore;
+pub use writer::StoreError;

@@ -31,7 +31,7 @@ impl RevisitSchedule for EmbeddedStore {
             .iter()
             .map(|(fp, revisit)| {
                 let bytes = codec::encode(revisit)
-                    .map_err(|e| BackendError::Failed(format!("encode revisit entry: {e}")))?;
+                    .map_err(|e| BackendError::failed("encoding a revisit entry", e))?;
                 Ok((*fp, revisit.due_ms, bytes))
             })
             .collect::<Result<Vec<_>, BackendError>>()?;
@@ -51,8 +51,8 @@ impl RevisitSchedule for EmbeddedStore {
         };
         let bytes = tokio::task::spawn_blocking(read)
             .await
-            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?
-            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?;
+            .map_err(|e| BackendError::failed("reading the revisit schedule", e))?
+            .map_err(|e| BackendError::failed("reading the revisit schedule", e))?;
         Ok(bytes.and_then(|bytes| decode(fingerprint, &bytes)))
     }
 
@@ -104,8 +104,8 @@ impl RevisitSchedule for EmbeddedStore {
         };
         let entries = tokio::task::spawn_blocking(read)
             .await
-            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?
-            .map_err(|e| BackendError::Failed(format!("revisit read: {e}")))?;
+            .map_err(|e| BackendError::failed("reading the revisit schedule", e))?
+            .map_err(|e| BackendError::failed("reading the revisit schedule", e))?;
         Ok(entries
             .iter()
             .filter_map(|(fp, bytes)| decode(*fp, bytes))

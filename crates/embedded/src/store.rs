@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::tables::{IN_FLIGHT, META, READY, Stored};
-use crate::writer::{self, Op};
+use crate::writer::{self, Op, Reply, StoreError};
 use newshound_core::backend::QueueDepth;
 use newshound_core::{BackendError, Queue};
 
@@ -26,13 +26,29 @@ pub enum OpenError {
         dir: String,
     },
     /// The directory or file could not be created, opened or read.
-    #[error("embedded state at {path}: {message}")]
+    #[error("embedded state at {path}: {source}")]
     Failed {
         /// The state file.
         path: String,
         /// What went wrong.
-        message: String,
+        #[source]
+        source: OpenFailure,
     },
+}
+
+/// Why the embedded state could not be opened (the source of
+/// [`OpenError::Failed`]).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenFailure {
+    /// The directory could not be created, or the writer thread not started.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The database file could not be created or opened.
+    #[error(transparent)]
+    Database(#[from] redb::DatabaseError),
+    /// The database could not be read or recovered.
+    #[error(transparent)]
+    Storage(#[from] redb::Error),
 }
 
 /// State shared by the store handle, its consumers and the writer thread.
@@ -107,6 +123,11 @@ pub(crate) fn queue_index(queue: Queue) -> u8 {
     queue.index() as u8
 }
 
+/// The queue of a table index.
+pub(crate) fn queue_of(index: u8) -> Option<Queue> {
+    Queue::ALL.into_iter().find(|q| queue_index(*q) == index)
+}
+
 /// Durable queues, seen-set and revisit schedule in
 /// `<state dir>/crawl.redb`.
 ///
@@ -130,19 +151,19 @@ impl EmbeddedStore {
     /// example when another process holds it).
     pub fn open(dir: &Path) -> Result<EmbeddedStore, OpenError> {
         let path = dir.join("crawl.redb");
-        let err = |message: String| OpenError::Failed {
+        let err = |source: OpenFailure| OpenError::Failed {
             path: path.display().to_string(),
-            message,
+            source,
         };
-        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|e| err(e.into()))?;
         let db = Database::create(&path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
                 dir: dir.display().to_string(),
             },
-            e => err(e.to_string()),
+            e => err(e.into()),
         })?;
-        let next_seq = recover(&db).map_err(|e| err(e.to_string()))?;
-        let counts = writer::count_tables(&db).map_err(|e| err(e.to_string()))?;
+        let next_seq = recover(&db).map_err(|e| err(e.into()))?;
+        let counts = writer::count_tables(&db).map_err(|e| err(e.into()))?;
         let depths = std::array::from_fn(|q| QueueDepth {
             waiting: counts.waiting[q],
             in_flight: 0,
@@ -162,24 +183,23 @@ impl EmbeddedStore {
         std::thread::Builder::new()
             .name("embedded-store".into())
             .spawn(move || writer::run(thread_db, rx, thread_shared))
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(e.into()))?;
         Ok(EmbeddedStore { ops, shared, db })
     }
 
     /// Sends an op to the writer and waits for its committed result.
     pub(crate) async fn call<T>(
         &self,
-        make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Op,
+        make: impl FnOnce(Reply<T>) -> Op,
     ) -> Result<T, BackendError> {
         let (tx, rx) = oneshot::channel();
-        self.ops
-            .send(make(tx))
-            .await
-            .map_err(|_| BackendError::Closed)?;
+        let op = make(tx);
+        let doing = op.doing();
+        self.ops.send(op).await.map_err(|_| BackendError::Closed)?;
         match rx.await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(BackendError::Failed(e)),
-            Err(_) => Err(BackendError::Failed("embedded store batch aborted".into())),
+            Ok(Err(e)) => Err(BackendError::failed(doing.to_string(), e)),
+            Err(_) => Err(BackendError::failed(doing.to_string(), StoreError::Aborted)),
         }
     }
 }

@@ -9,13 +9,42 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{QUEUES, Shared};
+use crate::store::{QUEUES, Shared, queue_of};
 use crate::tables::{
     DEAD, DELAYED, HOST_PAGES, IN_FLIGHT, META, READY, REVISIT_DUE, REVISIT_STATE, SEEN, Stored,
 };
 use crate::{budget, revisit};
 use newshound_core::backend::now_ms;
+use newshound_core::report::error_chain;
 use newshound_core::{Message, Revisit};
+
+/// Why the writer did not carry out an operation. The whole batch it was in
+/// fails with it (one transaction), so every caller of the batch gets the
+/// same error, shared as an `Arc<StoreError>`: the source of the caller's
+/// [`BackendError`](newshound_core::BackendError).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The write transaction could not be started.
+    #[error("embedded store: starting a write transaction: {0}")]
+    Begin(#[source] redb::TransactionError),
+    /// A table could not be opened, read or written while the batch was
+    /// applied.
+    #[error("embedded store: applying a batch: {0}")]
+    Write(#[source] redb::Error),
+    /// The next sequence number could not be stored.
+    #[error("embedded store: storing the next sequence number: {0}")]
+    Sequence(#[source] redb::Error),
+    /// The transaction could not be committed.
+    #[error("embedded store: committing: {0}")]
+    Commit(#[source] redb::CommitError),
+    /// The operation was dropped unanswered: another operation of its batch
+    /// failed first, or the writer thread stopped.
+    #[error("embedded store batch aborted")]
+    Aborted,
+}
+
+/// Where an op's result goes back to its caller.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, Arc<StoreError>>>;
 
 /// Largest number of operations applied in one transaction.
 const MAX_BATCH: usize = 2048;
@@ -35,72 +64,111 @@ pub(crate) enum Op {
     Publish {
         queue: u8,
         messages: Vec<Message>,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: Reply<()>,
     },
     Pop {
         queue: u8,
         max: usize,
-        reply: oneshot::Sender<Result<Vec<(u64, Stored)>, String>>,
+        reply: Reply<Vec<(u64, Stored)>>,
     },
     Settle {
         queue: u8,
         seq: u64,
         how: Settlement,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: Reply<()>,
     },
     Seen {
         fingerprints: Vec<u64>,
-        reply: oneshot::Sender<Result<Vec<bool>, String>>,
+        reply: Reply<Vec<bool>>,
     },
     /// Inserts or replaces revisit entries: (fingerprint, due ms, encoded
     /// entry).
     RevisitPut {
         entries: Vec<(u64, u64, Vec<u8>)>,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: Reply<()>,
     },
     RevisitRemove {
         fingerprint: u64,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: Reply<()>,
     },
     RevisitClaim {
         now_ms: u64,
         lease_ms: u64,
         max: usize,
-        reply: oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
+        reply: Reply<Vec<(u64, Revisit)>>,
     },
     /// Takes pages from hosts' budgets: (host, pages wanted), up to `limit`
     /// per host; answers the pages granted per request.
     BudgetTake {
         requests: Vec<(String, u64)>,
         limit: u64,
-        reply: oneshot::Sender<Result<Vec<u64>, String>>,
+        reply: Reply<Vec<u64>>,
     },
+}
+
+impl Op {
+    /// What the op does, for its caller's error.
+    pub(crate) fn doing(&self) -> Doing {
+        let (action, queue) = match self {
+            Op::Publish { queue, .. } => ("publishing to", Some(*queue)),
+            Op::Pop { queue, .. } => ("taking from", Some(*queue)),
+            Op::Settle { queue, how, .. } => {
+                let action = match how {
+                    Settlement::Ack => "acking a delivery of",
+                    Settlement::Requeue => "requeueing a delivery of",
+                    Settlement::Retry(_) => "retrying a delivery of",
+                    Settlement::Defer(_) => "deferring a delivery of",
+                    Settlement::Dead(_) => "dead-lettering a delivery of",
+                };
+                (action, Some(*queue))
+            }
+            Op::Seen { .. } => ("inserting into the seen-set", None),
+            Op::RevisitPut { .. } => ("storing revisit entries", None),
+            Op::RevisitRemove { .. } => ("removing a revisit entry", None),
+            Op::RevisitClaim { .. } => ("claiming due revisits", None),
+            Op::BudgetTake { .. } => ("taking from host page budgets", None),
+        };
+        Doing { action, queue }
+    }
+}
+
+/// What an op does ("publishing to queue fetch"), kept until its answer
+/// comes and written out only when it is an error.
+#[derive(Clone, Copy)]
+pub(crate) struct Doing {
+    action: &'static str,
+    queue: Option<u8>,
+}
+
+impl std::fmt::Display for Doing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.action)?;
+        match self.queue.map(queue_of) {
+            Some(Some(queue)) => write!(f, " queue {}", queue.name()),
+            Some(None) => write!(f, " an unknown queue"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The result of one op, held until the batch is committed.
 enum Outcome {
-    Done(oneshot::Sender<Result<(), String>>),
-    Popped(
-        oneshot::Sender<Result<Vec<(u64, Stored)>, String>>,
-        Vec<(u64, Stored)>,
-    ),
-    Seen(oneshot::Sender<Result<Vec<bool>, String>>, Vec<bool>),
-    Claimed(
-        oneshot::Sender<Result<Vec<(u64, Revisit)>, String>>,
-        Vec<(u64, Revisit)>,
-    ),
-    Granted(oneshot::Sender<Result<Vec<u64>, String>>, Vec<u64>),
+    Done(Reply<()>),
+    Popped(Reply<Vec<(u64, Stored)>>, Vec<(u64, Stored)>),
+    Seen(Reply<Vec<bool>>, Vec<bool>),
+    Claimed(Reply<Vec<(u64, Revisit)>>, Vec<(u64, Revisit)>),
+    Granted(Reply<Vec<u64>>, Vec<u64>),
 }
 
 impl Outcome {
-    fn fail(self, error: &str) {
+    fn fail(self, error: &Arc<StoreError>) {
         // A caller that went away no longer needs its answer.
         match self {
-            Outcome::Done(r) => drop(r.send(Err(error.to_string()))),
-            Outcome::Popped(r, _) => drop(r.send(Err(error.to_string()))),
-            Outcome::Seen(r, _) => drop(r.send(Err(error.to_string()))),
-            Outcome::Claimed(r, _) => drop(r.send(Err(error.to_string()))),
-            Outcome::Granted(r, _) => drop(r.send(Err(error.to_string()))),
+            Outcome::Done(r) => drop(r.send(Err(error.clone()))),
+            Outcome::Popped(r, _) => drop(r.send(Err(error.clone()))),
+            Outcome::Seen(r, _) => drop(r.send(Err(error.clone()))),
+            Outcome::Claimed(r, _) => drop(r.send(Err(error.clone()))),
+            Outcome::Granted(r, _) => drop(r.send(Err(error.clone()))),
         }
     }
 
@@ -139,23 +207,27 @@ pub(crate) fn run(db: Arc<Database>, mut rx: mpsc::Receiver<Op>, shared: Arc<Sha
         }
         let mut delta = Delta::default();
         let mut outcomes = Vec::with_capacity(ops.len());
-        let result = db.begin_write().map_err(|e| e.to_string()).and_then(|txn| {
+        let result = db.begin_write().map_err(StoreError::Begin).and_then(|txn| {
             let mut seq = shared.next_seq();
             for op in ops {
                 match apply(&txn, op, &mut seq, &mut delta) {
                     Ok(outcome) => outcomes.push(outcome),
                     Err((outcome, e)) => {
                         txn.abort().ok();
-                        outcome.fail(&e);
-                        return Err(e);
+                        // Answered with the batch's error below.
+                        outcomes.push(outcome);
+                        return Err(StoreError::Write(*e));
                     }
                 }
             }
             {
-                let mut meta = txn.open_table(META).map_err(|e| e.to_string())?;
-                meta.insert("next_seq", seq).map_err(|e| e.to_string())?;
+                let mut meta = txn
+                    .open_table(META)
+                    .map_err(|e| StoreError::Sequence(e.into()))?;
+                meta.insert("next_seq", seq)
+                    .map_err(|e| StoreError::Sequence(e.into()))?;
             }
-            txn.commit().map_err(|e| e.to_string())?;
+            txn.commit().map_err(StoreError::Commit)?;
             shared.set_next_seq(seq);
             Ok(())
         });
@@ -178,7 +250,8 @@ pub(crate) fn run(db: Arc<Database>, mut rx: mpsc::Receiver<Op>, shared: Arc<Sha
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "Embedded store commit failed");
+                tracing::error!(error = %error_chain(&e), "Embedded store commit failed");
+                let e = Arc::new(e);
                 for outcome in outcomes {
                     outcome.fail(&e);
                 }
@@ -187,7 +260,9 @@ pub(crate) fn run(db: Arc<Database>, mut rx: mpsc::Receiver<Op>, shared: Arc<Sha
     }
 }
 
-type Applied = Result<Outcome, (Outcome, String)>;
+/// An op's outcome, or, when it failed, its outcome to answer with the
+/// batch's error and the error (boxed: redb's is large).
+type Applied = Result<Outcome, (Outcome, Box<redb::Error>)>;
 
 fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Applied {
     match op {
@@ -197,11 +272,11 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
             reply,
         } => match publish(txn, queue, messages, seq, delta) {
             Ok(()) => Ok(Outcome::Done(reply)),
-            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+            Err(e) => Err((Outcome::Done(reply), e.into())),
         },
         Op::Pop { queue, max, reply } => match pop(txn, queue, max, delta) {
             Ok(items) => Ok(Outcome::Popped(reply, items)),
-            Err(e) => Err((Outcome::Popped(reply, Vec::new()), e.to_string())),
+            Err(e) => Err((Outcome::Popped(reply, Vec::new()), e.into())),
         },
         Op::Settle {
             queue,
@@ -210,23 +285,23 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
             reply,
         } => match settle(txn, queue, id, how, seq, delta) {
             Ok(()) => Ok(Outcome::Done(reply)),
-            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+            Err(e) => Err((Outcome::Done(reply), e.into())),
         },
         Op::Seen {
             fingerprints,
             reply,
         } => match seen(txn, &fingerprints, delta) {
             Ok(fresh) => Ok(Outcome::Seen(reply, fresh)),
-            Err(e) => Err((Outcome::Seen(reply, Vec::new()), e.to_string())),
+            Err(e) => Err((Outcome::Seen(reply, Vec::new()), e.into())),
         },
         Op::RevisitPut { entries, reply } => match revisit::put(txn, entries, delta) {
             Ok(()) => Ok(Outcome::Done(reply)),
-            Err(e) => Err((Outcome::Done(reply), e.to_string())),
+            Err(e) => Err((Outcome::Done(reply), e.into())),
         },
         Op::RevisitRemove { fingerprint, reply } => {
             match revisit::remove(txn, fingerprint, delta) {
                 Ok(()) => Ok(Outcome::Done(reply)),
-                Err(e) => Err((Outcome::Done(reply), e.to_string())),
+                Err(e) => Err((Outcome::Done(reply), e.into())),
             }
         }
         Op::RevisitClaim {
@@ -236,7 +311,7 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
             reply,
         } => match revisit::claim(txn, now_ms, lease_ms, max, delta) {
             Ok(claimed) => Ok(Outcome::Claimed(reply, claimed)),
-            Err(e) => Err((Outcome::Claimed(reply, Vec::new()), e.to_string())),
+            Err(e) => Err((Outcome::Claimed(reply, Vec::new()), e.into())),
         },
         Op::BudgetTake {
             requests,
@@ -244,7 +319,7 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut u64, delta: &mut Delta) -> Ap
             reply,
         } => match budget::take(txn, &requests, limit) {
             Ok(granted) => Ok(Outcome::Granted(reply, granted)),
-            Err(e) => Err((Outcome::Granted(reply, Vec::new()), e.to_string())),
+            Err(e) => Err((Outcome::Granted(reply, Vec::new()), e.into())),
         },
     }
 }
@@ -438,4 +513,37 @@ pub(crate) fn count_tables(db: &Database) -> Result<Counts, redb::Error> {
         seen,
         revisits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_op_says_what_it_does() {
+        let (reply, _rx) = oneshot::channel();
+        let op = Op::Publish {
+            queue: crate::store::queue_index(newshound_core::Queue::Fetch),
+            messages: Vec::new(),
+            reply,
+        };
+        assert_eq!(op.doing().to_string(), "publishing to queue fetch");
+        let (reply, _rx) = oneshot::channel();
+        let op = Op::Settle {
+            queue: 200,
+            seq: 1,
+            how: Settlement::Ack,
+            reply,
+        };
+        assert_eq!(
+            op.doing().to_string(),
+            "acking a delivery of an unknown queue"
+        );
+        let (reply, _rx) = oneshot::channel();
+        let op = Op::Seen {
+            fingerprints: Vec::new(),
+            reply,
+        };
+        assert_eq!(op.doing().to_string(), "inserting into the seen-set");
+    }
 }

@@ -41,9 +41,10 @@ use newshound_core::canon::host_key;
 use newshound_core::message::{
     DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
 };
+use newshound_core::report::error_chain;
 use newshound_core::stats::{DeadReason, FetchClass};
 use newshound_core::worker::{backoff, log_unsettled};
-use newshound_core::{CrawlStats, Delivery, Message, Queue, Shutdown, codec};
+use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
 
 /// How long a job of a host an operator paused is put off before it is
 /// looked at again.
@@ -209,9 +210,10 @@ impl Worker {
                 robots,
                 new_sitemaps,
             } => {
-                if let Err(reason) = self.announce_sitemaps(new_sitemaps).await {
+                if let Err(e) = self.announce_sitemaps(new_sitemaps).await {
                     // Loaded again (and announced) by the retried job.
                     self.robots.forget(url).await;
+                    let reason = format!("publish robots.txt sitemaps: {}", error_chain(&e));
                     return Err(Verdict::Retry(self.backoff(1), reason));
                 }
                 robots
@@ -486,7 +488,7 @@ impl Worker {
 
     /// Sends robots.txt `Sitemap:` URLs to the frontier as discovery sources
     /// (depth 1: one step from the site, like a link on its home page).
-    async fn announce_sitemaps(&self, sitemaps: Vec<url::Url>) -> Result<(), String> {
+    async fn announce_sitemaps(&self, sitemaps: Vec<url::Url>) -> Result<(), BackendError> {
         if sitemaps.is_empty() {
             return Ok(());
         }
@@ -502,12 +504,12 @@ impl Worker {
                 .collect(),
             visit: None,
         };
-        let payload = codec::encode(&batch).map_err(|e| e.to_string())?;
+        let payload =
+            codec::encode(&batch).map_err(|e| BackendError::failed("encoding a link batch", e))?;
         self.backends
             .queue
             .publish(Queue::Links, vec![Message::new(payload)])
             .await
-            .map_err(|e| format!("publish robots.txt sitemaps: {e}"))
     }
 
     async fn publish(&self, job: &FetchJob, hops: Hops, response: http::Response) -> Verdict {
@@ -558,7 +560,10 @@ impl Worker {
                 CrawlStats::add(&stats.bytes_fetched, response.body.len() as u64);
                 Verdict::Done
             }
-            Err(e) => Verdict::Retry(self.backoff(1), format!("publish page: {e}")),
+            Err(e) => Verdict::Retry(
+                self.backoff(1),
+                format!("publish page: {}", error_chain(&e)),
+            ),
         }
     }
 

@@ -165,7 +165,8 @@ async fn publish_start_urls(
             .collect(),
         visit: None,
     };
-    let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
+    let payload =
+        codec::encode(&batch).map_err(|e| BackendError::failed("encoding the start URLs", e))?;
     queue
         .publish(
             Queue::Links,

@@ -11,6 +11,7 @@ use crate::FrontierBackends;
 use newshound_core::backend::now_ms;
 use newshound_core::canon::host_key;
 use newshound_core::message::FetchJob;
+use newshound_core::report::error_chain;
 use newshound_core::{CrawlStats, Message, Queue, Revisit, Shutdown, codec};
 
 /// How often the schedule is asked for due pages.
@@ -48,7 +49,7 @@ pub(crate) async fn claim_loop(lease: Duration, backends: FrontierBackends, shut
             {
                 Ok(claimed) => claimed,
                 Err(e) => {
-                    tracing::warn!(error = %e, "Revisit schedule unavailable; will ask again");
+                    tracing::warn!(error = %error_chain(&e), "Revisit schedule unavailable; will ask again");
                     break;
                 }
             };
@@ -68,7 +69,7 @@ pub(crate) async fn claim_loop(lease: Duration, backends: FrontierBackends, shut
             let published = messages.len() as u64;
             if let Err(e) = backends.queue.publish(Queue::Fetch, messages).await {
                 // Claimed but not published: due again when the lease ends.
-                tracing::warn!(error = %e, "Revisit jobs not published; retried after the lease");
+                tracing::warn!(error = %error_chain(&e), "Revisit jobs not published; retried after the lease");
                 break;
             }
             CrawlStats::add(&backends.stats.revisits_scheduled, published);

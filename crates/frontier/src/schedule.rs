@@ -10,6 +10,7 @@ use crate::{FrontierBackends, FrontierConfig};
 use newshound_core::backend::now_ms;
 use newshound_core::canon::{fingerprint, host_key};
 use newshound_core::message::{FetchJob, LinkBatch, LinkKind, Visit};
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::worker::log_unsettled;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, codec};
@@ -48,7 +49,7 @@ impl Scheduler {
         let fresh = match self.backends.seen.insert_new(&fingerprints).await {
             Ok(fresh) => fresh,
             Err(e) => {
-                tracing::warn!(error = %e, "Seen-set unavailable; batch will be retried");
+                tracing::warn!(error = %error_chain(&e), "Seen-set unavailable; batch will be retried");
                 self.retry(delivery).await;
                 return;
             }
@@ -67,7 +68,7 @@ impl Scheduler {
         let jobs = match self.within_budget(&config, candidates).await {
             Ok(jobs) => jobs,
             Err(e) => {
-                tracing::warn!(error = %e, "Host budget unavailable; batch will be retried");
+                tracing::warn!(error = %error_chain(&e), "Host budget unavailable; batch will be retried");
                 self.retry(delivery).await;
                 return;
             }
@@ -85,7 +86,7 @@ impl Scheduler {
             .collect();
         let scheduled = messages.len() as u64;
         if let Err(e) = self.backends.queue.publish(Queue::Fetch, messages).await {
-            tracing::warn!(error = %e, "Fetch jobs not published; batch will be retried");
+            tracing::warn!(error = %error_chain(&e), "Fetch jobs not published; batch will be retried");
             // Comes back with attempt + 1, and then republishes everything.
             self.retry(delivery).await;
             return;
@@ -94,7 +95,7 @@ impl Scheduler {
         if let Some(visit) = &batch.visit
             && let Err(e) = self.record_visit(&config, visit).await
         {
-            tracing::warn!(error = %e, "Revisit schedule unavailable; batch will be retried");
+            tracing::warn!(error = %error_chain(&e), "Revisit schedule unavailable; batch will be retried");
             self.retry(delivery).await;
             return;
         }

@@ -242,7 +242,10 @@ struct FirstFetchPublishFails {
 impl JobQueue for FirstFetchPublishFails {
     async fn publish(&self, queue: Queue, messages: Vec<Message>) -> Result<(), BackendError> {
         if queue == Queue::Fetch && !self.failed.swap(true, Ordering::SeqCst) {
-            return Err(BackendError::Unavailable("connection lost".into()));
+            return Err(BackendError::unavailable(
+                "publishing to queue fetch",
+                "connection lost",
+            ));
         }
         self.inner.publish(queue, messages).await
     }

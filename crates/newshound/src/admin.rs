@@ -14,6 +14,7 @@ use crate::backends::Backends;
 use crate::control::{Process, Seeded};
 use crate::status::{self, Sources};
 use newshound_core::control::{Command, StatusReport};
+use newshound_core::report::error_chain;
 
 /// Longest request line read.
 const MAX_REQUEST: u64 = 1 << 20;
@@ -78,7 +79,7 @@ pub async fn serve(
             let (process, backends) = (process.clone(), backends.clone());
             tokio::spawn(async move {
                 if let Err(e) = answer(stream, &process, &backends, default_rate).await {
-                    tracing::warn!(error = %format!("{e:#}"), "Admin request failed");
+                    tracing::warn!(error = %error_chain(&*e), "Admin request failed");
                 }
             });
         }
@@ -141,7 +142,7 @@ async fn carry_out(
                 status: Some(report),
                 ..success()
             },
-            Err(e) => failure(format!("{e:#}")),
+            Err(e) => failure(error_chain(&*e)),
         };
     }
     if let Command::Seed { urls } = command {
@@ -150,12 +151,12 @@ async fn carry_out(
                 seeded: Some(seeded),
                 ..success()
             },
-            Err(e) => failure(format!("{e:#}")),
+            Err(e) => failure(error_chain(&*e)),
         };
     }
     match process.obey(command).await {
         Ok(()) => success(),
-        Err(e) => failure(format!("{e:#}")),
+        Err(e) => failure(error_chain(&*e)),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::live::Live;
 use crate::settings;
 use newshound_core::config::Config;
 use newshound_core::control::{Command, ControlPlane, Controls, Counters, ProcessStatus};
+use newshound_core::report::error_chain;
 use newshound_core::{CrawlStats, JobQueue, Shutdown};
 
 /// How often a process reports its status and re-reads the stored control
@@ -176,7 +177,7 @@ impl Process {
                         Some(Command::Seed { .. } | Command::Status) => {}
                         Some(command) => {
                             if let Err(e) = listener.obey(&command).await {
-                                tracing::warn!(error = %format!("{e:#}"), ?command, "Command failed");
+                                tracing::warn!(error = %error_chain(&*e), ?command, "Command failed");
                             }
                         }
                         None => return,
@@ -192,11 +193,11 @@ impl Process {
                     _ = self.shutdown.wait() => break,
                 }
                 if let Err(e) = plane.report(&self.status()).await {
-                    tracing::debug!(error = %e, "Status report failed");
+                    tracing::debug!(error = %error_chain(&e), "Status report failed");
                 }
                 match plane.load_state().await {
                     Ok(state) => self.controls.adopt(state),
-                    Err(e) => tracing::debug!(error = %e, "Control state unreadable"),
+                    Err(e) => tracing::debug!(error = %error_chain(&e), "Control state unreadable"),
                 }
             }
         });
@@ -217,7 +218,7 @@ impl Process {
                     _ = self.shutdown.wait() => return,
                     _ = hangups.recv() => {
                         if let Err(e) = self.reload().await {
-                            tracing::error!(error = %format!("{e:#}"), "Reload failed; the running config stays");
+                            tracing::error!(error = %error_chain(&*e), "Reload failed; the running config stays");
                         }
                     }
                 }

@@ -15,6 +15,7 @@ use crate::status::{self, Sources};
 use crate::stdout;
 use newshound_core::config::Config;
 use newshound_core::control::{Command, StatusReport};
+use newshound_core::report::error_chain;
 
 #[derive(Debug, Args)]
 pub struct CtlArgs {
@@ -171,7 +172,10 @@ async fn distributed(
             state.apply(command);
             plane.store_state(&state).await?;
             if let Err(e) = plane.broadcast(command).await {
-                eprintln!("newshound ctl: stored, but not delivered now: {e}");
+                eprintln!(
+                    "newshound ctl: stored, but not delivered now: {}",
+                    error_chain(&e)
+                );
             }
             Ok(Answer::Done)
         }

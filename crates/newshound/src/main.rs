@@ -44,6 +44,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 use cli::{Cli, Command, RoleCommand};
+use newshound_core::report::error_chain;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -67,7 +68,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("newshound: error: {e:#}");
+            eprintln!("newshound: error: {}", error_chain(&*e));
             ExitCode::from(2)
         }
     }

@@ -18,6 +18,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use newshound_core::backend::QueueDepth;
+use newshound_core::report::error_chain;
 use newshound_core::stats::{DeadReason, DurationHistogram, FetchClass};
 use newshound_core::{CrawlStats, JobQueue, Queue};
 
@@ -65,7 +66,9 @@ async fn scrape(State(source): State<Arc<MetricsSource>>) -> Response {
     for &queue in &source.queues {
         match tokio::time::timeout(DEPTH_TIMEOUT, source.queue.depth(queue)).await {
             Ok(Ok(depth)) => depths.push((queue, depth)),
-            Ok(Err(e)) => tracing::debug!(queue = queue.name(), error = %e, "Queue depth unknown"),
+            Ok(Err(e)) => {
+                tracing::debug!(queue = queue.name(), error = %error_chain(&e), "Queue depth unknown")
+            }
             Err(_) => tracing::debug!(queue = queue.name(), "Queue depth timed out"),
         }
     }

@@ -18,6 +18,7 @@ use crate::progress::{Finish, Progress, View};
 use crate::wiring::Node;
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
+use newshound_core::report::error_chain;
 use newshound_core::{Queue, RevisitSchedule, Shutdown};
 use newshound_fetcher::{FetcherError, FetcherReport};
 
@@ -92,7 +93,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
             // socket name, say), only `ctl` cannot reach it.
             if let Err(e) = admin::serve(&state_dir, process.clone(), backends.clone(), rate).await
             {
-                tracing::warn!(error = %format!("{e:#}"), "No admin socket: `newshound ctl` cannot steer this run");
+                tracing::warn!(error = %error_chain(&*e), "No admin socket: `newshound ctl` cannot steer this run");
             }
         }
     }
@@ -240,7 +241,7 @@ impl NextRevisit {
                     .and_then(|r| i64::try_from(r.due_ms).ok())
                     .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
                 Err(e) => {
-                    tracing::debug!(error = %e, "Revisit schedule unreadable");
+                    tracing::debug!(error = %error_chain(&e), "Revisit schedule unreadable");
                     None
                 }
             };

@@ -24,6 +24,7 @@ use newshound_core::message::{
     Article, ArticleRef, Capture, DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass,
     PageVersion, Visit,
 };
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::worker::log_unsettled;
 use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
@@ -158,10 +159,7 @@ impl Parser {
             (Ok(article), Some(captures)) if !page.exchanges.is_empty() => {
                 let url = page.final_url.clone();
                 let written = captures.write(vec![Capture { page, article }]).await;
-                match written {
-                    Ok(_) => Ok(()),
-                    Err(e) => Err((url, BackendError::Failed(format!("WARC capture: {e}")))),
-                }
+                written.map(|_| ()).map_err(|e| (url, e))
             }
             (Ok(_), _) => Ok(()),
             (Err(e), _) => Err((page.final_url, e)),
@@ -169,7 +167,7 @@ impl Parser {
         match stored {
             Ok(()) => log_unsettled(delivery.ack().await, "page"),
             Err((url, e)) => {
-                tracing::warn!(error = %e, %url, "Page outputs not stored; will retry");
+                tracing::warn!(error = %error_chain(&e), %url, "Page outputs not stored; will retry");
                 self.backends.stats.retries.add(Queue::Pages, 1);
                 log_unsettled(delivery.retry_after(BACKEND_RETRY).await, "page");
             }
@@ -271,7 +269,8 @@ impl Parser {
                 links: chunk.to_vec(),
                 visit: visit.take(),
             };
-            let payload = codec::encode(&batch).map_err(|e| BackendError::Failed(e.to_string()))?;
+            let payload = codec::encode(&batch)
+                .map_err(|e| BackendError::failed("encoding a link batch", e))?;
             messages.push(Message::new(payload));
         }
         self.backends.queue.publish(Queue::Links, messages).await

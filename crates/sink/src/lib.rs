@@ -27,7 +27,7 @@ pub mod role;
 pub mod warc;
 
 pub use postgres::{PostgresError, PostgresSettings, PostgresSink};
-pub use warc::{WarcError, WarcSettings, WarcSink};
+pub use warc::{WarcError, WarcSettings, WarcSink, WarcWriteError};
 
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -39,6 +39,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 use newshound_core::message::Article;
+use newshound_core::report::error_chain;
 use newshound_core::{ArticleSink, BackendError, CrawlStats};
 
 /// The output file name inside the output directory.
@@ -56,7 +57,7 @@ pub struct SinkError {
 
 struct WriteRequest {
     articles: Vec<Article>,
-    reply: oneshot::Sender<Result<usize, String>>,
+    reply: oneshot::Sender<Result<usize, Arc<std::io::Error>>>,
 }
 
 /// Writes articles to `<dir>/articles.jsonl`, one JSON object per line.
@@ -124,10 +125,9 @@ impl ArticleSink for JsonlSink {
             .send(WriteRequest { articles, reply })
             .await
             .map_err(|_| BackendError::Closed)?;
-        let new = rx
-            .await
-            .map_err(|_| BackendError::Closed)?
-            .map_err(BackendError::Failed)?;
+        let new = rx.await.map_err(|_| BackendError::Closed)?.map_err(|e| {
+            BackendError::failed(format!("writing articles to {}", self.path.display()), e)
+        })?;
         self.written.fetch_add(new as u64, Ordering::Relaxed);
         Ok(new)
     }
@@ -255,9 +255,10 @@ fn writer(mut file: File, mut known: Known, mut rx: mpsc::Receiver<WriteRequest>
             Err(e) => {
                 // The file may now end in a partial line; it is repaired at
                 // the next open, and the callers will write again.
-                tracing::error!(error = %e, "Article output write failed");
+                tracing::error!(error = %error_chain(&e), "Article output write failed");
+                let e = Arc::new(e);
                 for request in batch {
-                    drop(request.reply.send(Err(e.to_string())));
+                    drop(request.reply.send(Err(e.clone())));
                 }
             }
         }

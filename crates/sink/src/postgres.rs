@@ -33,7 +33,9 @@ use std::time::{Duration, Instant};
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
+use newshound_core::backend::BoxError;
 use newshound_core::message::Article;
+use newshound_core::report::error_chain;
 use newshound_core::{ArticleSink, BackendError};
 
 /// The migrations, in order: (version, SQL). A version once released is
@@ -198,9 +200,9 @@ pub struct PostgresSink {
 /// Why one attempt at a batch failed.
 enum Attempt {
     /// The connection is lost or the server cannot serve now: try again.
-    Transient(String),
+    Transient(BoxError),
     /// The database refused the batch; trying again will not help.
-    Refused(String),
+    Refused(BoxError),
     /// The pool is closed.
     Closed,
 }
@@ -369,11 +371,12 @@ impl ArticleSink for PostgresSink {
                     return Ok(new);
                 }
                 Err(Attempt::Closed) => return Err(BackendError::Closed),
-                Err(Attempt::Refused(message)) => {
-                    tracing::error!(target = %self.target, error = %message, "PostgreSQL refused an article batch");
-                    return Err(BackendError::Failed(format!("PostgreSQL: {message}")));
+                Err(Attempt::Refused(e)) => {
+                    tracing::error!(target = %self.target, error = %error_chain(&*e), "PostgreSQL refused an article batch");
+                    return Err(BackendError::failed("PostgreSQL", e));
                 }
-                Err(Attempt::Transient(message)) => {
+                Err(Attempt::Transient(e)) => {
+                    let message = error_chain(&*e);
                     if !self.failing.swap(true, Ordering::SeqCst) {
                         tracing::warn!(
                             target = %self.target,
@@ -384,10 +387,10 @@ impl ArticleSink for PostgresSink {
                         tracing::debug!(error = %message, ?delay, "PostgreSQL still unavailable");
                     }
                     if started.elapsed() + delay > self.max_wait {
-                        return Err(BackendError::Unavailable(format!(
-                            "PostgreSQL at {}: {message}",
-                            self.target
-                        )));
+                        return Err(BackendError::unavailable(
+                            format!("PostgreSQL at {}", self.target),
+                            e,
+                        ));
                     }
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(5));
@@ -573,18 +576,18 @@ fn transient(e: &tokio_postgres::Error) -> bool {
 
 fn db_attempt(e: tokio_postgres::Error) -> Attempt {
     if transient(&e) {
-        Attempt::Transient(newshound_core::report::error_chain(&e))
+        Attempt::Transient(e.into())
     } else {
-        Attempt::Refused(newshound_core::report::error_chain(&e))
+        Attempt::Refused(e.into())
     }
 }
 
 fn pool_attempt(e: PoolError) -> Attempt {
     match e {
         PoolError::Backend(e) => db_attempt(e),
-        PoolError::Timeout(_) => Attempt::Transient(newshound_core::report::error_chain(&e)),
+        e @ PoolError::Timeout(_) => Attempt::Transient(e.into()),
         PoolError::Closed => Attempt::Closed,
-        other => Attempt::Refused(newshound_core::report::error_chain(&other)),
+        other => Attempt::Refused(other.into()),
     }
 }
 

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use newshound_core::message::{Article, Capture};
+use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::worker::log_unsettled;
 use newshound_core::{
@@ -48,7 +49,7 @@ pub async fn run(
                 match sink.write(vec![article]).await {
                     Ok(_) => log_unsettled(delivery.ack().await, "article"),
                     Err(e) => {
-                        tracing::warn!(error = %e, "Article not written; will retry");
+                        tracing::warn!(error = %error_chain(&e), "Article not written; will retry");
                         stats.retries.add(Queue::Articles, 1);
                         log_unsettled(
                             delivery
@@ -95,7 +96,7 @@ pub async fn run_captures(
                 match warc.write(vec![capture]).await {
                     Ok(_) => log_unsettled(delivery.ack().await, "capture"),
                     Err(e) => {
-                        tracing::warn!(error = %e, %url, "Capture not written; will retry");
+                        tracing::warn!(error = %error_chain(&e), %url, "Capture not written; will retry");
                         stats.retries.add(Queue::Captures, 1);
                         log_unsettled(
                             delivery
@@ -131,7 +132,7 @@ impl CaptureSink for QueueCaptureSink {
         let mut messages = Vec::with_capacity(captures.len());
         for capture in &captures {
             let payload = codec::encode(capture).map_err(|e| {
-                BackendError::Failed(format!("encode capture {}: {e}", capture.page.final_url))
+                BackendError::failed(format!("encoding capture {}", capture.page.final_url), e)
             })?;
             messages.push(newshound_core::Message::new(payload));
         }

@@ -93,7 +93,10 @@ struct FirstWriteFails {
 impl ArticleSink for FirstWriteFails {
     async fn write(&self, articles: Vec<Article>) -> Result<usize, BackendError> {
         if !self.failed.swap(true, Ordering::SeqCst) {
-            return Err(BackendError::Failed("no space left on device".into()));
+            return Err(BackendError::failed(
+                "writing articles",
+                "no space left on device",
+            ));
         }
         self.inner.write(articles).await
     }

@@ -1,7 +1,7 @@
 //! The WARC output on real files: the records and their digests, one gzip
 //! member per record, rotation, once-only writes under redelivery and
-//! across restarts, revisits, and the repair of a file a killed process
-//! left open.
+//! across restarts, revisits, the repair of a file a killed process left
+//! open, and what a failed write reports.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::io::{BufRead, BufReader, Read};
@@ -502,4 +502,42 @@ async fn a_file_left_open_is_cut_back_to_its_last_whole_capture() {
     sink.close().await.expect("close");
     let records = all_records(dir.path());
     assert_eq!(records.iter().filter(|r| kind(r) == "metadata").count(), 4);
+}
+
+/// A write that fails says what failed, on which file, with the I/O error
+/// as the source, and a later write into a usable directory goes through.
+#[tokio::test]
+async fn a_failed_write_names_the_file_and_keeps_the_cause() {
+    use newshound_core::BackendError;
+    use newshound_core::report::error_chain;
+    use newshound_sink::WarcWriteError;
+    use std::error::Error;
+    use std::sync::Arc;
+
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("warc");
+    let sink = WarcSink::open(settings(&dir, 1 << 20)).expect("open");
+    // The first write opens the first file: in a directory that is gone.
+    std::fs::remove_dir(&dir).expect("remove the directory");
+    let c = capture("/news/1", at(0), 200, b"<p>one</p>", &[]);
+    let e = sink.write(vec![c.clone()]).await.expect_err("no directory");
+    assert!(matches!(e, BackendError::Failed { .. }), "{e}");
+    let source = e
+        .source()
+        .and_then(|s| s.downcast_ref::<Arc<WarcWriteError>>())
+        .expect("a WarcWriteError source");
+    let WarcWriteError::File { path, source: io } = &**source else {
+        panic!("not a file error: {source}");
+    };
+    assert_eq!(path.parent(), Some(dir.as_path()));
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    let chain = error_chain(&e);
+    assert!(
+        chain.starts_with("backend failure: writing WARC captures: "),
+        "{chain}"
+    );
+    assert!(chain.contains(&dir.display().to_string()), "{chain}");
+    std::fs::create_dir(&dir).expect("the directory again");
+    assert_eq!(sink.write(vec![c]).await.expect("write"), 1);
+    sink.close().await.expect("close");
 }

@@ -22,6 +22,7 @@ use tokio::sync::{Mutex, watch};
 use super::AmqpConfig;
 use super::topology::Topology;
 use crate::error::{BrokerError, redact_url};
+use newshound_core::report::error_chain;
 
 /// One live connection with its publisher channel.
 pub(crate) struct Session {
@@ -140,7 +141,7 @@ impl Link {
                 }
                 Err(e) => {
                     let delay = delays.next().unwrap_or(self.config.reconnect_max_delay());
-                    tracing::warn!(error = %e, ?delay, "Reconnecting to RabbitMQ failed; retrying");
+                    tracing::warn!(error = %error_chain(&e), ?delay, "Reconnecting to RabbitMQ failed; retrying");
                     self.sleep(delay).await;
                 }
             }
@@ -218,7 +219,7 @@ impl Link {
                         && !self.is_closed() =>
                 {
                     let delay = delays.next().unwrap_or(self.config.reconnect_max_delay());
-                    tracing::warn!(error = %e, ?delay, "RabbitMQ {what} interrupted; reconnecting");
+                    tracing::warn!(error = %error_chain(&e), ?delay, "RabbitMQ {what} interrupted; reconnecting");
                     self.invalidate(session.generation).await;
                     self.sleep(delay).await;
                 }

@@ -44,6 +44,7 @@ use super::connection::Link;
 use super::settle::{AmqpSettle, header_u32};
 use super::topology::{ATTEMPT_HEADER, inspect};
 use crate::error::BrokerError;
+use newshound_core::report::error_chain;
 use newshound_core::{BackendError, Consumer, Delivery, Queue};
 
 /// What a subscription yields: a delivery, a failure, or (`None`) its end
@@ -420,7 +421,9 @@ impl Consumer for AmqpConsumer {
                         let delay = self.retry_delay;
                         self.retry_delay = (delay * 2).min(Duration::from_secs(5));
                         self.link.sleep(delay).await;
-                        return Some(Err(e.into()));
+                        return Some(Err(
+                            e.into_backend(format!("consuming queue {}", self.queue.name()))
+                        ));
                     }
                 }
             };
@@ -430,7 +433,7 @@ impl Consumer for AmqpConsumer {
                 _ = self.link.closed() => return None,
                 _ = sleep_until(claim_at), if claim_at.is_some() => {
                     if let Err(e) = self.claim_round().await {
-                        tracing::warn!(error = %e, "Claiming fetch partitions failed; re-attaching");
+                        tracing::warn!(error = %error_chain(&e), "Claiming fetch partitions failed; re-attaching");
                         self.detach().await;
                     }
                     continue;
@@ -481,7 +484,7 @@ impl Consumer for AmqpConsumer {
                     }
                     match end {
                         Some(Err(e)) => {
-                            tracing::warn!(queue = %name, error = %e, "RabbitMQ consumer failed; re-attaching")
+                            tracing::warn!(queue = %name, error = %error_chain(&e), "RabbitMQ consumer failed; re-attaching")
                         }
                         _ => {
                             tracing::warn!(queue = %name, "RabbitMQ consumer cancelled; re-attaching")

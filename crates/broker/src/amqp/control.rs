@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::AmqpQueue;
 use super::connection::{Link, Outgoing};
 use crate::error::BrokerError;
+use newshound_core::report::error_chain;
 
 /// Commands buffered for a process that is slow to take them.
 const BUFFER: usize = 64;
@@ -114,7 +115,7 @@ async fn forward(link: Arc<Link>, mut stream: lapin::Consumer, tx: mpsc::Sender<
                     }
                     Err(BrokerError::Closed) => return,
                     Err(e) => {
-                        tracing::warn!(error = %e, "Control queue lost; binding again");
+                        tracing::warn!(error = %error_chain(&e), "Control queue lost; binding again");
                         link.sleep(Duration::from_secs(1)).await;
                     }
                 }

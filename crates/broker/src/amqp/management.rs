@@ -369,6 +369,26 @@ mod tests {
         assert!(std::error::Error::source(&e).is_some(), "{e:?}");
     }
 
+    /// The message holds the request error's whole chain, and the report of
+    /// the error gives it once.
+    #[tokio::test]
+    async fn an_unreachable_api_reports_its_cause_once() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let base = format!("http://127.0.0.1:{port}/");
+        let m = Management::new(Some(&base), "amqp://127.0.0.1/%2f").expect("valid");
+        let e = m.unacked(&["q".into()]).await.expect_err("unreachable");
+        let report = newshound_core::report::error_chain(&e);
+        assert_eq!(report, e.to_string());
+        assert_eq!(
+            report.to_lowercase().matches("refused").count(),
+            1,
+            "{report}"
+        );
+    }
+
     #[tokio::test]
     async fn an_error_status_and_bad_json_are_errors() {
         let base = serve(

@@ -12,6 +12,7 @@ use super::management::Management;
 use super::topology::{MAX_PRIORITY, Topology, inspect};
 use crate::error::BrokerError;
 use newshound_core::backend::QueueDepth;
+use newshound_core::report::error_chain;
 use newshound_core::{BackendError, Consumer, JobQueue, Message, Queue};
 
 /// The job queues on RabbitMQ: one supervised connection (publisher channel
@@ -141,7 +142,7 @@ impl AmqpQueue {
             Err(e) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
-                        error = %e,
+                        error = %error_chain(&e),
                         "RabbitMQ management API unavailable (is rabbitmq_management enabled?); in-flight counts unknown, so no queue counts as idle (a --once run waits)"
                     );
                 }
@@ -186,7 +187,10 @@ impl JobQueue for AmqpQueue {
     async fn publish(&self, queue: Queue, messages: Vec<Message>) -> Result<(), BackendError> {
         let outgoing: Vec<Outgoing<'_>> =
             messages.iter().map(|m| self.outgoing(queue, m)).collect();
-        Ok(self.link.publish(&outgoing).await?)
+        self.link
+            .publish(&outgoing)
+            .await
+            .map_err(|e| e.into_backend(format!("publishing to queue {}", queue.name())))
     }
 
     async fn consume(
@@ -194,7 +198,9 @@ impl JobQueue for AmqpQueue {
         queue: Queue,
         prefetch: u16,
     ) -> Result<Box<dyn Consumer>, BackendError> {
-        let consumer = AmqpConsumer::start(self.link.clone(), queue, prefetch).await?;
+        let consumer = AmqpConsumer::start(self.link.clone(), queue, prefetch)
+            .await
+            .map_err(|e| e.into_backend(format!("consuming queue {}", queue.name())))?;
         Ok(Box::new(consumer))
     }
 
@@ -203,8 +209,15 @@ impl JobQueue for AmqpQueue {
         let work = t.work_queues(queue);
         let mut waiting_names = work.clone();
         waiting_names.extend(t.retry_queues(queue));
-        let waiting = self.ready(&waiting_names).await?;
-        let dead = self.ready(&[t.dead_queue(queue)]).await?;
+        let reading = || format!("reading the depth of queue {}", queue.name());
+        let waiting = self
+            .ready(&waiting_names)
+            .await
+            .map_err(|e| e.into_backend(reading()))?;
+        let dead = self
+            .ready(&[t.dead_queue(queue)])
+            .await
+            .map_err(|e| e.into_backend(reading()))?;
         let in_flight = self.unacked(&work).await;
         Ok(QueueDepth {
             waiting,

@@ -32,21 +32,31 @@ pub(crate) struct AmqpSettle {
 }
 
 impl AmqpSettle {
-    fn stale() -> BackendError {
-        BackendError::Unavailable(
-            "the delivery's RabbitMQ channel is closed; it will be redelivered".into(),
+    /// What settling it does, for an error: "acking a delivery of queue
+    /// fetch".
+    fn doing(&self, settling: &str) -> String {
+        format!("{settling} a delivery of queue {}", self.queue.name())
+    }
+
+    /// The delivery's channel is gone, so it cannot be settled.
+    fn stale(&self, settling: &str) -> BackendError {
+        BackendError::unavailable(
+            self.doing(settling),
+            "the delivery's RabbitMQ channel is closed; it will be redelivered",
         )
     }
 
-    /// Publishes a copy (confirmed) with `headers` added, then acks.
+    /// Publishes a copy (confirmed) with `headers` added, then acks;
+    /// `settling` says which settlement this is, for an error.
     async fn forward(
         &self,
+        settling: &str,
         exchange: String,
         routing_key: String,
         headers: &[(&str, AMQPValue)],
     ) -> Result<(), BackendError> {
         if !self.acker.usable() {
-            return Err(Self::stale());
+            return Err(self.stale(settling));
         }
         let mut table = self.properties.headers().clone().unwrap_or_default();
         for (k, v) in headers {
@@ -58,8 +68,14 @@ impl AmqpSettle {
             payload: &self.payload,
             properties: self.properties.clone().with_headers(table),
         };
-        let session = self.link.session().await.map_err(BackendError::from)?;
-        Link::publish_on(&session, std::slice::from_ref(&out)).await?;
+        let session = self
+            .link
+            .session()
+            .await
+            .map_err(|e| e.into_backend(self.doing(settling)))?;
+        Link::publish_on(&session, std::slice::from_ref(&out))
+            .await
+            .map_err(|e| e.into_backend(self.doing(settling)))?;
         self.ack().await
     }
 }
@@ -77,8 +93,8 @@ impl Settle for AmqpSettle {
     async fn ack(&self) -> Result<(), BackendError> {
         match self.acker.ack(BasicAckOptions::default()).await {
             Ok(true) => Ok(()),
-            Ok(false) => Err(Self::stale()),
-            Err(e) => Err(BrokerError::amqp("ack", e).into()),
+            Ok(false) => Err(self.stale("acking")),
+            Err(e) => Err(BrokerError::amqp("ack", e).into_backend(self.doing("acking"))),
         }
     }
 
@@ -89,8 +105,8 @@ impl Settle for AmqpSettle {
         };
         match self.acker.nack(options).await {
             Ok(true) => Ok(()),
-            Ok(false) => Err(Self::stale()),
-            Err(e) => Err(BrokerError::amqp("requeue", e).into()),
+            Ok(false) => Err(self.stale("requeueing")),
+            Err(e) => Err(BrokerError::amqp("requeue", e).into_backend(self.doing("requeueing"))),
         }
     }
 
@@ -98,6 +114,7 @@ impl Settle for AmqpSettle {
         let topology = &self.link.topology;
         let next = i64::from(self.attempt.saturating_add(1));
         self.forward(
+            "retrying",
             topology.retry_exchange(retry_bucket(delay)),
             self.work_queue.to_string(),
             &[(ATTEMPT_HEADER, AMQPValue::LongLongInt(next))],
@@ -109,6 +126,7 @@ impl Settle for AmqpSettle {
         let topology = &self.link.topology;
         let same = i64::from(self.attempt);
         self.forward(
+            "deferring",
             topology.retry_exchange(retry_bucket(delay)),
             self.work_queue.to_string(),
             &[(ATTEMPT_HEADER, AMQPValue::LongLongInt(same))],
@@ -119,6 +137,7 @@ impl Settle for AmqpSettle {
     async fn dead_letter(&self, reason: &str) -> Result<(), BackendError> {
         let topology = &self.link.topology;
         self.forward(
+            "dead-lettering",
             topology.dead_exchange(),
             self.queue.name().to_string(),
             &[

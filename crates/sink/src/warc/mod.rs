@@ -44,6 +44,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use newshound_core::message::{Capture, Exchange, FetchedPage};
+use newshound_core::report::error_chain;
 use newshound_core::{BackendError, CaptureSink};
 
 /// The namespace of the record IDs newshound derives (UUID v5).
@@ -63,6 +64,60 @@ pub struct WarcError {
     pub source: std::io::Error,
 }
 
+/// Why the WARC writer failed a batch or a close: every write of the batch
+/// fails with it, shared as an `Arc<WarcWriteError>`, the source of the
+/// caller's [`BackendError`].
+#[derive(Debug, thiserror::Error)]
+pub enum WarcWriteError {
+    /// A file could not be opened, written, synced or renamed.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A capture's body could not be read back.
+    #[error("{url}: the captured body: {source}")]
+    Body {
+        /// The page's URL.
+        url: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A capture's body as received (before decoding) could not be read
+    /// back.
+    #[error("{uri}: the captured body as received: {source}")]
+    WireBody {
+        /// The exchange's URL.
+        uri: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A record could not be compressed.
+    #[error("{url}: compressing a record: {source}")]
+    Compress {
+        /// The page's URL.
+        url: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl WarcWriteError {
+    /// An I/O error on `path`.
+    fn file(path: &Path) -> impl FnOnce(std::io::Error) -> WarcWriteError + '_ {
+        move |source| WarcWriteError::File {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// How the WARC output is set up.
 #[derive(Clone, Debug)]
 pub struct WarcSettings {
@@ -78,7 +133,7 @@ pub struct WarcSettings {
 }
 
 /// Where a write's outcome goes (new captures, or why it failed).
-type Reply = oneshot::Sender<Result<usize, String>>;
+type Reply = oneshot::Sender<Result<usize, Arc<WarcWriteError>>>;
 
 enum Request {
     Write {
@@ -86,7 +141,7 @@ enum Request {
         reply: Reply,
     },
     Close {
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: oneshot::Sender<Result<(), Arc<WarcWriteError>>>,
     },
 }
 
@@ -177,7 +232,7 @@ impl WarcSink {
             .map_err(|_| BackendError::Closed)?;
         rx.await
             .map_err(|_| BackendError::Closed)?
-            .map_err(BackendError::Failed)
+            .map_err(|e| BackendError::failed("closing the WARC file", e))
     }
 }
 
@@ -195,7 +250,7 @@ impl CaptureSink for WarcSink {
         let new = rx
             .await
             .map_err(|_| BackendError::Closed)?
-            .map_err(BackendError::Failed)?;
+            .map_err(|e| BackendError::failed("writing WARC captures", e))?;
         self.written.fetch_add(new as u64, Ordering::Relaxed);
         Ok(new)
     }
@@ -309,14 +364,14 @@ impl Writer {
                 self.write_batch(writes);
             }
             if !closes.is_empty() {
-                let result = self.close().map_err(|e| e.to_string());
+                let result = self.close().map_err(Arc::new);
                 for reply in closes {
                     drop(reply.send(result.clone()));
                 }
             }
         }
         if let Err(e) = self.close() {
-            tracing::error!(error = %e, "WARC file not closed");
+            tracing::error!(error = %error_chain(&e), "WARC file not closed");
         }
     }
 
@@ -343,7 +398,7 @@ impl Writer {
             Some(open) => open
                 .file
                 .sync_data()
-                .map_err(|e| format!("{}: {e}", open.path.display())),
+                .map_err(WarcWriteError::file(&open.path)),
             None => Ok(()),
         });
         match result {
@@ -359,8 +414,9 @@ impl Writer {
             Err(e) => {
                 // What the batch wrote to the current file is cut off; the
                 // callers write again.
-                tracing::error!(error = %e, "WARC write failed");
+                tracing::error!(error = %error_chain(&e), "WARC write failed");
                 self.undo_batch();
+                let e = Arc::new(e);
                 for (_, reply) in writes {
                     drop(reply.send(Err(e.clone())));
                 }
@@ -371,7 +427,11 @@ impl Writer {
     /// Appends one capture's records unless the directory holds it already
     /// (`Ok(false)`). What it adds to [`Known`] is pushed to `added`, applied
     /// once the batch is synced.
-    fn write_capture(&mut self, capture: &Capture, added: &mut Vec<Added>) -> Result<bool, String> {
+    fn write_capture(
+        &mut self,
+        capture: &Capture,
+        added: &mut Vec<Added>,
+    ) -> Result<bool, WarcWriteError> {
         let page = &capture.page;
         let Some(last) = page.exchanges.last() else {
             // Captured without its exchanges (the fetcher did not keep them).
@@ -384,9 +444,10 @@ impl Writer {
         {
             return Ok(false);
         }
-        let body = page
-            .body(MAX_BODY)
-            .map_err(|e| format!("{}: the captured body: {e}", page.final_url))?;
+        let body = page.body(MAX_BODY).map_err(|source| WarcWriteError::Body {
+            url: page.final_url.to_string(),
+            source,
+        })?;
         let pending = |key: u128| {
             added
                 .iter()
@@ -401,8 +462,10 @@ impl Writer {
             let request_id = derived_id("request", job_url, exchange);
             let uri = exchange.url.as_str();
             let wire_body = match (&exchange.body_on_wire_zstd, is_final) {
-                (Some(raw), _) => decompress(raw)
-                    .map_err(|e| format!("{uri}: the captured body as received: {e}"))?,
+                (Some(raw), _) => decompress(raw).map_err(|source| WarcWriteError::WireBody {
+                    uri: uri.to_string(),
+                    source,
+                })?,
                 (None, true) if page.status != 304 => body.clone(),
                 (None, _) => Vec::new(),
             };
@@ -495,7 +558,10 @@ impl Writer {
             bytes.extend(
                 record
                     .to_gzip_member()
-                    .map_err(|e| format!("{}: compressing a record: {e}", page.final_url))?,
+                    .map_err(|source| WarcWriteError::Compress {
+                        url: page.final_url.to_string(),
+                        source,
+                    })?,
             );
         }
         self.append(&bytes, added)?;
@@ -515,25 +581,24 @@ impl Writer {
     /// Appends one capture's members to the current file, first rotating
     /// when they would take it past the size limit (the closed file is
     /// synced, so what `added` holds so far is durable and learned).
-    fn append(&mut self, bytes: &[u8], added: &mut Vec<Added>) -> Result<(), String> {
+    fn append(&mut self, bytes: &[u8], added: &mut Vec<Added>) -> Result<(), WarcWriteError> {
         let rotate = self
             .current
             .as_ref()
             .is_some_and(|open| open.size + bytes.len() as u64 > self.settings.max_file_bytes);
         if rotate {
-            self.close().map_err(|e| e.to_string())?;
+            self.close()?;
             self.learn(std::mem::take(added));
         }
-        if self.current.is_none() {
-            self.current = Some(self.open_next().map_err(|e| e.to_string())?);
-        }
-        let Some(open) = self.current.as_mut() else {
-            return Err("no WARC file open".into());
+        let open = match self.current.take() {
+            Some(open) => open,
+            None => self.open_next()?,
         };
+        let open = self.current.insert(open);
         open.batch_start.get_or_insert(open.size);
         open.file
             .write_all(bytes)
-            .map_err(|e| format!("{}: {e}", open.path.display()))?;
+            .map_err(WarcWriteError::file(&open.path))?;
         open.size += bytes.len() as u64;
         Ok(())
     }
@@ -571,7 +636,7 @@ impl Writer {
     }
 
     /// Opens the next file, its `warcinfo` written and synced.
-    fn open_next(&mut self) -> std::io::Result<OpenFile> {
+    fn open_next(&mut self) -> Result<OpenFile, WarcWriteError> {
         let opened = Utc::now();
         let name = file_name(&self.settings.prefix, opened, self.serial, &self.host);
         self.serial += 1;
@@ -579,7 +644,8 @@ impl Writer {
         let mut file = OpenOptions::new()
             .create_new(true)
             .append(true)
-            .open(&path)?;
+            .open(&path)
+            .map_err(WarcWriteError::file(&path))?;
         let mut fields = format!(
             "software: newshound/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\nhostname: {}\r\n",
             env!("CARGO_PKG_VERSION"),
@@ -592,10 +658,11 @@ impl Writer {
         let info = Record::new("warcinfo", info_id, opened)
             .header("WARC-Filename", name)
             .block("application/warc-fields", fields.into_bytes());
-        let bytes = info.to_gzip_member()?;
-        file.write_all(&bytes)?;
-        file.sync_data()?;
-        files::sync_dir(&path)?;
+        let bytes = info.to_gzip_member().map_err(WarcWriteError::file(&path))?;
+        file.write_all(&bytes)
+            .map_err(WarcWriteError::file(&path))?;
+        file.sync_data().map_err(WarcWriteError::file(&path))?;
+        files::sync_dir(&path).map_err(WarcWriteError::file(&path))?;
         Ok(OpenFile {
             file,
             path,
@@ -605,14 +672,16 @@ impl Writer {
     }
 
     /// Syncs and renames the current file, if any.
-    fn close(&mut self) -> std::io::Result<()> {
+    fn close(&mut self) -> Result<(), WarcWriteError> {
         let Some(open) = self.current.take() else {
             return Ok(());
         };
-        open.file.sync_all()?;
+        open.file
+            .sync_all()
+            .map_err(WarcWriteError::file(&open.path))?;
         let closed = files::closed_path(&open.path);
-        std::fs::rename(&open.path, &closed)?;
-        files::sync_dir(&closed)
+        std::fs::rename(&open.path, &closed).map_err(WarcWriteError::file(&open.path))?;
+        files::sync_dir(&closed).map_err(WarcWriteError::file(&closed))
     }
 }
 
