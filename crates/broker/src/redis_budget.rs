@@ -132,18 +132,4 @@ impl HostBudget for RedisHostBudget {
         }
         Ok(granted)
     }
-
-    async fn used(&self, host: &str) -> Result<u64, BackendError> {
-        let used: Option<u64> = self
-            .connection
-            .retry("host budget read", || async {
-                self.connection
-                    .query(redis::cmd("HGET").arg(&self.key).arg(host))
-                    .await
-                    .map_err(|e| BrokerError::redis("HGET host budget", e))
-            })
-            .await
-            .map_err(|e| e.into_backend("reading a host's page budget"))?;
-        Ok(used.unwrap_or(0))
-    }
 }

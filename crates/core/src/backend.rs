@@ -366,9 +366,6 @@ pub trait HostBudget: Send + Sync {
     /// granted is counted. Requests for the same host in one call are served
     /// in order.
     async fn take(&self, requests: &[(String, u64)], limit: u64) -> Result<Vec<u64>, BackendError>;
-
-    /// Pages granted to `host` so far.
-    async fn used(&self, host: &str) -> Result<u64, BackendError>;
 }
 
 /// Where extracted articles go.
