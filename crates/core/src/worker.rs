@@ -2,6 +2,7 @@
 //! `concurrency` at once, stop taking new ones on shutdown and wait for the
 //! ones in hand to be settled.
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,11 +19,26 @@ const CONSUME_RETRY: Duration = Duration::from_millis(100);
 const CONSUME_RETRY_MAX: Duration = Duration::from_secs(10);
 
 /// The delay before retry number `attempt` (1 for the first): `base`,
-/// doubling with each attempt, at most `max`. The fetcher's retries and
-/// host holds and every role's consume loop back off this way.
+/// doubling with each attempt, at most `max`, in whole milliseconds. The
+/// fetcher's retries and host holds and every role's consume loop back off
+/// this way; the broker's reconnections take the same schedule from backon
+/// with jitter added.
 pub fn backoff(base: Duration, attempt: u32, max: Duration) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(31));
-    base.saturating_mul(factor).min(max)
+    /// Doublings past which every delay is `max` for any `base` of a
+    /// millisecond or more and `max` under a month (2^32 ms is 49 days).
+    const MOST: usize = 32;
+    let n = usize::try_from(attempt.saturating_sub(1)).map_or(MOST, |n| n.min(MOST));
+    let delay = ExponentialBuilder::default()
+        .with_min_delay(base)
+        .with_max_delay(max)
+        .with_factor(2.0)
+        .without_max_times()
+        .build()
+        .nth(n)
+        .unwrap_or(max)
+        .min(max);
+    // backon multiplies in f32: 400.000006 ms is 400 ms.
+    Duration::from_millis((delay.as_secs_f64() * 1000.0).round() as u64)
 }
 
 /// Logs a delivery that could not be settled (acked, retried or
@@ -102,6 +118,8 @@ mod tests {
         let hour = Duration::from_secs(3600);
         let delays: Vec<Duration> = (0..=4).map(|a| backoff(ms(200), a, hour)).collect();
         assert_eq!(delays, [ms(200), ms(200), ms(400), ms(800), ms(1600)]);
+        let odd: Vec<Duration> = (1..=4).map(|a| backoff(ms(333), a, hour)).collect();
+        assert_eq!(odd, [ms(333), ms(666), ms(1332), ms(2664)]);
         assert_eq!(backoff(ms(200), 30, hour), hour);
         assert_eq!(backoff(ms(200), u32::MAX, hour), hour);
         assert_eq!(backoff(Duration::ZERO, 5, hour), Duration::ZERO);
