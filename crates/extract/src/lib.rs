@@ -157,7 +157,7 @@ pub fn extract(
         canonical_url.or_else(|| meta.url.as_deref().and_then(|u| base.join(u).ok()));
 
     let (forced, excluded) = overrides(&parsed, &doc, sel);
-    let declared_titles: Vec<String> = [
+    let declared_keys: Vec<String> = [
         ld.headline.as_deref(),
         meta.title.as_deref(),
         meta.twitter_title.as_deref(),
@@ -166,25 +166,22 @@ pub fn extract(
     .into_iter()
     .flatten()
     .map(text::key)
-    .filter(|k| !k.is_empty())
     .collect();
-    let titles: HashSet<String> = [
-        ld.headline.as_deref(),
-        meta.title.as_deref(),
-        meta.twitter_title.as_deref(),
-        doc.title.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(text::key)
-    .chain(
-        doc.blocks
-            .iter()
-            .filter(|b| doc.elems[b.elem as usize].tag == tags::Tag::H(1))
-            .map(|b| text::key(&b.text)),
-    )
-    .filter(|k| k.chars().count() >= 10)
-    .collect();
+    let declared_titles: Vec<String> = declared_keys
+        .iter()
+        .filter(|k| !k.is_empty())
+        .cloned()
+        .collect();
+    let titles: HashSet<String> = declared_keys
+        .into_iter()
+        .chain(
+            doc.blocks
+                .iter()
+                .filter(|b| doc.elems[b.elem as usize].tag == tags::Tag::H(1))
+                .map(|b| text::key(&b.text)),
+        )
+        .filter(|k| k.chars().count() >= 10)
+        .collect();
     let body = body::extract(&doc, forced.as_ref(), &excluded, &titles, &declared_titles);
     let mut body_rule = if forced.is_some() {
         "site body selector"

@@ -47,6 +47,18 @@ fn link(url: &str, kind: LinkKind, related: bool) -> DiscoveredLink {
     }
 }
 
+/// A depth-1 batch of article links to `paths` on the site.
+fn stories(paths: &[&str]) -> LinkBatch {
+    LinkBatch {
+        depth: 1,
+        links: paths
+            .iter()
+            .map(|p| link(&format!("{SITE}{p}"), LinkKind::Article, false))
+            .collect(),
+        visit: None,
+    }
+}
+
 fn url(path: &str) -> Url {
     Url::parse(&format!("{SITE}{path}")).expect("test URL")
 }
@@ -208,16 +220,9 @@ async fn a_batch_schedules_its_canonical_in_scope_urls_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_urls_past_their_hosts_budget_are_dropped_in_batch_order() {
     let frontier = Frontier::start(config(false, 2), |q| q);
-    let links = ["/news/1", "/news/2", "/news/3"]
-        .map(|p| link(&format!("{SITE}{p}"), LinkKind::Article, false))
-        .to_vec();
     publish(
         frontier.store.as_ref(),
-        &LinkBatch {
-            depth: 1,
-            links,
-            visit: None,
-        },
+        &stories(&["/news/1", "/news/2", "/news/3"]),
     )
     .await;
     frontier.settled().await;
@@ -273,18 +278,7 @@ async fn a_batch_whose_jobs_were_not_published_is_retried_and_loses_no_url() {
             failed: AtomicBool::new(false),
         })
     });
-    let links = ["/news/1", "/news/2"]
-        .map(|p| link(&format!("{SITE}{p}"), LinkKind::Article, false))
-        .to_vec();
-    publish(
-        frontier.store.as_ref(),
-        &LinkBatch {
-            depth: 1,
-            links,
-            visit: None,
-        },
-    )
-    .await;
+    publish(frontier.store.as_ref(), &stories(&["/news/1", "/news/2"])).await;
     frontier.settled().await;
     let urls: Vec<String> = frontier
         .jobs()

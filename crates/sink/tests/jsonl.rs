@@ -1,37 +1,13 @@
 //! The JSONL sink writes each record once, across restarts and torn writes.
 
+mod common;
+
+use common::article;
 use newshound_core::ArticleSink;
-use newshound_core::message::{Article, ArticleFields};
+use newshound_core::message::Article;
 use newshound_sink::JsonlSink;
 use std::io::Write;
 use std::time::Duration;
-
-fn article(url: &str, body: &str) -> Article {
-    let mut a = Article {
-        url: url.into(),
-        redirected_from: Vec::new(),
-        canonical_url: url.into(),
-        fields: ArticleFields {
-            title: "Title".into(),
-            subtitle: None,
-            authors: vec!["Kim Jae-won".into()],
-            published: None,
-            updated: None,
-            section: None,
-            tags: vec![],
-            body: body.into(),
-            images: vec![],
-            related: vec![],
-            kind_unsure: false,
-        },
-        language: Some("en".into()),
-        fetched_at: chrono::Utc::now(),
-        content_hash: String::new(),
-        revision: 1,
-    };
-    a.content_hash = a.compute_content_hash();
-    a
-}
 
 async fn reopen(dir: &std::path::Path) -> JsonlSink {
     // The previous sink's writer thread lets go of the file when dropped.

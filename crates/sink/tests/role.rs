@@ -7,41 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use async_trait::async_trait;
-use newshound_core::message::{Article, ArticleFields};
+use common::article;
+use newshound_core::message::Article;
 use newshound_core::stats::DeadReason;
 use newshound_core::{
     ArticleSink, BackendError, CrawlStats, JobQueue, Message, Queue, Shutdown, codec,
 };
 use newshound_embedded::EmbeddedStore;
 use newshound_sink::JsonlSink;
-
-fn article(url: &str, body: &str) -> Article {
-    let mut a = Article {
-        url: url.into(),
-        redirected_from: Vec::new(),
-        canonical_url: url.into(),
-        fields: ArticleFields {
-            title: "Title".into(),
-            subtitle: None,
-            authors: vec!["Kim Jae-won".into()],
-            published: None,
-            updated: None,
-            section: None,
-            tags: vec![],
-            body: body.into(),
-            images: vec![],
-            related: vec![],
-            kind_unsure: false,
-        },
-        language: Some("en".into()),
-        fetched_at: chrono::Utc::now(),
-        content_hash: String::new(),
-        revision: 1,
-    };
-    a.content_hash = a.compute_content_hash();
-    a
-}
 
 async fn publish(queue: &dyn JobQueue, payloads: Vec<Vec<u8>>) {
     let messages = payloads.into_iter().map(Message::new).collect();
