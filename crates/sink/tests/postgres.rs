@@ -419,6 +419,75 @@ async fn migrations_run_twice_and_at_once_are_harmless() {
     );
 }
 
+/// A store at migration 1 (written by a version before `kind_unsure`) is
+/// upgraded in place at connect: its rows are kept and read `kind_unsure`
+/// false, a repeat of one writes nothing, and new rows carry the flag.
+#[tokio::test]
+async fn a_store_at_migration_1_is_upgraded_keeping_its_rows() {
+    let schema = TestSchema::new();
+    let mut old = article("http://127.0.0.1/u/1", "written before migration 2");
+    old.fields.kind_unsure = false;
+    {
+        let sink = schema.sink().await;
+        assert_eq!(sink.write(vec![old.clone()]).await.expect("write"), 1);
+    }
+    // Back to what version 1 left: no kind_unsure column, migration 2 not recorded.
+    let client = raw().await;
+    client
+        .batch_execute(&format!(
+            "ALTER TABLE \"{s}\".article_revisions DROP COLUMN kind_unsure; \
+             DELETE FROM \"{s}\".schema_migrations WHERE version = 2",
+            s = schema.name
+        ))
+        .await
+        .expect("downgrade to migration 1");
+
+    let sink = schema.sink().await;
+    let versions: Vec<i32> = client
+        .query(
+            &format!(
+                "SELECT version FROM \"{}\".schema_migrations ORDER BY version",
+                schema.name
+            ),
+            &[],
+        )
+        .await
+        .expect("migrations")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(
+        sink.write(vec![old.clone()]).await.expect("write"),
+        0,
+        "the row from before the upgrade still dedups"
+    );
+    let mut new = article("http://127.0.0.1/u/2", "written after migration 2");
+    new.fields.kind_unsure = true;
+    assert_eq!(sink.write(vec![new]).await.expect("write"), 1);
+    let flags: Vec<(String, bool)> = client
+        .query(
+            &format!(
+                "SELECT canonical_url, kind_unsure FROM \"{}\".article_revisions ORDER BY canonical_url",
+                schema.name
+            ),
+            &[],
+        )
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("http://127.0.0.1/u/1".to_string(), false),
+            ("http://127.0.0.1/u/2".to_string(), true)
+        ]
+    );
+    assert_eq!(revisions(&client, &schema.name).await.len(), 2);
+}
+
 /// The server ends the sink's connections again and again while it
 /// writes: every write still succeeds (after reconnecting), and the table
 /// holds each record once, numbered without gaps.
