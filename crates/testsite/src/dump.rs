@@ -220,7 +220,8 @@ fn links(body: &str, bases: &[String], own: usize) -> Vec<(usize, String)> {
     found
 }
 
-/// Identical bodies written so far, by hash: their files (to hard-link more of them to).
+/// Identical bodies written so far, by hash: for each distinct body, the file more copies are hard-linked
+/// to.
 #[derive(Default)]
 struct Bodies {
     by_hash: HashMap<u64, Vec<PathBuf>>,
@@ -228,16 +229,25 @@ struct Bodies {
 
 impl Bodies {
     /// Writes `body` to `file`, as a hard link to an identical body written before when there is one;
-    /// returns whether it linked.
+    /// returns whether it linked. A file with as many links as the file system allows is replaced, as
+    /// the one to link to, by this new copy.
     fn write(&mut self, file: &Path, body: &[u8]) -> io::Result<bool> {
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
         let files = self.by_hash.entry(hasher.finish()).or_default();
-        for earlier in files.iter() {
-            if std::fs::read(earlier)? == body {
-                std::fs::hard_link(earlier, file).map_err(|e| with_path(e, file))?;
-                return Ok(true);
+        for earlier in files.iter_mut() {
+            if std::fs::read(&*earlier)? != body {
+                continue;
             }
+            return match std::fs::hard_link(&*earlier, file) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::TooManyLinks => {
+                    std::fs::write(file, body).map_err(|e| with_path(e, file))?;
+                    *earlier = file.to_path_buf();
+                    Ok(false)
+                }
+                Err(e) => Err(with_path(e, file)),
+            };
         }
         std::fs::write(file, body).map_err(|e| with_path(e, file))?;
         files.push(file.to_path_buf());
