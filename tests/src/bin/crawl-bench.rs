@@ -6,12 +6,13 @@
 //! The site is served in this process (`--articles`, `--hosts`), or is one
 //! served elsewhere, e.g. by nginx from a dump (`--site-config`, `--truth`,
 //! `--nginx-status`). Both crawls use the same site config; pages are the
-//! requests the site served, from the first process start until every article
-//! is written (the in-process site's access log, or nginx's request counter).
-//! CPU is the user and system time of the crawl's processes from start to exit
-//! (the roles are stopped once every article is in), RabbitMQ's and Redis's not
-//! counted; peak RSS is the embedded process's, and for the cluster the sum of
-//! its processes' (each one's high-water mark when the last article is in).
+//! requests the site served (the in-process site's access log, or nginx's
+//! request counter). Pages per second: pages from the first process start until
+//! every article is written, over that time. CPU per page: the user and system
+//! time of the crawl's processes from start to exit (the roles are stopped once
+//! every article is in; RabbitMQ's and Redis's CPU not counted) over the pages
+//! fetched by then. Peak RSS: the embedded process's, and for the cluster the
+//! sum of its processes' (each one's high-water mark when the last article is in).
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -64,22 +65,29 @@ struct Args {
 enum Requests {
     /// The access log of the site served in this process.
     Log(FixtureSite),
-    /// nginx's stub_status page (each read of it is one request more).
+    /// nginx's stub_status page, and how often it was read (each read is one request more).
     Nginx {
         url: String,
         runtime: tokio::runtime::Runtime,
+        reads: std::cell::Cell<usize>,
     },
 }
 
 impl Requests {
-    /// Requests served so far, not counting the reads of the counter.
+    /// Requests served so far, not counting the reads of the counter: the difference of two readings is
+    /// the requests between them.
     fn served(&self) -> anyhow::Result<usize> {
         match self {
             Requests::Log(site) => Ok(site.requests_served()),
-            Requests::Nginx { url, runtime } => {
+            Requests::Nginx {
+                url,
+                runtime,
+                reads,
+            } => {
                 let text = runtime.block_on(async {
                     reqwest::get(url).await?.error_for_status()?.text().await
                 })?;
+                let earlier = reads.replace(reads.get() + 1);
                 // "Active connections: N\nserver accepts handled requests\n A H R\n..."
                 let handled: usize = text
                     .lines()
@@ -87,19 +95,9 @@ impl Requests {
                     .and_then(|l| l.split_whitespace().nth(2))
                     .and_then(|n| n.parse().ok())
                     .with_context(|| format!("no request count in {url}: {text:?}"))?;
-                Ok(handled)
+                Ok(handled.saturating_sub(earlier))
             }
         }
-    }
-
-    /// Requests between two readings `before` and `after` of [`Requests::served`].
-    fn between(&self, before: usize, after: usize) -> usize {
-        let reads = match self {
-            Requests::Log(_) => 0,
-            // The second reading counts the first one.
-            Requests::Nginx { .. } => 1,
-        };
-        after.saturating_sub(before).saturating_sub(reads)
     }
 }
 
@@ -122,8 +120,12 @@ fn children_usage() -> (Duration, u64) {
 
 /// What one crawl took.
 struct Measured {
+    /// Pages fetched until the last article was written.
     pages: usize,
+    /// Time until then.
     elapsed: Duration,
+    /// Pages fetched until every process exited.
+    pages_at_exit: usize,
     cpu: Duration,
     peak_rss: u64,
 }
@@ -134,7 +136,7 @@ impl Measured {
     }
 
     fn cpu_ms_per_page(&self) -> f64 {
-        self.cpu.as_secs_f64() * 1000.0 / self.pages.max(1) as f64
+        self.cpu.as_secs_f64() * 1000.0 / self.pages_at_exit.max(1) as f64
     }
 }
 
@@ -166,6 +168,7 @@ fn main() -> anyhow::Result<()> {
             let requests = Requests::Nginx {
                 url: url.clone(),
                 runtime,
+                reads: std::cell::Cell::new(0),
             };
             (requests, config, truth, about)
         }
@@ -199,8 +202,9 @@ fn main() -> anyhow::Result<()> {
             std::thread::sleep(Duration::from_millis(20));
         }
         let elapsed = started.elapsed();
-        let pages = requests.between(before, requests.served()?);
+        let pages = requests.served()?.saturating_sub(before);
         child.wait().context("waiting for newshound run")?;
+        let pages_at_exit = requests.served()?.saturating_sub(before);
         // The first child this process waits for: the largest peak so far is its own.
         let (cpu_after, peak_rss) = children_usage();
         let s = score(&crawl.records()?, &truth);
@@ -212,6 +216,7 @@ fn main() -> anyhow::Result<()> {
             Measured {
                 pages,
                 elapsed,
+                pages_at_exit,
                 cpu: cpu_after.saturating_sub(cpu_before),
                 peak_rss,
             },
@@ -233,7 +238,7 @@ fn main() -> anyhow::Result<()> {
         }
         cluster.wait_for_records(truth.len(), limit)?;
         let elapsed = started.elapsed();
-        let pages = requests.between(before, requests.served()?);
+        let pages = requests.served()?.saturating_sub(before);
         let peak_rss = cluster
             .processes
             .iter()
@@ -243,6 +248,7 @@ fn main() -> anyhow::Result<()> {
             })
             .sum();
         cluster.stop()?;
+        let pages_at_exit = requests.served()?.saturating_sub(before);
         let (cpu_after, _) = children_usage();
         let s = score(&cluster.records()?, &truth);
         if s.found_once != truth.len() || !s.duplicated.is_empty() {
@@ -251,6 +257,7 @@ fn main() -> anyhow::Result<()> {
         Measured {
             pages,
             elapsed,
+            pages_at_exit,
             cpu: cpu_after.saturating_sub(cpu_before),
             peak_rss,
         }
