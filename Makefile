@@ -63,13 +63,12 @@ bench: bench-extract bench-crawl bench-warc bench-distributed bench-freshness
 bench-extract:
 	$(CARGO) bench -p newshound-extract
 
+## The fixture site dumped to static files and served by nginx (installed from the distribution's
+## packages when absent) on 8 loopback hosts, crawled embedded and distributed (local RabbitMQ and
+## Redis), each output scored; prints pages/s, CPU ms per page and peak RSS of each.
+## BENCH_ARTICLES=20000 for the issue's measured setup.
 bench-crawl: release
-	@./target/release/newshound-testsite --addr $(SITE_ADDR) --articles $(BENCH_ARTICLES) > /tmp/newshound-bench-site.log 2>&1 & \
-	site=$$!; trap 'kill $$site 2>/dev/null' EXIT; \
-	for i in $$(seq 1 100); do grep -q listening /tmp/newshound-bench-site.log && break; sleep 0.1; done; \
-	rm -rf out/bench; \
-	./target/release/newshound run --config config/sites/testsite.toml --once --out out/bench && \
-	./target/release/crawl-score --truth http://$(SITE_ADDR)/__truth.jsonl --articles out/bench/articles.jsonl
+	BENCH_ARTICLES=$(BENCH_ARTICLES) RELEASE_DIR=$(abspath $(RELEASE_DIR)) bash tests/bench-crawl.sh
 
 ## The cost of the WARC output: the same crawl of the fixture site without and
 ## with `[output] warc = true`, twice each, alternating (CPU, time, bytes).

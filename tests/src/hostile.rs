@@ -205,8 +205,8 @@ impl Crawl {
     }
 }
 
-/// `VmHWM` of a `/proc/PID/status` text, in bytes.
-fn high_water_mark(status: &str) -> Option<u64> {
+/// `VmHWM` (the peak resident set) of a `/proc/PID/status` text, in bytes.
+pub fn high_water_mark(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)

@@ -38,10 +38,12 @@
 //! - `content.rs`, `words.rs`, `vocab.rs`: seeded text generation; `seed.rs`: the article from the seed page;
 //! - `render/`: HTML pages (`article`, `hub`), shared page parts (`chrome`, `assets`), feeds (`feeds`);
 //! - `truth.rs`: [`TruthArticle`];
-//! - `server.rs`: [`serve`] over axum, with the access log, conditional GET and the publishing timers.
+//! - `server.rs`: [`serve`] over axum, with the access log, conditional GET and the publishing timers;
+//! - `dump.rs`: [`dump_site`], the whole site as static files for a web server to serve in its place.
 #![deny(missing_docs)]
 
 mod content;
+mod dump;
 mod model;
 mod render;
 mod seed;
@@ -51,6 +53,7 @@ mod truth;
 mod vocab;
 mod words;
 
+pub use dump::{SiteDump, dump_site, file_stem, host_dir};
 pub use render::{Origin, Response};
 pub use server::{ServeOptions, serve};
 pub use site::{Site, SiteOptions};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use newshound_testsite::{ServeOptions, Site, SiteOptions, serve};
+use newshound_testsite::{ServeOptions, Site, SiteOptions, dump_site, serve};
 
 /// Serves a deterministic synthetic news site.
 #[derive(Parser, Debug)]
@@ -42,6 +42,12 @@ struct Args {
     /// evaluation layout (`DIR/html/<n>.html`, `DIR/gt/<n>.json`) and exit.
     #[arg(long, value_name = "DIR")]
     dump: Option<PathBuf>,
+    /// Instead of serving, write the whole site (every page a crawler can reach, feeds, sitemaps,
+    /// robots.txt, the truth) to DIR as static files for a web server, as served on the `--addr` or
+    /// `--hosts` addresses, and exit: `DIR/hosts/HOST:PORT/PATH@QUERY.EXT`, `DIR/types.txt` (EXT and
+    /// Content-Type), `DIR/truth.jsonl`. `crates/testsite/nginx/serve.sh DIR` serves it with nginx.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["dump", "publish_every", "update_every"])]
+    dump_site: Option<PathBuf>,
 }
 
 /// A positive number of seconds.
@@ -106,6 +112,29 @@ async fn main() -> std::io::Result<()> {
     }));
     if let Some(dir) = &args.dump {
         return dump(&site, dir);
+    }
+    if let Some(dir) = &args.dump_site {
+        if addresses.iter().any(|a| a.port() == 0) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "--dump-site needs the port the site will be served on (--addr HOST:PORT, not port 0)",
+            ));
+        }
+        let bases: Vec<String> = addresses.iter().map(|a| format!("http://{a}")).collect();
+        let written = dump_site(&site, &bases, dir)?;
+        println!(
+            "wrote {} files ({} of them hard links to identical ones, {} MB) for {} articles on {} host(s) to {}; \
+             {} linked URLs not found, {} disallowed by robots.txt",
+            written.files,
+            written.linked,
+            written.bytes / 1_000_000,
+            written.articles,
+            bases.len(),
+            dir.display(),
+            written.not_found,
+            written.disallowed,
+        );
+        return Ok(());
     }
     let mut listeners = Vec::with_capacity(addresses.len());
     let mut stdout = std::io::stdout();

@@ -1,5 +1,6 @@
-//! `crawl-score --truth URL --articles FILE`: compares a crawl's output with
-//! the fixture site's ground truth (`/__truth.jsonl`) and prints the figures.
+//! `crawl-score --truth URL-OR-FILE --articles FILE`: compares a crawl's output
+//! with the fixture site's ground truth (`/__truth.jsonl` of the live site, or
+//! the `truth.jsonl` of `newshound-testsite --dump-site`) and prints the figures.
 
 use anyhow::Context;
 use clap::Parser;
@@ -10,7 +11,8 @@ use newshound_testsite::TruthArticle;
 /// Scores a crawl of the fixture site.
 #[derive(Parser)]
 struct Args {
-    /// The fixture site's truth URL, e.g. http://127.0.0.1:8311/__truth.jsonl.
+    /// The fixture site's truth: a URL (http://127.0.0.1:8311/__truth.jsonl)
+    /// or a file (DIR/truth.jsonl of a site dump).
     #[arg(long)]
     truth: String,
     /// The crawl's articles.jsonl.
@@ -21,11 +23,15 @@ struct Args {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let body = reqwest::get(&args.truth)
-        .await?
-        .error_for_status()?
-        .text()
-        .await?;
+    let body = if args.truth.starts_with("http://") || args.truth.starts_with("https://") {
+        reqwest::get(&args.truth)
+            .await?
+            .error_for_status()?
+            .text()
+            .await?
+    } else {
+        std::fs::read_to_string(&args.truth).with_context(|| args.truth.clone())?
+    };
     let truth: Vec<TruthArticle> = body
         .lines()
         .map(serde_json::from_str)

@@ -204,7 +204,7 @@ pub fn http_date(secs: i64) -> Option<String> {
 }
 
 /// Unix seconds of an HTTP date in the preferred format (`Mon, 30 Jan 2023 07:30:00 GMT`).
-fn parse_http_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
     NaiveDateTime::parse_from_str(text.trim(), "%a, %d %b %Y %H:%M:%S GMT")
         .ok()
         .map(|t| t.and_utc().timestamp())
