@@ -140,6 +140,19 @@ impl Measured {
     }
 }
 
+/// Fails unless the `mode` crawl's `records` hold every article of `truth` exactly once.
+fn every_article_once(
+    mode: &str,
+    records: &[serde_json::Value],
+    truth: &[TruthArticle],
+) -> anyhow::Result<()> {
+    let s = score(records, truth);
+    if s.found_once != truth.len() || !s.duplicated.is_empty() {
+        bail!("{mode} crawl output is wrong:\n{s}");
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let limit = Duration::from_secs(args.limit_secs);
@@ -207,10 +220,7 @@ fn main() -> anyhow::Result<()> {
         let pages_at_exit = requests.served()?.saturating_sub(before);
         // The first child this process waits for: the largest peak so far is its own.
         let (cpu_after, peak_rss) = children_usage();
-        let s = score(&crawl.records()?, &truth);
-        if s.found_once != truth.len() || !s.duplicated.is_empty() {
-            bail!("embedded crawl output is wrong:\n{s}");
-        }
+        every_article_once("embedded", &crawl.records()?, &truth)?;
         rows.push((
             "embedded".to_string(),
             Measured {
@@ -250,10 +260,7 @@ fn main() -> anyhow::Result<()> {
         cluster.stop()?;
         let pages_at_exit = requests.served()?.saturating_sub(before);
         let (cpu_after, _) = children_usage();
-        let s = score(&cluster.records()?, &truth);
-        if s.found_once != truth.len() || !s.duplicated.is_empty() {
-            bail!("distributed crawl output is wrong:\n{s}");
-        }
+        every_article_once("distributed", &cluster.records()?, &truth)?;
         Measured {
             pages,
             elapsed,
