@@ -145,6 +145,15 @@ impl Frontier {
         jobs.sort_by(|a: &FetchJob, b| a.url.cmp(&b.url));
         jobs
     }
+
+    /// The URLs of [`Frontier::jobs`].
+    async fn job_urls(&self) -> Vec<String> {
+        self.jobs()
+            .await
+            .iter()
+            .map(|j| j.url.to_string())
+            .collect()
+    }
 }
 
 impl Drop for Frontier {
@@ -226,13 +235,10 @@ async fn new_urls_past_their_hosts_budget_are_dropped_in_batch_order() {
     )
     .await;
     frontier.settled().await;
-    let urls: Vec<String> = frontier
-        .jobs()
-        .await
-        .iter()
-        .map(|j| j.url.to_string())
-        .collect();
-    assert_eq!(urls, [format!("{SITE}/news/1"), format!("{SITE}/news/2")]);
+    assert_eq!(
+        frontier.job_urls().await,
+        [format!("{SITE}/news/1"), format!("{SITE}/news/2")]
+    );
     assert_eq!(CrawlStats::get(&frontier.stats.over_host_budget), 1);
 }
 
@@ -280,13 +286,10 @@ async fn a_batch_whose_jobs_were_not_published_is_retried_and_loses_no_url() {
     });
     publish(frontier.store.as_ref(), &stories(&["/news/1", "/news/2"])).await;
     frontier.settled().await;
-    let urls: Vec<String> = frontier
-        .jobs()
-        .await
-        .iter()
-        .map(|j| j.url.to_string())
-        .collect();
-    assert_eq!(urls, [format!("{SITE}/news/1"), format!("{SITE}/news/2")]);
+    assert_eq!(
+        frontier.job_urls().await,
+        [format!("{SITE}/news/1"), format!("{SITE}/news/2")]
+    );
     assert_eq!(frontier.stats.retries.get(Queue::Links), 1);
     assert_eq!(CrawlStats::get(&frontier.stats.urls_scheduled), 2);
 }

@@ -164,6 +164,20 @@ async fn revisions(client: &tokio_postgres::Client, schema: &str) -> Vec<(String
         .collect()
 }
 
+/// The migration versions recorded in `schema`, in order.
+async fn migrations(client: &tokio_postgres::Client, schema: &str) -> Vec<i32> {
+    client
+        .query(
+            &format!("SELECT version FROM \"{schema}\".schema_migrations ORDER BY version"),
+            &[],
+        )
+        .await
+        .expect("migrations")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 /// Per story: its revision numbers in order, and its latest revision.
 async fn stories(
     client: &tokio_postgres::Client,
@@ -389,19 +403,7 @@ async fn migrations_run_twice_and_at_once_are_harmless() {
     // And once more, after.
     let later = schema.sink().await;
     let client = raw().await;
-    let versions: Vec<i32> = client
-        .query(
-            &format!(
-                "SELECT version FROM \"{}\".schema_migrations ORDER BY version",
-                schema.name
-            ),
-            &[],
-        )
-        .await
-        .expect("migrations")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let versions = migrations(&client, &schema.name).await;
     assert_eq!(versions, vec![1, 2], "each migration applied once");
     assert_eq!(
         later
@@ -443,19 +445,7 @@ async fn a_store_at_migration_1_is_upgraded_keeping_its_rows() {
         .expect("downgrade to migration 1");
 
     let sink = schema.sink().await;
-    let versions: Vec<i32> = client
-        .query(
-            &format!(
-                "SELECT version FROM \"{}\".schema_migrations ORDER BY version",
-                schema.name
-            ),
-            &[],
-        )
-        .await
-        .expect("migrations")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let versions = migrations(&client, &schema.name).await;
     assert_eq!(versions, vec![1, 2]);
     assert_eq!(
         sink.write(vec![old.clone()]).await.expect("write"),
