@@ -7,7 +7,9 @@
 #
 # Settings (environment): BENCH_ARTICLES (2000), BENCH_HOSTS (8), BENCH_PORT (8311),
 # BENCH_OUT (out/bench-crawl), RELEASE_DIR (target/release), BENCH_FETCHERS (3),
-# BENCH_PARSERS (2), BENCH_DISTRIBUTED (1; 0 skips the distributed crawl).
+# BENCH_PARSERS (2), BENCH_WORKERS (2: a second distributed crawl with that many `newshound worker`
+# processes, fetcher and parser in one, instead of the fetchers and parsers; 0 skips it),
+# BENCH_DISTRIBUTED (1; 0 skips the distributed crawls).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,7 @@ out=${BENCH_OUT:-$root/out/bench-crawl}
 bin=${RELEASE_DIR:-$root/target/release}
 fetchers=${BENCH_FETCHERS:-3}
 parsers=${BENCH_PARSERS:-2}
+workers=${BENCH_WORKERS:-2}
 distributed=${BENCH_DISTRIBUTED:-1}
 
 # Phase 2, run by serve.sh while nginx serves the dump (NGINX_STATUS_URL set).
@@ -54,6 +57,14 @@ if [ "${1:-}" = "--crawl" ]; then
       --nginx-status "$NGINX_STATUS_URL" --distributed-only \
       --fetchers "$fetchers" --parsers "$parsers" | tee "$out/distributed.figures" ||
       { echo "bench-crawl: the distributed crawl failed (RabbitMQ and Redis running? make services)" >&2; exit 1; }
+    if [ "$workers" -gt 0 ]; then
+      echo
+      echo "== distributed: crawl-bench, 1 frontier, $workers workers (fetcher and parser in one process), 1 sink"
+      "$bin/crawl-bench" --site-config "$out/site.toml" --truth "$out/site/truth.jsonl" \
+        --nginx-status "$NGINX_STATUS_URL" --distributed-only \
+        --workers "$workers" | tee "$out/workers.figures" ||
+        { echo "bench-crawl: the distributed crawl with workers failed" >&2; exit 1; }
+    fi
   fi
   exit 0
 fi

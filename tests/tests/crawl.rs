@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use newshound_e2e::scrape::{Scrape, free_address};
 use newshound_e2e::{Crawl, FixtureSite, kill_hard, score::score};
 
 /// A 500-article crawl with `--once` finds every article exactly once, with
@@ -67,6 +68,42 @@ fn crawl_survives_sigkill() -> anyhow::Result<()> {
     assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
     assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
     assert_eq!(s.found_once, 500);
+    Ok(())
+}
+
+/// `kill -9` while fetched pages wait in memory for the parser (their fetch
+/// jobs unacked, nothing of them on disk), seen on the metrics endpoint:
+/// the same command again fetches them again, and every article ends up in
+/// the output exactly once.
+#[test]
+fn a_crawl_killed_with_pages_between_fetch_and_parse_loses_nothing() -> anyhow::Result<()> {
+    let site = FixtureSite::start(300)?;
+    let address = free_address()?;
+    let config = format!(
+        "{}\n[metrics]\nlisten = \"{address}\"\n",
+        site.config(1000.0)
+    );
+    let crawl = Crawl::new(&config)?;
+    let mut child = crawl.spawn(1)?;
+    let mut handed = 0.0;
+    crawl.wait_while_running(&mut child, 1, Duration::from_secs(300), || {
+        if crawl.records_written() < 30 {
+            return Ok(false);
+        }
+        handed = Scrape::get(address)
+            .and_then(|s| s.value("newshound_queue_waiting{queue=\"pages\"}"))
+            .unwrap_or(0.0);
+        Ok(handed >= 1.0)
+    })?;
+    kill_hard(&mut child)?;
+    let before = crawl.records_written();
+    assert!(before < 300, "the kill came too late to test anything");
+    crawl.run_to_end(2, Duration::from_secs(600))?;
+    let s = score(&crawl.records()?, &site.truth());
+    println!("killed with {handed} pages waiting for the parser, after {before} records\n{s}");
+    assert!(s.missing.is_empty(), "missing: {:?}", s.missing);
+    assert!(s.duplicated.is_empty(), "duplicated: {:?}", s.duplicated);
+    assert_eq!(s.found_once, 300);
     Ok(())
 }
 

@@ -176,11 +176,12 @@ pub trait JobQueue: Send + Sync {
     async fn depth(&self, queue: Queue) -> Result<QueueDepth, BackendError>;
 }
 
-/// A stream of deliveries from one queue.
+/// A stream of deliveries from one queue (of [`crate::handoff::PageDelivery`]
+/// for the parser's pages).
 #[async_trait]
-pub trait Consumer: Send {
+pub trait Consumer<T: Send = Delivery>: Send {
     /// The next delivery; `None` once the backend is closed.
-    async fn next(&mut self) -> Option<Result<Delivery, BackendError>>;
+    async fn next(&mut self) -> Option<Result<T, BackendError>>;
 }
 
 /// Settles a delivery with the backend. Implemented by each backend.

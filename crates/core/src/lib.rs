@@ -9,6 +9,7 @@
 //! - [`backend`]: the traits every backend implements: job queue (with its consumer and
 //!   settling), seen-set, host budget, revisit schedule, article sink and capture sink;
 //! - [`control`]: operator commands, the live control state and status reports;
+//! - [`handoff`]: how fetched pages reach the parsers (the pages queue, or memory);
 //! - [`codec`]: the wire encoding of messages;
 //! - [`coding`]: decoding HTTP content codings (gzip, deflate, zstd), bounded;
 //! - [`shutdown`]: the cancellation handle passed down to every role;
@@ -24,6 +25,7 @@ pub mod codec;
 pub mod coding;
 pub mod config;
 pub mod control;
+pub mod handoff;
 pub mod message;
 pub mod recrawl;
 pub mod report;
@@ -35,5 +37,6 @@ pub use backend::{
     ArticleSink, BackendError, CaptureSink, Consumer, Delivery, HostBudget, JobQueue, Message,
     Queue, Revisit, RevisitSchedule, SeenSet,
 };
+pub use handoff::{MemoryPages, PageDelivery, PageHandoff, QueuePages};
 pub use shutdown::Shutdown;
 pub use stats::CrawlStats;

@@ -10,7 +10,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use url::Url;
 
 pub use newshound_model::{ArticleFields, Image};
@@ -134,9 +133,10 @@ pub struct FetchedPage {
     pub etag: Option<String>,
     /// The response's `Last-Modified`.
     pub last_modified: Option<String>,
-    /// The response body, zstd-compressed (see [`compress`] / [`FetchedPage::body`]).
+    /// The response body, decoded of its content coding. It is compressed
+    /// only where it crosses a queue ([`crate::codec::encode_packed`]).
     #[serde(with = "serde_bytes")]
-    pub body_zstd: Vec<u8>,
+    pub body: Vec<u8>,
     /// The HTTP exchanges as sent and received, for the WARC output (empty
     /// unless it is on): each redirect hop, then the final answer.
     pub exchanges: Vec<Exchange>,
@@ -187,26 +187,7 @@ pub struct ArticleRef {
     pub content_hash: String,
 }
 
-impl FetchedPage {
-    /// The decompressed body, refusing to inflate beyond `max_bytes`.
-    ///
-    /// # Errors
-    /// Fails when the compressed bytes are corrupt or inflate past `max_bytes`.
-    pub fn body(&self, max_bytes: u64) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(self.body_zstd.len() * 4);
-        zstd::stream::read::Decoder::new(self.body_zstd.as_slice())?
-            .take(max_bytes + 1)
-            .read_to_end(&mut out)?;
-        if out.len() as u64 > max_bytes {
-            return Err(std::io::Error::other(format!(
-                "page body inflates past {max_bytes} bytes"
-            )));
-        }
-        Ok(out)
-    }
-}
-
-/// Compresses a page body for [`FetchedPage::body_zstd`].
+/// Compresses a body as received for [`Exchange::body_on_wire_zstd`].
 ///
 /// # Errors
 /// Fails only when zstd cannot allocate its context.

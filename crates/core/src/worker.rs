@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::backend::{BackendError, Consumer, Delivery};
+use crate::backend::{BackendError, Consumer};
 use crate::report::error_chain;
 use crate::shutdown::Shutdown;
 
@@ -55,13 +55,14 @@ pub fn log_unsettled(result: Result<(), BackendError>, what: &str) {
 /// backend closes. Every handler settles its own delivery. Backend errors
 /// while consuming are logged and retried with backoff: a role waits for its
 /// backend to come back instead of exiting.
-pub async fn drive<F, Fut>(
-    mut consumer: Box<dyn Consumer>,
+pub async fn drive<T, F, Fut>(
+    mut consumer: Box<dyn Consumer<T>>,
     concurrency: usize,
     shutdown: &Shutdown,
     handle: F,
 ) where
-    F: Fn(Delivery) -> Fut,
+    T: Send,
+    F: Fn(T) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));

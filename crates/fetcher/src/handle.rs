@@ -1,10 +1,11 @@
 //! What happens to one fetch job, in order: for each hop (the job's URL,
 //! then each redirect target) the robots.txt verdict, the host's politeness
-//! gate and the request; then the page is published and the delivery settled.
+//! gate and the request; then the page is handed to the parsers with the
+//! delivery, or the delivery is settled.
 //!
 //! | outcome                               | delivery                      |
 //! |---------------------------------------|-------------------------------|
-//! | 2xx, or 304 to a conditional revisit  | page published, then acked    |
+//! | 2xx, or 304 to a conditional revisit  | page handed over with the delivery (see [`newshound_core::handoff`]) |
 //! | robots.txt disallows (any hop)        | acked (counted)               |
 //! | 4xx other than 408/429                | acked (counted)               |
 //! | transport error, 408, 429, 5xx        | retried with backoff          |
@@ -38,8 +39,9 @@ use crate::http::{self, FetchError, Oversize, Timeouts};
 use crate::robots::{RobotsCache, RobotsVerdict};
 use crate::{FetcherBackends, FetcherConfig};
 use newshound_core::canon::host_key;
+use newshound_core::handoff::NotHanded;
 use newshound_core::message::{
-    DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind, compress,
+    DiscoveredLink, Exchange, FetchJob, FetchedPage, LinkBatch, LinkKind,
 };
 use newshound_core::report::error_chain;
 use newshound_core::stats::{DeadReason, FetchClass};
@@ -77,6 +79,8 @@ pub(crate) struct Worker {
 /// How a delivery ends.
 enum Verdict {
     Done,
+    /// A page to hand to the parsers, with the delivery.
+    Page(Box<FetchedPage>),
     Retry(Duration, String),
     Dead(DeadReason, String),
     Requeue,
@@ -101,16 +105,35 @@ enum Hop {
 }
 
 impl Worker {
-    /// Handles one delivery and settles it.
+    /// Handles one delivery and settles it (or hands it over with its page:
+    /// the hand-off settles it then).
     pub(crate) async fn handle(&self, delivery: Delivery) {
         let verdict = match codec::decode::<FetchJob>(&delivery.payload) {
             Ok(job) => self.fetch_job(&job, &delivery).await,
             Err(e) => Verdict::Dead(DeadReason::Codec, format!("undecodable fetch job: {e}")),
         };
         let stats = &self.backends.stats;
+        let (verdict, delivery) = match verdict {
+            Verdict::Page(page) => {
+                let (url, bytes) = (page.final_url.clone(), page.body.len() as u64);
+                match self.backends.pages.hand_over(*page, delivery).await {
+                    Ok(()) => {
+                        CrawlStats::add(&stats.pages_fetched, 1);
+                        CrawlStats::add(&stats.bytes_fetched, bytes);
+                        return;
+                    }
+                    Err(NotHanded { error, job }) => {
+                        let reason =
+                            format!("{url}: handing the page over: {}", error_chain(&error));
+                        (Verdict::Retry(self.backoff(1), reason), job)
+                    }
+                }
+            }
+            verdict => (verdict, delivery),
+        };
         let max_attempts = self.config.borrow().fetch.max_attempts;
         let settled = match verdict {
-            Verdict::Done => delivery.ack().await,
+            Verdict::Done | Verdict::Page(_) => delivery.ack().await,
             Verdict::Requeue => delivery.requeue().await,
             Verdict::Defer(delay) => delivery.defer(delay).await,
             Verdict::Retry(delay, reason) if delivery.attempt < max_attempts => {
@@ -168,9 +191,7 @@ impl Worker {
                 chain,
                 exchanges,
             };
-            return self
-                .answer(job, hops, response, delivery.attempt, &config)
-                .await;
+            return self.answer(job, hops, response, delivery.attempt, &config);
         }
     }
 
@@ -316,9 +337,9 @@ impl Worker {
         }
     }
 
-    /// Settles a final answer: a page is published; an error answer is
+    /// Settles a final answer: a page is handed over; an error answer is
     /// retried or dropped.
-    async fn answer(
+    fn answer(
         &self,
         job: &FetchJob,
         hops: Hops,
@@ -331,7 +352,7 @@ impl Worker {
         let status = response.status;
         if status.is_success() || (status == StatusCode::NOT_MODIFIED && job.revisit.is_some()) {
             stats.hosts.record(&host, None);
-            return self.publish(job, hops, response).await;
+            return Self::page(job, hops, response);
         }
         let reason = format!("{} answered {status}", hops.url);
         stats.hosts.record(&host, Some(reason.clone()));
@@ -512,12 +533,8 @@ impl Worker {
             .await
     }
 
-    async fn publish(&self, job: &FetchJob, hops: Hops, response: http::Response) -> Verdict {
-        let stats = &self.backends.stats;
-        let body_zstd = match compress(&response.body) {
-            Ok(b) => b,
-            Err(e) => return Verdict::Retry(self.backoff(1), format!("compress: {e}")),
-        };
+    /// The page a final answer gives.
+    fn page(job: &FetchJob, hops: Hops, response: http::Response) -> Verdict {
         let mut exchanges = hops.exchanges;
         // The page's fetch time is its final exchange's (the WARC response
         // record's date).
@@ -526,7 +543,7 @@ impl Worker {
             .as_ref()
             .map_or_else(chrono::Utc::now, |e| e.fetched_at);
         exchanges.extend(response.exchange);
-        let page = FetchedPage {
+        Verdict::Page(Box::new(FetchedPage {
             job: job.clone(),
             final_url: hops.url,
             redirected_from: hops.chain,
@@ -535,36 +552,9 @@ impl Worker {
             fetched_at,
             etag: response.etag,
             last_modified: response.last_modified,
-            body_zstd,
+            body: response.body,
             exchanges,
-        };
-        let payload = match codec::encode(&page) {
-            Ok(p) => p,
-            Err(e) => {
-                return Verdict::Dead(DeadReason::Codec, format!("{}: encode page: {e}", job.url));
-            }
-        };
-        let message = Message {
-            payload,
-            priority: job.priority(),
-            partition_key: None,
-        };
-        match self
-            .backends
-            .queue
-            .publish(Queue::Pages, vec![message])
-            .await
-        {
-            Ok(()) => {
-                CrawlStats::add(&stats.pages_fetched, 1);
-                CrawlStats::add(&stats.bytes_fetched, response.body.len() as u64);
-                Verdict::Done
-            }
-            Err(e) => Verdict::Retry(
-                self.backoff(1),
-                format!("publish page: {}", error_chain(&e)),
-            ),
-        }
+        }))
     }
 
     /// Takes one page from the budget; `false` when it is spent.

@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::config::{FetchSettings, Politeness};
 use newshound_core::control::Controls;
-use newshound_core::{BackendError, CrawlStats, JobQueue, Queue, Shutdown};
+use newshound_core::{BackendError, CrawlStats, JobQueue, PageHandoff, Queue, Shutdown};
 
 /// What the fetcher needs to know.
 #[derive(Clone, Debug)]
@@ -51,8 +51,10 @@ pub struct FetcherConfig {
 /// The fetcher's backends.
 #[derive(Clone)]
 pub struct FetcherBackends {
-    /// Where fetch jobs come from and fetched pages go.
+    /// Where fetch jobs come from (and robots.txt sitemaps go).
     pub queue: Arc<dyn JobQueue>,
+    /// Where fetched pages go, with their jobs' deliveries.
+    pub pages: Arc<dyn PageHandoff>,
     /// Live counters.
     pub stats: Arc<CrawlStats>,
     /// Operators' pauses and per-host rates.
@@ -125,9 +127,12 @@ pub async fn run(
         config,
         backends: backends.clone(),
     });
+    // Jobs whose pages wait for a parser stay unacked: the fetcher takes
+    // that many more, so that its fetches do not wait for the parser.
+    let prefetch = usize::from(start.fetch.concurrency).saturating_add(backends.pages.holds());
     let consumer = backends
         .queue
-        .consume(Queue::Fetch, start.fetch.concurrency)
+        .consume(Queue::Fetch, u16::try_from(prefetch).unwrap_or(u16::MAX))
         .await?;
     let concurrency = usize::from(start.fetch.concurrency);
     let w = worker.clone();

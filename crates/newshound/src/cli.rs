@@ -31,6 +31,9 @@ pub enum Command {
     Fetcher(RoleArgs),
     /// Run a parser worker on RabbitMQ.
     Parser(RoleArgs),
+    /// Run a fetch worker and a parser in one process on RabbitMQ: fetched pages go
+    /// to the parser in memory, not over the broker.
+    Worker(RoleArgs),
     /// Run the sink: the articles queue to OUT/articles.jsonl (and the captures queue
     /// to WARC files when `[output] warc` is on).
     Sink(RoleArgs),
@@ -85,17 +88,20 @@ pub enum RoleCommand {
     Frontier,
     Fetcher,
     Parser,
+    /// A fetcher and a parser, pages handed over in memory.
+    Worker,
     Sink,
 }
 
 impl RoleCommand {
-    /// The queue the role consumes.
-    pub fn input_queue(self) -> Queue {
+    /// The queues the role consumes.
+    pub fn input_queues(self) -> Vec<Queue> {
         match self {
-            RoleCommand::Frontier => Queue::Links,
-            RoleCommand::Fetcher => Queue::Fetch,
-            RoleCommand::Parser => Queue::Pages,
-            RoleCommand::Sink => Queue::Articles,
+            RoleCommand::Frontier => vec![Queue::Links],
+            RoleCommand::Fetcher => vec![Queue::Fetch],
+            RoleCommand::Parser => vec![Queue::Pages],
+            RoleCommand::Worker => vec![Queue::Fetch, Queue::Pages],
+            RoleCommand::Sink => vec![Queue::Articles],
         }
     }
 }

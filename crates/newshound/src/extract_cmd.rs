@@ -15,7 +15,9 @@ use newshound_core::canon::{CanonRules, host_key};
 use newshound_core::config::Config;
 use newshound_core::control::Controls;
 use newshound_core::message::{FetchJob, FetchedPage, LinkKind};
-use newshound_core::{CrawlStats, JobQueue, Message, Queue, Shutdown, codec};
+use newshound_core::{
+    CrawlStats, JobQueue, MemoryPages, Message, PageDelivery, PageHandoff, Queue, Shutdown, codec,
+};
 use newshound_embedded::EmbeddedStore;
 use newshound_extract::{ExtractOptions, PageKind};
 
@@ -45,12 +47,9 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
         .map_or_else(CanonRules::default, |c| c.canon.clone());
     match (&args.fetch, &args.file, &args.url) {
         (Some(url), _, _) => {
-            let (page, max_body) = fetch_page(url, config)?;
-            let body = page
-                .body(max_body)
-                .with_context(|| format!("reading the body of {}", page.final_url))?;
+            let page = fetch_page(url, config)?;
             let mut article = extract(
-                &body,
+                &page.body,
                 page.content_type.as_deref(),
                 &page.final_url,
                 &options,
@@ -127,9 +126,8 @@ fn extract(
 /// Fetches `raw` once with the crawler's fetcher, on a throw-away embedded
 /// queue: robots.txt obeyed, the host's politeness gate, the address policy
 /// and redirects within the scope of `config` (default settings and the
-/// URL's own host when there is none). No retry. Also gives the body size
-/// limit.
-fn fetch_page(raw: &str, config: Option<Config>) -> anyhow::Result<(FetchedPage, u64)> {
+/// URL's own host when there is none). No retry.
+fn fetch_page(raw: &str, config: Option<Config>) -> anyhow::Result<FetchedPage> {
     let url = url::Url::parse(raw).with_context(|| format!("--fetch `{raw}`"))?;
     let config = match config {
         Some(config) => config,
@@ -151,12 +149,10 @@ fn fetch_page(raw: &str, config: Option<Config>) -> anyhow::Result<(FetchedPage,
             config.file.display()
         );
     }
-    let max_body = config.fetch.max_body_bytes;
-    let page = tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(fetch_once(url, config))?;
-    Ok((page, max_body))
+        .block_on(fetch_once(url, config))
 }
 
 async fn fetch_once(url: url::Url, config: Config) -> anyhow::Result<FetchedPage> {
@@ -181,36 +177,41 @@ async fn fetch_once(url: url::Url, config: Config) -> anyhow::Result<FetchedPage
     let (_config_tx, config_rx) = tokio::sync::watch::channel(Arc::new(fetcher_config));
     let stats = Arc::new(CrawlStats::default());
     let shutdown = Shutdown::new();
+    let pages = Arc::new(MemoryPages::new(1));
+    let mut incoming = pages.pages(1).await?;
     let fetcher = tokio::spawn(newshound_fetcher::run(
         config_rx,
         newshound_fetcher::FetcherBackends {
             queue: queue.clone(),
+            pages,
             stats: stats.clone(),
             controls: Controls::default(),
         },
         shutdown.clone(),
     ));
-    // The job is settled (a page published, or dropped with a reason)
-    // when the fetch queue holds nothing, waiting or in flight.
-    loop {
-        tokio::time::sleep(POLL).await;
-        let depth = queue.depth(Queue::Fetch).await?;
-        if depth.waiting == 0 && depth.in_flight == 0 || fetcher.is_finished() {
-            break;
+    // The page comes through the hand-off; a job settled without one leaves
+    // the fetch queue with nothing waiting or in flight.
+    let page = loop {
+        tokio::select! {
+            next = incoming.next() => match next {
+                Some(Ok(PageDelivery { page, delivery })) => {
+                    let page = page.context("reading the fetched page")?;
+                    delivery.ack().await?;
+                    break Some(page);
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break None,
+            },
+            () = tokio::time::sleep(POLL) => {
+                if queue.depth(Queue::Fetch).await?.is_idle() || fetcher.is_finished() {
+                    break None;
+                }
+            }
         }
-    }
+    };
     shutdown.trigger();
     fetcher.await.context("fetcher task")??;
-    if queue.depth(Queue::Pages).await?.waiting == 0 {
-        bail!("{}", no_page_because(&url, &stats));
-    }
-    let mut pages = queue.consume(Queue::Pages, 1).await?;
-    let delivery = pages
-        .next()
-        .await
-        .context("the fetched page's queue closed")??;
-    let page: FetchedPage = codec::decode(&delivery.payload).context("reading the fetched page")?;
-    Ok(page)
+    page.with_context(|| no_page_because(&url, &stats))
 }
 
 /// Why a fetch gave no page, from the fetcher's counters.

@@ -20,7 +20,7 @@ use std::time::Duration;
 use newshound_core::backend::QueueDepth;
 use newshound_core::report::error_chain;
 use newshound_core::stats::{DeadReason, DurationHistogram, FetchClass};
-use newshound_core::{CrawlStats, JobQueue, Queue};
+use newshound_core::{CrawlStats, JobQueue, PageHandoff, Queue};
 
 /// The content type of the OpenMetrics text format.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -36,6 +36,8 @@ pub struct MetricsSource {
     pub stats: Arc<CrawlStats>,
     /// The queue backend, for depths.
     pub queue: Arc<dyn JobQueue>,
+    /// How the process's pages reach its parser, for the pages queue's depth.
+    pub pages: Arc<dyn PageHandoff>,
     /// The queues whose depths are reported: those the process consumes.
     pub queues: Vec<Queue>,
 }
@@ -64,7 +66,13 @@ pub async fn serve(listen: SocketAddr, source: MetricsSource) -> anyhow::Result<
 async fn scrape(State(source): State<Arc<MetricsSource>>) -> Response {
     let mut depths = Vec::with_capacity(source.queues.len());
     for &queue in &source.queues {
-        match tokio::time::timeout(DEPTH_TIMEOUT, source.queue.depth(queue)).await {
+        let depth = async {
+            match queue {
+                Queue::Pages => source.pages.depth().await,
+                _ => source.queue.depth(queue).await,
+            }
+        };
+        match tokio::time::timeout(DEPTH_TIMEOUT, depth).await {
             Ok(Ok(depth)) => depths.push((queue, depth)),
             Ok(Err(e)) => {
                 tracing::debug!(queue = queue.name(), error = %error_chain(&e), "Queue depth unknown")

@@ -122,7 +122,6 @@ fn is_warc(path: &Path) -> bool {
 struct Pending {
     id: uuid::Uuid,
     page: FetchedPage,
-    body: Vec<u8>,
 }
 
 /// The page of a 2xx response record (`None` for other answers and records
@@ -187,15 +186,14 @@ fn response(record: &Record, config: &ParserConfig) -> anyhow::Result<Option<Pen
         fetched_at,
         etag: header("etag"),
         last_modified: header("last-modified"),
-        // The body is handed over as it is; the page needs none.
-        body_zstd: Vec::new(),
+        body,
         exchanges: Vec::new(),
     };
     let id = record
         .get("WARC-Record-ID")
         .and_then(parse_record_id)
         .unwrap_or_default();
-    Ok(Some(Pending { id, page, body }))
+    Ok(Some(Pending { id, page }))
 }
 
 /// Takes the job's URL and the redirects from newshound's metadata record.
@@ -225,8 +223,7 @@ async fn emit(
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
     counts.pages += 1;
-    let Some(mut article) = newshound_parser::article_of(&pending.page, &pending.body, config)
-    else {
+    let Some(mut article) = newshound_parser::article_of(&pending.page, config) else {
         return Ok(());
     };
     counts.articles += 1;

@@ -1,5 +1,6 @@
-//! The role subcommands (`newshound frontier|fetcher|parser|sink`), each one
-//! role in its own process on RabbitMQ and Redis.
+//! The role subcommands (`newshound frontier|fetcher|parser|worker|sink`),
+//! each one role in its own process on RabbitMQ and Redis (`worker`: a
+//! fetcher and a parser, the pages between them in memory).
 
 use anyhow::Context;
 use std::sync::Arc;
@@ -8,14 +9,19 @@ use crate::backends::Backends;
 use crate::cli::{RoleArgs, RoleCommand};
 use crate::live::{FetcherRole, Live, Roles};
 use crate::output;
-use crate::wiring::{Node, RoleTask};
+use crate::wiring::{Node, PagePath, RoleTask};
 use newshound_core::config::Config;
 
-/// `newshound frontier|fetcher|parser|sink --config FILE`.
+/// `newshound frontier|fetcher|parser|worker|sink --config FILE`.
 pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let backends = Backends::for_role(&config).await?;
-    let node = Node::start(config, backends, vec![role.input_queue()]).await?;
+    // A worker's fetcher hands its pages to its own parser in memory.
+    let path = match role {
+        RoleCommand::Worker => PagePath::Memory,
+        _ => PagePath::Queue,
+    };
+    let node = Node::start(config, backends, role.input_queues(), path).await?;
     let roles = match role {
         RoleCommand::Frontier => Roles {
             frontier: Some(true),
@@ -26,6 +32,11 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
             ..Roles::default()
         },
         RoleCommand::Parser => Roles {
+            parser: true,
+            ..Roles::default()
+        },
+        RoleCommand::Worker => Roles {
+            fetcher: Some(FetcherRole::default()),
             parser: true,
             ..Roles::default()
         },
@@ -50,6 +61,19 @@ pub async fn run_role(role: RoleCommand, args: RoleArgs) -> anyhow::Result<()> {
         }
         RoleCommand::Parser => {
             node.parser(watches.parser.context("the parser's settings")?, None)?
+        }
+        RoleCommand::Worker => {
+            let fetcher = node.fetcher(
+                watches.fetcher.context("the fetcher's settings")?,
+                process.controls.clone(),
+                node.shutdown.clone(),
+            );
+            let parser = node.parser(watches.parser.context("the parser's settings")?, None)?;
+            Box::pin(async move {
+                let (fetched, parsed) = tokio::join!(fetcher, parser);
+                fetched?;
+                parsed
+            })
         }
         RoleCommand::Sink => {
             let out = args.out.unwrap_or_else(|| node.config.out_dir.clone());

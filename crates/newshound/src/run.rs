@@ -15,11 +15,11 @@ use crate::live::{FetcherRole, Live, Roles};
 use crate::logging::LogFormat;
 use crate::output;
 use crate::progress::{Finish, Progress, View};
-use crate::wiring::Node;
+use crate::wiring::{Node, PagePath};
 use newshound_core::backend::QueueDepth;
 use newshound_core::config::Config;
 use newshound_core::report::error_chain;
-use newshound_core::{Queue, RevisitSchedule, Shutdown};
+use newshound_core::{Queue, RevisitSchedule};
 use newshound_fetcher::{FetcherError, FetcherReport};
 
 /// How often the monitor looks at the queues.
@@ -55,7 +55,9 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         None => Backends::embedded(&state_dir)?,
     };
     let output = output::open(&config, &out_dir).await?;
-    let node = Node::start(config, backends, Queue::ALL.to_vec()).await?;
+    // Fetcher and parser share this process: pages go to the parser through
+    // memory, their fetch jobs unacked until parsed.
+    let node = Node::start(config, backends, Queue::ALL.to_vec(), PagePath::Memory).await?;
     node.seed().await?;
     let distributed = node.config.backend.is_some();
     let mode = if distributed {
@@ -106,16 +108,7 @@ pub async fn run(args: RunArgs, format: LogFormat) -> anyhow::Result<()> {
         Duration::from_secs_f64(args.progress_every),
     );
     let mut fetcher = Some(fetcher);
-    let watched = watch(
-        &backends,
-        &process,
-        &progress,
-        &mut fetcher,
-        &shutdown,
-        args.once,
-        distributed,
-    )
-    .await?;
+    let watched = watch(&node, &process, &progress, &mut fetcher, args.once).await?;
     shutdown.trigger();
     while let Some(done) = tasks.join_next().await {
         done.context("role task")??;
@@ -152,20 +145,20 @@ struct Watched {
     budget_spent: bool,
 }
 
-/// Watches the queues every [`TICK`] until `shutdown` fires: updates the
-/// progress view and, with `once` or a spent page budget, ends the crawl
-/// (triggers `shutdown`) once it has been idle for long enough. Takes the
-/// fetcher's task out of `fetcher` when it ends (its report says whether the
-/// budget was spent).
+/// Watches the queues of `node` every [`TICK`] until its shutdown fires:
+/// updates the progress view and, with `once` or a spent page budget, ends
+/// the crawl (triggers the shutdown) once it has been idle for long enough.
+/// Takes the fetcher's task out of `fetcher` when it ends (its report says
+/// whether the budget was spent).
 async fn watch(
-    backends: &Backends,
+    node: &Node,
     process: &Process,
     progress: &Progress,
     fetcher: &mut Option<FetcherTask>,
-    shutdown: &Shutdown,
     once: bool,
-    distributed: bool,
 ) -> anyhow::Result<Watched> {
+    let (backends, pages, shutdown) = (&node.backends, node.pages.as_ref(), &node.shutdown);
+    let distributed = node.config.backend.is_some();
     let mut next_revisit = NextRevisit::default();
     let mut queued = 0;
     let mut budget_spent = false;
@@ -192,7 +185,10 @@ async fn watch(
         }
         let mut depths = [QueueDepth::default(); Queue::ALL.len()];
         for (depth, queue) in depths.iter_mut().zip(Queue::ALL) {
-            *depth = backends.queue.depth(queue).await?;
+            *depth = match queue {
+                Queue::Pages => pages.depth().await?,
+                _ => backends.queue.depth(queue).await?,
+            };
         }
         let [links, fetch, pages, _, _] = depths;
         queued = links.waiting + fetch.waiting;
@@ -251,16 +247,19 @@ impl NextRevisit {
 }
 
 /// Whether the crawl has nothing left to do: every queue (in
-/// [`Queue::ALL`] order) idle, the fetch queue only until the budget is
-/// spent. A queue whose in-flight count is unknown (RabbitMQ's management
-/// API not answering) is not idle, so `--once` waits for it.
+/// [`Queue::ALL`] order) idle; once the budget is spent, the fetch queue's
+/// waiting jobs do not count, but its jobs in flight do (a page handed to
+/// the parser in memory keeps its job in flight until parsed). A queue
+/// whose in-flight count is unknown (RabbitMQ's management API not
+/// answering) is not idle, so `--once` waits for it.
 fn crawl_idle(depths: &[QueueDepth; Queue::ALL.len()], budget_spent: bool) -> bool {
     let [links, fetch, pages, articles, captures] = depths;
-    links.is_idle()
-        && pages.is_idle()
-        && articles.is_idle()
-        && captures.is_idle()
-        && (fetch.is_idle() || budget_spent)
+    let fetch_done = if budget_spent {
+        fetch.in_flight == 0 && !fetch.in_flight_unknown
+    } else {
+        fetch.is_idle()
+    };
+    links.is_idle() && pages.is_idle() && articles.is_idle() && captures.is_idle() && fetch_done
 }
 
 #[cfg(test)]
@@ -284,9 +283,20 @@ mod tests {
         let mut depths = idle;
         depths[1] = unknown;
         assert!(!crawl_idle(&depths, false));
+        assert!(!crawl_idle(&depths, true), "fetch queue, budget spent");
+        depths[1] = QueueDepth {
+            waiting: 5,
+            ..QueueDepth::default()
+        };
+        assert!(!crawl_idle(&depths, false));
         assert!(
             crawl_idle(&depths, true),
-            "the fetch queue does not count once the budget is spent"
+            "waiting fetch jobs do not count once the budget is spent"
+        );
+        depths[1].in_flight = 1;
+        assert!(
+            !crawl_idle(&depths, true),
+            "a fetch job in flight (its page not yet parsed) does"
         );
     }
 }

@@ -37,7 +37,7 @@ pub fn fetcher(
     }
 }
 
-/// Parser settings: pages in flight are mostly waiting on I/O, so several per core.
+/// Parser settings.
 ///
 /// # Errors
 /// An `[extract]` selector that does not compile, named by its key.
@@ -52,8 +52,14 @@ pub fn parser(config: &Config) -> Result<newshound_parser::ParserConfig, ConfigE
             max_sitemap_entries: config.parse.max_sitemap_urls,
             ..newshound_feeds::Limits::default()
         },
-        concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()) * 8,
+        concurrency: parser_concurrency(),
     })
+}
+
+/// Pages a parser reads at once: pages in flight are mostly waiting on I/O
+/// (the article's write, the links' publish), so several per core.
+pub fn parser_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 8
 }
 
 /// The extractor's options: the site's zone, hosts, link bound and its

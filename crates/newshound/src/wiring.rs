@@ -16,9 +16,12 @@ use crate::control::Process;
 use crate::live::Live;
 use crate::metrics::{self, MetricsSource};
 use crate::output::Output;
+use crate::settings;
 use newshound_core::config::Config;
 use newshound_core::control::Controls;
-use newshound_core::{ArticleSink, CaptureSink, CrawlStats, Queue, Shutdown};
+use newshound_core::{
+    ArticleSink, CaptureSink, CrawlStats, MemoryPages, PageHandoff, Queue, QueuePages, Shutdown,
+};
 use newshound_fetcher::{FetcherConfig, FetcherError, FetcherReport};
 use newshound_frontier::FrontierConfig;
 use newshound_parser::ParserConfig;
@@ -27,6 +30,17 @@ use newshound_sink::role::QueueCaptureSink;
 
 /// A role's work, run until the process stops.
 pub type RoleTask = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+
+/// How a process's fetched pages reach its parser (see
+/// [`newshound_core::handoff`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagePath {
+    /// Fetcher and parser in this process: through memory, each page's
+    /// fetch job unacked until the page is parsed.
+    Memory,
+    /// Through the pages queue: a fetcher or a parser on its own.
+    Queue,
+}
 
 /// What every role of one process shares.
 pub struct Node {
@@ -37,6 +51,8 @@ pub struct Node {
     pub backends: Backends,
     /// The process's counters.
     pub stats: Arc<CrawlStats>,
+    /// How fetched pages reach the parser.
+    pub pages: Arc<dyn PageHandoff>,
     /// Stops every role.
     pub shutdown: Shutdown,
     /// Whether a signal stopped the process.
@@ -44,9 +60,9 @@ pub struct Node {
 }
 
 impl Node {
-    /// A process on `backends`: its counters, its metrics endpoint (when the
-    /// config names one) showing the depths of `queues`, and Ctrl-C and
-    /// SIGTERM stopping it.
+    /// A process on `backends` whose pages take `path`: its counters, its
+    /// metrics endpoint (when the config names one) showing the depths of
+    /// `queues`, and Ctrl-C and SIGTERM stopping it.
     ///
     /// # Errors
     /// When the metrics endpoint cannot be bound.
@@ -54,13 +70,22 @@ impl Node {
         config: Config,
         backends: Backends,
         queues: Vec<Queue>,
+        path: PagePath,
     ) -> anyhow::Result<Node> {
         let stats = Arc::new(CrawlStats::default());
+        let pages: Arc<dyn PageHandoff> = match path {
+            PagePath::Memory => Arc::new(MemoryPages::new(settings::parser_concurrency())),
+            PagePath::Queue => Arc::new(QueuePages::new(
+                backends.queue.clone(),
+                config.fetch.max_body_bytes,
+            )),
+        };
         if let Some(listen) = config.metrics_listen {
             let source = MetricsSource {
                 site: config.name.clone(),
                 stats: stats.clone(),
                 queue: backends.queue.clone(),
+                pages: pages.clone(),
                 queues,
             };
             metrics::serve(listen, source).await?;
@@ -71,6 +96,7 @@ impl Node {
             config,
             backends,
             stats,
+            pages,
             shutdown,
             signalled,
         })
@@ -126,6 +152,7 @@ impl Node {
     ) -> impl Future<Output = Result<FetcherReport, FetcherError>> + Send + 'static {
         let backends = newshound_fetcher::FetcherBackends {
             queue: self.backends.queue.clone(),
+            pages: self.pages.clone(),
             stats: self.stats.clone(),
             controls,
         };
@@ -164,6 +191,7 @@ impl Node {
                 }
             };
         let backends = newshound_parser::ParserBackends {
+            pages: self.pages.clone(),
             queue,
             sink,
             captures,
@@ -184,6 +212,7 @@ impl Node {
         let stats = self.stats.clone();
         let stop = self.shutdown.clone();
         let warc = output.warc.clone();
+        let max_body = self.config.fetch.max_body_bytes;
         Box::pin(async move {
             let articles =
                 newshound_sink::role::run(queue.clone(), articles, stats.clone(), stop.clone());
@@ -194,6 +223,7 @@ impl Node {
                         queue,
                         Arc::new(warc.clone()),
                         stats,
+                        max_body,
                         stop,
                     );
                     let (a, c) = tokio::join!(articles, captures);

@@ -17,8 +17,9 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
+use crate::sent::SentLinks;
 use crate::{ParserBackends, ParserConfig, to_article};
 use newshound_core::message::{
     Article, ArticleRef, Capture, DiscoveredLink, FetchedPage, LinkBatch, LinkKind, PageClass,
@@ -27,7 +28,9 @@ use newshound_core::message::{
 use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
 use newshound_core::worker::log_unsettled;
-use newshound_core::{BackendError, CrawlStats, Delivery, Message, Queue, Shutdown, codec};
+use newshound_core::{
+    BackendError, CrawlStats, Delivery, Message, PageDelivery, Queue, Shutdown, codec,
+};
 use newshound_extract::{ExtractError, Extraction, LinkKind as ExtractedKind};
 use newshound_feeds::{EntryKind, FeedError};
 
@@ -55,15 +58,20 @@ enum Reading {
 pub(crate) struct Parser {
     pub config: watch::Receiver<Arc<ParserConfig>>,
     pub backends: ParserBackends,
+    /// Links already sent to the frontier, not sent again.
+    pub sent: SentLinks,
+    /// A permit per core: pages read at once.
+    pub readers: Arc<Semaphore>,
     /// Fires on drain: a page still being read goes back to its queue.
     pub stop: Shutdown,
 }
 
 impl Parser {
-    pub(crate) async fn handle(&self, delivery: Delivery) {
+    pub(crate) async fn handle(&self, incoming: PageDelivery) {
         let stats = &self.backends.stats;
         let config = self.config.borrow().clone();
-        let page: FetchedPage = match codec::decode(&delivery.payload) {
+        let PageDelivery { page, delivery } = incoming;
+        let mut page: FetchedPage = match page {
             Ok(p) => p,
             Err(e) => {
                 stats.dead_lettered(Queue::Pages, DeadReason::Codec);
@@ -78,26 +86,34 @@ impl Parser {
             self.settle(delivery, page, stored.map(|()| None)).await;
             return;
         }
-        let body = match page.body(config.max_body_bytes) {
-            Ok(b) => b,
-            Err(e) => {
-                stats.dead_lettered(Queue::Pages, DeadReason::Unreadable);
-                log_unsettled(
-                    delivery
-                        .dead_letter(&format!("{}: {e}", page.final_url))
-                        .await,
-                    "page",
-                );
-                return;
-            }
-        };
+        if page.body.len() as u64 > config.max_body_bytes {
+            stats.dead_lettered(Queue::Pages, DeadReason::Unreadable);
+            let reason = format!(
+                "{}: page body of {} bytes is past fetch.max_body_bytes = {}",
+                page.final_url,
+                page.body.len(),
+                config.max_body_bytes
+            );
+            log_unsettled(delivery.dead_letter(&reason).await, "page");
+            return;
+        }
+        let body = std::mem::take(&mut page.body);
         let options = config.extract.clone();
         let url = page.final_url.clone();
         let content_type = page.content_type.clone();
         let limits = config.feeds;
-        let reading = tokio::task::spawn_blocking(move || {
-            read(&body, content_type.as_deref(), &url, &options, &limits)
-        });
+        // One page read per core at a time (reading is CPU work); the
+        // other pages in hand wait here, not on a thread of their own.
+        let readers = self.readers.clone();
+        let reading = async move {
+            let core = readers.acquire_owned().await;
+            tokio::task::spawn_blocking(move || {
+                let reading = read(&body, content_type.as_deref(), &url, &options, &limits);
+                drop(core);
+                (reading, body)
+            })
+            .await
+        };
         // Reading is bounded (about a second of CPU per megabyte), but a
         // drain does not wait for it: the page goes back to its queue.
         let read = tokio::select! {
@@ -106,7 +122,11 @@ impl Parser {
                 log_unsettled(delivery.requeue().await, "page");
                 return;
             }
-            read = reading => read,
+            read = reading => read.map(|(reading, body)| {
+                // Kept for the page's capture (the WARC output).
+                page.body = body;
+                reading
+            }),
         };
         let stored = match read {
             Ok(Reading::Page { extraction, html }) => self.store(&page, &extraction, html).await,
@@ -248,8 +268,8 @@ impl Parser {
         Ok(written)
     }
 
-    /// Sends a page's links to the frontier, in batches, the first carrying
-    /// the page's visit.
+    /// Sends a page's links to the frontier (those not sent before), in
+    /// batches, the first carrying the page's visit.
     async fn publish_links(
         &self,
         page: &FetchedPage,
@@ -257,6 +277,8 @@ impl Parser {
         visit: Option<Visit>,
     ) -> Result<(), BackendError> {
         let depth = page.job.depth.saturating_add(1);
+        let config = self.config.borrow().clone();
+        let (links, keys) = self.sent.unsent(&config, depth, links);
         let mut messages = Vec::with_capacity(links.len().div_ceil(LINKS_PER_BATCH) + 1);
         let mut visit = visit;
         let mut chunks: Vec<&[DiscoveredLink]> = links.chunks(LINKS_PER_BATCH).collect();
@@ -273,7 +295,9 @@ impl Parser {
                 .map_err(|e| BackendError::failed("encoding a link batch", e))?;
             messages.push(Message::new(payload));
         }
-        self.backends.queue.publish(Queue::Links, messages).await
+        self.backends.queue.publish(Queue::Links, messages).await?;
+        self.sent.record(&keys, depth);
+        Ok(())
     }
 }
 
@@ -295,9 +319,9 @@ fn article_from(
 /// The article record a fetched page gives, read as the parser reads it
 /// (`None` for hubs, feeds, sitemaps and what is not text): for
 /// re-extracting stored captures.
-pub fn article_of(page: &FetchedPage, body: &[u8], config: &ParserConfig) -> Option<Article> {
+pub fn article_of(page: &FetchedPage, config: &ParserConfig) -> Option<Article> {
     match read(
-        body,
+        &page.body,
         page.content_type.as_deref(),
         &page.final_url,
         &config.extract,

@@ -6,18 +6,20 @@
 //! - [`run`]: the role's entry point;
 //! - [`to_article`]: builds the article record from an extraction;
 //! - [`article_of`]: the article record of a fetched page (re-extraction);
-//! - `handle`: what happens to one fetched page, and how it is settled.
+//! - `handle`: what happens to one fetched page, and how it is settled;
+//! - `sent`: the links already sent to the frontier, not sent again.
 #![deny(missing_docs)]
 
 mod handle;
 mod record;
+mod sent;
 
 use std::sync::Arc;
 use tokio::sync::watch;
 
 use newshound_core::canon::CanonRules;
 use newshound_core::{
-    ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, Queue, Shutdown,
+    ArticleSink, BackendError, CaptureSink, CrawlStats, JobQueue, PageHandoff, Shutdown,
 };
 use newshound_extract::ExtractOptions;
 
@@ -31,18 +33,21 @@ pub struct ParserConfig {
     pub extract: ExtractOptions,
     /// Canonicalization of the canonical URL in records.
     pub canon: CanonRules,
-    /// Largest page body accepted after decompression.
+    /// Largest page body accepted.
     pub max_body_bytes: u64,
     /// What one feed or sitemap may cost.
     pub feeds: newshound_feeds::Limits,
-    /// Pages handled at once.
+    /// Pages handled at once (read one per core at a time; the others wait
+    /// on their writes, or to be read).
     pub concurrency: usize,
 }
 
 /// The parser's backends.
 #[derive(Clone)]
 pub struct ParserBackends {
-    /// Pages in, links out.
+    /// Where pages come from.
+    pub pages: Arc<dyn PageHandoff>,
+    /// Where links go.
     pub queue: Arc<dyn JobQueue>,
     /// Where articles go.
     pub sink: Arc<dyn ArticleSink>,
@@ -65,12 +70,16 @@ pub async fn run(
 ) -> Result<(), BackendError> {
     let concurrency = config.borrow().concurrency;
     let consumer = backends
-        .queue
-        .consume(Queue::Pages, concurrency as u16)
+        .pages
+        .pages(u16::try_from(concurrency).unwrap_or(u16::MAX))
         .await?;
     let parser = Arc::new(handle::Parser {
         config,
         backends,
+        sent: sent::SentLinks::new(),
+        readers: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
         stop: shutdown.clone(),
     });
     newshound_core::worker::drive(consumer, concurrency, &shutdown, move |delivery| {

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use newshound_core::handoff::max_page_message;
 use newshound_core::message::{Article, Capture};
 use newshound_core::report::error_chain;
 use newshound_core::stats::DeadReason;
@@ -66,7 +67,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Writes the `captures` queue to `warc` until `shutdown` fires.
+/// Writes the `captures` queue to `warc` until `shutdown` fires; a capture's
+/// page body is at most `max_body_bytes` (`fetch.max_body_bytes`).
 ///
 /// # Errors
 /// Fails only when the captures queue cannot be consumed at start.
@@ -74,8 +76,10 @@ pub async fn run_captures(
     queue: Arc<dyn JobQueue>,
     warc: Arc<dyn CaptureSink>,
     stats: Arc<CrawlStats>,
+    max_body_bytes: u64,
     shutdown: Shutdown,
 ) -> Result<(), BackendError> {
+    let max_message = max_page_message(max_body_bytes);
     let consumer = queue.consume(Queue::Captures, CAPTURE_PREFETCH).await?;
     newshound_core::worker::drive(
         consumer,
@@ -84,7 +88,7 @@ pub async fn run_captures(
         move |delivery| {
             let (warc, stats) = (warc.clone(), stats.clone());
             async move {
-                let capture: Capture = match codec::decode(&delivery.payload) {
+                let capture: Capture = match codec::decode_packed(&delivery.payload, max_message) {
                     Ok(c) => c,
                     Err(e) => {
                         stats.dead_lettered(Queue::Captures, DeadReason::Codec);
@@ -131,7 +135,7 @@ impl CaptureSink for QueueCaptureSink {
     async fn write(&self, captures: Vec<Capture>) -> Result<usize, BackendError> {
         let mut messages = Vec::with_capacity(captures.len());
         for capture in &captures {
-            let payload = codec::encode(capture).map_err(|e| {
+            let payload = codec::encode_packed(capture).map_err(|e| {
                 BackendError::failed(format!("encoding capture {}", capture.page.final_url), e)
             })?;
             messages.push(newshound_core::Message::new(payload));

@@ -91,7 +91,7 @@ fn capture(path: &str, when: DateTime<Utc>, status: u16, body: &[u8], via: &[&st
             fetched_at: when,
             etag: None,
             last_modified: None,
-            body_zstd: compress(body).expect("zstd"),
+            body: body.to_vec(),
             exchanges,
         },
         article: Some(ArticleRef {

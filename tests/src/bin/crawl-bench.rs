@@ -56,6 +56,10 @@ struct Args {
     /// Parser processes of the distributed crawl.
     #[arg(long, default_value_t = 2)]
     parsers: usize,
+    /// Worker processes (`newshound worker`: a fetcher and a parser in one process, pages in
+    /// memory) of the distributed crawl, instead of the fetchers and parsers.
+    #[arg(long, default_value_t = 0)]
+    workers: usize,
     /// Longest either crawl may take.
     #[arg(long, default_value_t = 900)]
     limit_secs: u64,
@@ -240,11 +244,8 @@ fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         cluster.start("sink")?;
         cluster.start("frontier")?;
-        for _ in 0..args.fetchers {
-            cluster.start("fetcher")?;
-        }
-        for _ in 0..args.parsers {
-            cluster.start("parser")?;
+        for role in processes(&args) {
+            cluster.start(role)?;
         }
         cluster.wait_for_records(truth.len(), limit)?;
         let elapsed = started.elapsed();
@@ -269,10 +270,12 @@ fn main() -> anyhow::Result<()> {
             peak_rss,
         }
     };
-    rows.push((
-        format!("distributed ({}F {}P)", args.fetchers, args.parsers),
-        distributed,
-    ));
+    let shape = if args.workers > 0 {
+        format!("{}W", args.workers)
+    } else {
+        format!("{}F {}P", args.fetchers, args.parsers)
+    };
+    rows.push((format!("distributed ({shape})"), distributed));
 
     println!("{site}");
     println!(
@@ -292,7 +295,18 @@ fn main() -> anyhow::Result<()> {
     println!(
         "(seconds: first process start to the last article written; CPU: the crawl's processes, start to \
          exit, RabbitMQ and Redis not counted; distributed peak RSS: summed over its {} processes)",
-        2 + args.fetchers + args.parsers
+        2 + processes(&args).len()
     );
     Ok(())
+}
+
+/// The distributed crawl's fetching and parsing processes, by role.
+fn processes(args: &Args) -> Vec<&'static str> {
+    if args.workers > 0 {
+        vec!["worker"; args.workers]
+    } else {
+        let mut roles = vec!["fetcher"; args.fetchers];
+        roles.extend(vec!["parser"; args.parsers]);
+        roles
+    }
 }

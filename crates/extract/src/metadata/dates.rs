@@ -516,13 +516,13 @@ pub(crate) fn page_month_first<'a>(
                 while is_filler(t.get(i + k)) && k < 3 {
                     k += 1;
                 }
-                if word_month(k).is_some() && matches!(num(k + 1), Some((_, 4))) {
+                // The month name is looked up last: it is the costly test.
+                if matches!(num(k + 1), Some((_, 4))) && word_month(k).is_some() {
                     day_first += 1;
                 }
             }
             // "October 3, 2025"
-            if word_month(0).is_some()
-                && let Some((d, 1..=2)) = num(1)
+            if let Some((d, 1..=2)) = num(1)
                 && (1..=31).contains(&d)
             {
                 let y = if matches!(t.get(i + 2), Some(Tok::Sym(','))) {
@@ -530,7 +530,7 @@ pub(crate) fn page_month_first<'a>(
                 } else {
                     2
                 };
-                if matches!(num(y), Some((_, 4))) {
+                if matches!(num(y), Some((_, 4))) && word_month(0).is_some() {
                     month_first += 1;
                 }
             }

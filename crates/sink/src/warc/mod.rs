@@ -78,15 +78,6 @@ pub enum WarcWriteError {
         #[source]
         source: std::io::Error,
     },
-    /// A capture's body could not be read back.
-    #[error("{url}: the captured body: {source}")]
-    Body {
-        /// The page's URL.
-        url: String,
-        /// What failed.
-        #[source]
-        source: std::io::Error,
-    },
     /// A capture's body as received (before decoding) could not be read
     /// back.
     #[error("{uri}: the captured body as received: {source}")]
@@ -444,10 +435,7 @@ impl Writer {
         {
             return Ok(false);
         }
-        let body = page.body(MAX_BODY).map_err(|source| WarcWriteError::Body {
-            url: page.final_url.to_string(),
-            source,
-        })?;
+        let body = &page.body;
         let pending = |key: u128| {
             added
                 .iter()
