@@ -13,6 +13,9 @@
 //!   stays unacked until the parser settles the page: acking the page acks
 //!   the job, retrying the page retries the job (the page is fetched again).
 //!   Nothing is compressed, copied into a message or written per page.
+//!   A job whose page waits for the parser still counts against the
+//!   fetcher's prefetch (`fetch.concurrency`): a parser that falls behind
+//!   slows the fetches down instead of piling pages up.
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use tokio::sync::{Mutex, mpsc};
 use crate::backend::{BackendError, Consumer, Delivery, JobQueue, Message, Queue, QueueDepth};
 use crate::codec::{self, CodecError};
 use crate::message::FetchedPage;
+use crate::shutdown::Shutdown;
 
 /// A page in the parser's hands, to be settled once through `delivery`.
 pub struct PageDelivery {
@@ -53,11 +57,6 @@ pub trait PageHandoff: Send + Sync {
 
     /// Pages handed over and not yet settled by a parser.
     async fn depth(&self) -> Result<QueueDepth, BackendError>;
-
-    /// How many fetch jobs the hand-off may hold unsettled at once, beyond
-    /// those being fetched: the fetcher takes that many more jobs, so that
-    /// pages waiting for a parser do not starve its fetches.
-    fn holds(&self) -> usize;
 }
 
 /// Pages through the pages queue, zstd-compressed: for fetchers and parsers
@@ -124,10 +123,6 @@ impl PageHandoff for QueuePages {
     async fn depth(&self) -> Result<QueueDepth, BackendError> {
         self.queue.depth(Queue::Pages).await
     }
-
-    fn holds(&self) -> usize {
-        0
-    }
 }
 
 /// Decodes the pages queue's messages.
@@ -154,19 +149,24 @@ pub struct MemoryPages {
     sender: mpsc::Sender<(FetchedPage, Delivery)>,
     receiver: Arc<Mutex<mpsc::Receiver<(FetchedPage, Delivery)>>>,
     capacity: usize,
+    /// Stops the parser: a page waiting for room is given back then.
+    stop: Shutdown,
 }
 
 impl MemoryPages {
-    /// A channel for a process whose parser reads `parsers` pages at once:
-    /// as many again may wait for it, so that a parser never waits for a
-    /// fetch while pages are on their way.
-    pub fn new(parsers: usize) -> MemoryPages {
+    /// A channel for a process whose parser handles `parsers` pages at
+    /// once: as many again may wait for it, so that a parser never waits
+    /// for a fetch while pages are on their way. Once `stop` fires (the
+    /// parser stops with it), a page that waits for room is not handed
+    /// over: its job comes back unsettled, as [`BackendError::Closed`].
+    pub fn new(parsers: usize, stop: Shutdown) -> MemoryPages {
         let capacity = parsers.max(1);
         let (sender, receiver) = mpsc::channel(capacity);
         MemoryPages {
             sender,
             receiver: Arc::new(Mutex::new(receiver)),
             capacity,
+            stop,
         }
     }
 }
@@ -174,13 +174,21 @@ impl MemoryPages {
 #[async_trait]
 impl PageHandoff for MemoryPages {
     async fn hand_over(&self, page: FetchedPage, job: Delivery) -> Result<(), NotHanded> {
-        self.sender.send((page, job)).await.map_err(|e| {
-            let (_, job) = e.0;
-            NotHanded {
+        let room = tokio::select! {
+            biased;
+            () = self.stop.wait() => None,
+            room = self.sender.reserve() => room.ok(),
+        };
+        match room {
+            Some(room) => {
+                room.send((page, job));
+                Ok(())
+            }
+            None => Err(NotHanded {
                 error: BackendError::Closed,
                 job,
-            }
-        })
+            }),
+        }
     }
 
     async fn pages(&self, _prefetch: u16) -> Result<Box<dyn Consumer<PageDelivery>>, BackendError> {
@@ -198,11 +206,6 @@ impl PageHandoff for MemoryPages {
             waiting: (self.capacity - self.sender.capacity()) as u64,
             ..QueueDepth::default()
         })
-    }
-
-    fn holds(&self) -> usize {
-        // Those waiting in the channel and those the parser reads.
-        self.capacity * 2
     }
 }
 

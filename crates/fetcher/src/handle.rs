@@ -122,6 +122,12 @@ impl Worker {
                         CrawlStats::add(&stats.bytes_fetched, bytes);
                         return;
                     }
+                    // Stopping: the job goes back, unfetched as far as
+                    // anyone knows.
+                    Err(NotHanded {
+                        error: BackendError::Closed,
+                        job,
+                    }) => (Verdict::Requeue, job),
                     Err(NotHanded { error, job }) => {
                         let reason =
                             format!("{url}: handing the page over: {}", error_chain(&error));

@@ -127,12 +127,12 @@ pub async fn run(
         config,
         backends: backends.clone(),
     });
-    // Jobs whose pages wait for a parser stay unacked: the fetcher takes
-    // that many more, so that its fetches do not wait for the parser.
-    let prefetch = usize::from(start.fetch.concurrency).saturating_add(backends.pages.holds());
+    // A job whose page waits for a parser in memory is still held: it
+    // counts against the prefetch, so a parser that falls behind slows the
+    // fetches down (and a seeded job is not queued behind more of them).
     let consumer = backends
         .queue
-        .consume(Queue::Fetch, u16::try_from(prefetch).unwrap_or(u16::MAX))
+        .consume(Queue::Fetch, start.fetch.concurrency)
         .await?;
     let concurrency = usize::from(start.fetch.concurrency);
     let w = worker.clone();

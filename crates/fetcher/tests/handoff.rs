@@ -48,9 +48,9 @@ async fn in_memory_the_fetch_job_is_settled_by_the_parser() {
     let dir = tempfile::tempdir().expect("temp dir");
     let queue: Arc<dyn JobQueue> = Arc::new(EmbeddedStore::open(dir.path()).expect("open"));
     job(queue.as_ref(), base.join("/news/1").expect("url")).await;
-    let pages = Arc::new(MemoryPages::new(1));
-    let mut incoming = pages.pages(1).await.expect("pages");
     let shutdown = Shutdown::new();
+    let pages = Arc::new(MemoryPages::new(1, shutdown.clone()));
+    let mut incoming = pages.pages(1).await.expect("pages");
     let backends = FetcherBackends {
         queue: queue.clone(),
         pages: pages.clone(),

@@ -177,7 +177,7 @@ async fn fetch_once(url: url::Url, config: Config) -> anyhow::Result<FetchedPage
     let (_config_tx, config_rx) = tokio::sync::watch::channel(Arc::new(fetcher_config));
     let stats = Arc::new(CrawlStats::default());
     let shutdown = Shutdown::new();
-    let pages = Arc::new(MemoryPages::new(1));
+    let pages = Arc::new(MemoryPages::new(1, shutdown.clone()));
     let mut incoming = pages.pages(1).await?;
     let fetcher = tokio::spawn(newshound_fetcher::run(
         config_rx,

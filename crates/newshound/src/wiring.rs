@@ -73,8 +73,12 @@ impl Node {
         path: PagePath,
     ) -> anyhow::Result<Node> {
         let stats = Arc::new(CrawlStats::default());
+        let shutdown = Shutdown::new();
         let pages: Arc<dyn PageHandoff> = match path {
-            PagePath::Memory => Arc::new(MemoryPages::new(settings::parser_concurrency())),
+            PagePath::Memory => Arc::new(MemoryPages::new(
+                settings::parser_concurrency(),
+                shutdown.clone(),
+            )),
             PagePath::Queue => Arc::new(QueuePages::new(
                 backends.queue.clone(),
                 config.fetch.max_body_bytes,
@@ -90,7 +94,6 @@ impl Node {
             };
             metrics::serve(listen, source).await?;
         }
-        let shutdown = Shutdown::new();
         let signalled = stop_on_signals(shutdown.clone());
         Ok(Node {
             config,
