@@ -195,11 +195,11 @@ async fn main() -> ExitCode {
         elapsed.as_secs_f64(),
         args.per_host
     );
-    if let Some(file) = &args.visited {
-        if let Err(e) = write_visited(file, &crawls) {
-            eprintln!("spider-bench: cannot write {}: {e}", file.display());
-            return ExitCode::FAILURE;
-        }
+    if let Some(file) = &args.visited
+        && let Err(e) = write_visited(file, &crawls)
+    {
+        eprintln!("spider-bench: cannot write {}: {e}", file.display());
+        return ExitCode::FAILURE;
     }
     if failed {
         ExitCode::FAILURE
