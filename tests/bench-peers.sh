@@ -9,8 +9,9 @@
 #
 # Settings (environment): BENCH_ARTICLES (2000), BENCH_HOSTS (8), BENCH_PORT (8311),
 # BENCH_OUT (out/bench-peers), RELEASE_DIR (target/release: newshound and its tools),
-# SPIDER_BENCH (the spider-bench binary), BENCH_ROUNDS (2), BENCH_PER_HOST (8: spider's requests
-# in flight per host, as newshound's config allows).
+# SPIDER_BENCH (the spider-bench binary), BENCH_ROUNDS (2; 0 only dumps the site),
+# BENCH_REUSE_DUMP (0; 1 keeps the dump BENCH_OUT already holds, see tests/bench-site.sh),
+# BENCH_PER_HOST (8: spider's requests in flight per host, as newshound's config allows).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,12 +22,27 @@ spider=${SPIDER_BENCH:-$bench_root/target/peers/release/spider-bench}
 rounds=${BENCH_ROUNDS:-2}
 per_host=${BENCH_PER_HOST:-8}
 
+# own_count NAME N: N, the requests the crawler itself says it made, against what nginx counted
+# for NAME: more than 0.5 % apart, another client used the server meanwhile and the figures are
+# void.
+own_count() {
+  local served diff
+  read -r served _ < "$out/$1.nums"
+  diff=$((served > $2 ? served - $2 : $2 - served))
+  if [ $((diff * 200)) -gt "$served" ]; then
+    echo "$bench_name: $1 says it made $2 requests but nginx served $served meanwhile: another client is using 127.0.0.11-$((10 + hosts)):$port (BENCH_PORT=N picks another port); these figures are void" >&2
+    exit 1
+  fi
+}
+
 # Phase 2, run by serve.sh while nginx serves the dump (NGINX_STATUS_URL set).
 if [ "${1:-}" = "--crawl" ]; then
   for round in $(seq 1 "$rounds"); do
     echo "== round $round: spider-rs (spider-bench: one Website per host, $per_host in flight per host, links only)"
     bench_timed "spider-$round" "$spider" --per-host "$per_host" --depth 20 --visited "$out/spider-$round.visited" "${bench_seeds[@]}"
     grep '^spider: ' "$out/spider-$round.log" || true
+    # Its pages visited, and one robots.txt per host.
+    own_count "spider-$round" "$(awk '/^spider: / { print $4 + $2 }' "$out/spider-$round.log")"
     # What spider visited, against the articles newshound must find.
     # Its link pass does not drop tracking queries (nor decode &amp; in them), so some URLs are an
     # article again; an article counts as found at its own URL or at one with a query.
@@ -41,6 +57,7 @@ if [ "${1:-}" = "--crawl" ]; then
     rm -rf "$out/newshound-$round"
     bench_timed "newshound-$round" "$bin/newshound" run --config "$out/site.toml" --once --out "$out/newshound-$round"
     grep -A8 '^crawl done' "$out/newshound-$round.log" || true
+    own_count "newshound-$round" "$(awk '/^  pages fetched / { pages = $3 } /^  robots.txt / { robots = $2 } END { print pages + robots }' "$out/newshound-$round.log")"
     bench_check_articles "newshound-$round"
     echo
   done
@@ -66,4 +83,5 @@ fi
 bench_site_tools newshound newshound-testsite crawl-score
 [ -x "$spider" ] || { echo "bench-peers: no $spider (make bench-peers builds it: cargo build --release in bench/peers)" >&2; exit 1; }
 bench_site_prepare
+[ "$rounds" -gt 0 ] || exit 0
 bench_site_serve
