@@ -10,7 +10,7 @@ EXTRA_DIR ?= ../shared/eval/extra
 WARCIO_VENV ?= .venv-warcio
 WARCIO_VERSION ?= 1.8.1
 
-.PHONY: demo test test-tools lint check-deploy bench bench-crawl bench-warc bench-distributed bench-freshness bench-extract eval eval-baseline services build release
+.PHONY: demo test test-tools lint check-deploy bench bench-crawl bench-peers peers bench-warc bench-distributed bench-freshness bench-extract eval eval-baseline services build release
 
 build:
 	$(CARGO) build --workspace --bins
@@ -69,6 +69,19 @@ bench-extract:
 ## BENCH_ARTICLES=20000 for the issue's measured setup.
 bench-crawl: release
 	BENCH_ARTICLES=$(BENCH_ARTICLES) RELEASE_DIR=$(abspath $(RELEASE_DIR)) bash tests/bench-crawl.sh
+
+## The same nginx-served dump crawled in one run by spider-rs (the `spider` crate, in the bench-only
+## package bench/peers/ with its own workspace and Cargo.lock: the workspace's build and tests never
+## build it) and by `newshound run --once`, interleaved, twice each; prints pages/s, CPU ms per page
+## and peak RSS of each run and the ratios newshound / spider-rs. BENCH_ARTICLES=20000 for the
+## issue's size.
+PEERS_TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)/peers
+peers:
+	$(CARGO) build --release --locked --manifest-path bench/peers/Cargo.toml --target-dir $(abspath $(PEERS_TARGET_DIR))
+
+bench-peers: release peers
+	BENCH_ARTICLES=$(BENCH_ARTICLES) RELEASE_DIR=$(abspath $(RELEASE_DIR)) \
+	  SPIDER_BENCH=$(abspath $(PEERS_TARGET_DIR))/release/spider-bench bash tests/bench-peers.sh
 
 ## The cost of the WARC output: the same crawl of the fixture site without and
 ## with `[output] warc = true`, twice each, alternating (CPU, time, bytes).

@@ -13,12 +13,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-articles=${BENCH_ARTICLES:-2000}
-hosts=${BENCH_HOSTS:-8}
-port=${BENCH_PORT:-8311}
-out=${BENCH_OUT:-$root/out/bench-crawl}
-bin=${RELEASE_DIR:-$root/target/release}
+# shellcheck source=tests/bench-site.sh
+. "$here/bench-site.sh"
+out=${BENCH_OUT:-$bench_root/out/bench-crawl}
 fetchers=${BENCH_FETCHERS:-3}
 parsers=${BENCH_PARSERS:-2}
 workers=${BENCH_WORKERS:-2}
@@ -26,29 +23,10 @@ distributed=${BENCH_DISTRIBUTED:-1}
 
 # Phase 2, run by serve.sh while nginx serves the dump (NGINX_STATUS_URL set).
 if [ "${1:-}" = "--crawl" ]; then
-  requests() {
-    curl -fsS "$NGINX_STATUS_URL" | awk 'NR == 3 { print $3 }'
-  }
-  mib() { awk -v kib="$1" 'BEGIN { printf "%.1f", kib / 1024 }'; }
-
   echo "== embedded: newshound run --once ($articles articles on $hosts hosts, nginx)"
-  before=$(requests)
-  /usr/bin/time -o "$out/embedded.time" -f '%e %U %S %M' \
-    "$bin/newshound" run --config "$out/site.toml" --once --out "$out/embedded" 2> "$out/embedded.log" ||
-    { tail -20 "$out/embedded.log" >&2; echo "bench-crawl: the embedded crawl failed (log: $out/embedded.log)" >&2; exit 1; }
-  after=$(requests)
+  bench_timed embedded "$bin/newshound" run --config "$out/site.toml" --once --out "$out/embedded"
   grep -A8 '^crawl done' "$out/embedded.log" || true
-  "$bin/crawl-score" --truth "$out/site/truth.jsonl" --articles "$out/embedded/articles.jsonl" | tee "$out/embedded.score"
-  # Every article exactly once, nothing else.
-  awk '/^truth articles/ { gsub(",", ""); truth = $3; once = $NF }
-       /^missing/ { gsub(",", ""); bad = $2 + $4 + $6 }
-       END { exit !(truth > 0 && truth == once && bad == 0) }' "$out/embedded.score" ||
-    { echo "bench-crawl: the embedded crawl's output is wrong (see above)" >&2; exit 1; }
-  read -r elapsed user sys rss_kib < "$out/embedded.time"
-  pages=$((after - before - 1)) # the second reading counts the first
-  awk -v pages="$pages" -v e="$elapsed" -v u="$user" -v s="$sys" -v rss="$(mib "$rss_kib")" 'BEGIN {
-    printf "embedded: %d pages in %.1f s: %.1f pages/s, %.2f CPU ms per page (%.1f s user + %.1f s system), peak RSS %s MiB\n",
-      pages, e, pages / (e > 0 ? e : 1), (u + s) * 1000 / (pages > 0 ? pages : 1), u, s, rss }' | tee "$out/embedded.figures"
+  bench_check_articles embedded
 
   if [ "$distributed" = 1 ]; then
     echo
@@ -69,47 +47,6 @@ if [ "${1:-}" = "--crawl" ]; then
   exit 0
 fi
 
-for tool in newshound newshound-testsite crawl-score crawl-bench; do
-  [ -x "$bin/$tool" ] || { echo "bench-crawl: no $bin/$tool (make release builds it)" >&2; exit 1; }
-done
-command -v curl >/dev/null || { echo "bench-crawl: needs curl (apt-get install curl)" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench-crawl: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-
-rm -rf "$out"
-mkdir -p "$out"
-echo "== dumping $articles articles over $hosts hosts (127.0.0.11.., port $port) to $out/site"
-"$bin/newshound-testsite" --articles "$articles" --hosts "$hosts" --addr "127.0.0.1:$port" --dump-site "$out/site"
-
-# The crawl's site config: every host seeded and in scope, politeness opened to 8 requests in
-# flight per host (the rate and burst do not hold it back).
-list=""
-seeds=""
-for k in $(seq 0 $((hosts - 1))); do
-  host="127.0.0.$((11 + k)):$port"
-  list="$list${list:+, }\"$host\""
-  seeds="$seeds${seeds:+, }\"http://$host/\""
-done
-cat > "$out/site.toml" <<EOF
-# Written by tests/bench-crawl.sh: the fixture site's dump served by nginx.
-[site]
-name = "bench"
-seeds = [$seeds]
-allowed_hosts = [$list]
-timezone = "Asia/Seoul"
-max_depth = 20
-
-[politeness]
-requests_per_second = 10000.0
-burst = 1000
-max_concurrent_per_host = 8
-
-[fetch]
-concurrency = 64
-timeout_secs = 10
-max_attempts = 3
-retry_base_delay_ms = 200
-allow_private_networks = ["127.0.0.0/8"]
-EOF
-
-NGINX_DIR="$out/nginx" BENCH_OUT="$out" RELEASE_DIR="$bin" \
-  "$root/crates/testsite/nginx/serve.sh" "$out/site" -- "$0" --crawl
+bench_site_tools newshound newshound-testsite crawl-score crawl-bench
+bench_site_prepare
+bench_site_serve

@@ -122,6 +122,12 @@ $servers
 EOF
 
 "$nginx" -t -q -c "$conf" -p "$state" || { echo "serve.sh: nginx rejects $conf" >&2; exit 1; }
+# Another server on these addresses (another bench's nginx) would answer the readiness check below
+# and take the crawl's requests, its counter mixing both: refuse to start beside it.
+if (exec 3<>"/dev/tcp/127.0.0.10/$first_port") 2>/dev/null; then
+  echo "serve.sh: $status_address is already taken (another serve.sh running?); choose another port" >&2
+  exit 1
+fi
 "$nginx" -c "$conf" -p "$state" &
 server=$!
 stop() {
@@ -137,6 +143,9 @@ for _ in $(seq 1 100); do
   kill -0 "$server" 2>/dev/null || { cat "$state/error.log" >&2; exit 1; }
   sleep 0.1
 done
+# nginx stops at once when it cannot listen on one of the hosts' addresses.
+sleep 0.2
+kill -0 "$server" 2>/dev/null || { cat "$state/error.log" >&2; echo "serve.sh: nginx did not start" >&2; exit 1; }
 export NGINX_STATUS_URL="http://$status_address/nginx_status"
 echo "nginx serving $hosts host(s) from $dump (config $conf, requests counted at $NGINX_STATUS_URL)" >&2
 
