@@ -168,7 +168,7 @@ impl Parser {
 
     /// Acks a page whose outputs are stored (its capture too, when the WARC
     /// output is on); retries it otherwise. `stored` names the article
-    /// record the page gave.
+    /// record the page gave, whose capture was written before it.
     async fn settle(
         &self,
         delivery: Delivery,
@@ -176,9 +176,13 @@ impl Parser {
         stored: Result<Option<ArticleRef>, BackendError>,
     ) {
         let stored = match (stored, &self.backends.captures) {
-            (Ok(article), Some(captures)) if !page.exchanges.is_empty() => {
+            (Ok(None), Some(captures)) if !page.exchanges.is_empty() => {
                 let url = page.final_url.clone();
-                let written = captures.write(vec![Capture { page, article }]).await;
+                let capture = Capture {
+                    page,
+                    article: None,
+                };
+                let written = captures.write(vec![capture]).await;
                 written.map(|_| ()).map_err(|e| (url, e))
             }
             (Ok(_), _) => Ok(()),
@@ -194,8 +198,9 @@ impl Parser {
         }
     }
 
-    /// Writes the article (if any, and new or changed) and publishes the
-    /// links with the page's visit; returns the article record written.
+    /// Writes the article (if any, and new or changed; its capture before
+    /// it, when the WARC output is on) and publishes the links with the
+    /// page's visit; returns the article record written.
     async fn store(
         &self,
         page: &FetchedPage,
@@ -242,10 +247,22 @@ impl Parser {
                         // A correction the page does not date: dated by its fetch.
                         article.fields.updated = Some(page.fetched_at.fixed_offset());
                     }
-                    written = Some(ArticleRef {
+                    let record = ArticleRef {
                         canonical_url: article.canonical_url.clone(),
                         content_hash: article.content_hash.clone(),
-                    });
+                    };
+                    // The capture first: a crash between the two fetches the
+                    // page again, so the record's fetch is always archived.
+                    if let Some(captures) = &self.backends.captures
+                        && !page.exchanges.is_empty()
+                    {
+                        let capture = Capture {
+                            page: page.clone(),
+                            article: Some(record.clone()),
+                        };
+                        captures.write(vec![capture]).await?;
+                    }
+                    written = Some(record);
                     self.backends.sink.write(vec![article]).await?;
                     CrawlStats::add(&self.backends.stats.articles_extracted, 1);
                 }

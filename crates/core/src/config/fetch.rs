@@ -43,7 +43,8 @@ impl Default for RawPoliteness {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFetch {
-    /// Requests in flight per fetch worker.
+    /// Fetch jobs a fetch worker holds at once: in flight, and where the
+    /// parser shares the process, fetched and waiting to be parsed.
     #[serde(default = "default_concurrency")]
     pub concurrency: u16,
     /// Whole-request timeout, seconds.
