@@ -10,15 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{config, job, serve};
+use common::{job, serve, start};
 use newshound_core::backend::QueueDepth;
-use newshound_core::control::Controls;
 use newshound_core::handoff::PageHandoff;
 use newshound_core::{
-    Consumer, CrawlStats, JobQueue, MemoryPages, Message, PageDelivery, Queue, QueuePages, Shutdown,
+    Consumer, JobQueue, MemoryPages, Message, PageDelivery, Queue, QueuePages, Shutdown,
 };
 use newshound_embedded::EmbeddedStore;
-use newshound_fetcher::FetcherBackends;
 
 /// The next page handed over (within 10 s).
 async fn next_page(incoming: &mut Box<dyn Consumer<PageDelivery>>) -> PageDelivery {
@@ -51,14 +49,7 @@ async fn in_memory_the_fetch_job_is_settled_by_the_parser() {
     let shutdown = Shutdown::new();
     let pages = Arc::new(MemoryPages::new(1, shutdown.clone()));
     let mut incoming = pages.pages(1).await.expect("pages");
-    let backends = FetcherBackends {
-        queue: queue.clone(),
-        pages: pages.clone(),
-        stats: Arc::new(CrawlStats::default()),
-        controls: Controls::default(),
-    };
-    let (_config, live) = tokio::sync::watch::channel(Arc::new(config()));
-    let fetcher = tokio::spawn(newshound_fetcher::run(live, backends, shutdown.clone()));
+    let fetcher = start(queue.clone(), pages.clone(), shutdown.clone());
 
     let first = next_page(&mut incoming).await;
     let page = first.page.expect("a page, not an error");
@@ -85,12 +76,7 @@ async fn in_memory_the_fetch_job_is_settled_by_the_parser() {
     again.delivery.ack().await.expect("ack");
     wait_for_depth(queue.as_ref(), Queue::Fetch, QueueDepth::default()).await;
     assert_eq!(page_hits.load(Ordering::SeqCst), 2);
-    shutdown.trigger();
-    tokio::time::timeout(Duration::from_secs(10), fetcher)
-        .await
-        .expect("fetcher stops")
-        .expect("fetcher task")
-        .expect("fetcher run");
+    fetcher.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,14 +87,7 @@ async fn through_the_queue_the_job_is_acked_once_the_page_is_durable() {
     job(queue.as_ref(), base.join("/news/1").expect("url")).await;
     let pages = Arc::new(QueuePages::new(queue.clone(), 1 << 20));
     let shutdown = Shutdown::new();
-    let backends = FetcherBackends {
-        queue: queue.clone(),
-        pages: pages.clone(),
-        stats: Arc::new(CrawlStats::default()),
-        controls: Controls::default(),
-    };
-    let (_config, live) = tokio::sync::watch::channel(Arc::new(config()));
-    let fetcher = tokio::spawn(newshound_fetcher::run(live, backends, shutdown.clone()));
+    let fetcher = start(queue.clone(), pages.clone(), shutdown.clone());
 
     // The page waits on the queue, compressed; its job is gone.
     let waiting = QueueDepth {
@@ -139,10 +118,5 @@ async fn through_the_queue_the_job_is_acked_once_the_page_is_durable() {
     let junk = read[1].as_ref().expect_err("junk is an error");
     assert!(junk.contains("compressed message"), "{junk}");
     assert_eq!(page_hits.load(Ordering::SeqCst), 1);
-    shutdown.trigger();
-    tokio::time::timeout(Duration::from_secs(10), fetcher)
-        .await
-        .expect("fetcher stops")
-        .expect("fetcher task")
-        .expect("fetcher run");
+    fetcher.stop().await;
 }

@@ -9,12 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::{config, job, serve};
-use newshound_core::control::Controls;
+use common::{job, serve, start};
 use newshound_core::message::{LinkBatch, LinkKind};
-use newshound_core::{CrawlStats, JobQueue, Queue, QueuePages, Shutdown, codec};
+use newshound_core::{JobQueue, Queue, QueuePages, Shutdown, codec};
 use newshound_embedded::EmbeddedStore;
-use newshound_fetcher::FetcherBackends;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_robots_txt_holds_the_host_then_the_job_is_fetched_and_sitemaps_announced() {
@@ -25,14 +23,11 @@ async fn failing_robots_txt_holds_the_host_then_the_job_is_fetched_and_sitemaps_
     job(queue.as_ref(), base.join("/news/1").expect("url")).await;
 
     let shutdown = Shutdown::new();
-    let backends = FetcherBackends {
-        queue: queue.clone(),
-        pages: Arc::new(QueuePages::new(queue.clone(), 1 << 20)),
-        stats: Arc::new(CrawlStats::default()),
-        controls: Controls::default(),
-    };
-    let (_config, live) = tokio::sync::watch::channel(Arc::new(config()));
-    let fetcher = tokio::spawn(newshound_fetcher::run(live, backends, shutdown.clone()));
+    let fetcher = start(
+        queue.clone(),
+        Arc::new(QueuePages::new(queue.clone(), 1 << 20)),
+        shutdown.clone(),
+    );
 
     let started = Instant::now();
     loop {
@@ -81,10 +76,5 @@ async fn failing_robots_txt_holds_the_host_then_the_job_is_fetched_and_sitemaps_
     assert_eq!(batch.depth, 1);
     assert_eq!(queue.depth(Queue::Links).await.expect("depth").waiting, 0);
 
-    shutdown.trigger();
-    tokio::time::timeout(Duration::from_secs(10), fetcher)
-        .await
-        .expect("fetcher stops")
-        .expect("fetcher task")
-        .expect("fetcher run");
+    fetcher.stop().await;
 }

@@ -8,9 +8,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use newshound_core::canon::{CanonRules, Scope};
 use newshound_core::config::{FetchSettings, Politeness};
+use newshound_core::control::Controls;
 use newshound_core::message::{FetchJob, LinkKind};
-use newshound_core::{JobQueue, Message, Queue, codec};
-use newshound_fetcher::FetcherConfig;
+use newshound_core::{CrawlStats, JobQueue, Message, PageHandoff, Queue, Shutdown, codec};
+use newshound_fetcher::{FetcherBackends, FetcherConfig, FetcherError, FetcherReport};
+use tokio::task::JoinHandle;
 use url::Url;
 
 /// Serves `/robots.txt` (503 for the first `failures` requests) and
@@ -98,4 +100,42 @@ pub async fn job(queue: &dyn JobQueue, url: Url) {
         .publish(Queue::Fetch, vec![Message::new(payload)])
         .await
         .expect("publish job");
+}
+
+/// A running fetcher.
+pub struct Running {
+    shutdown: Shutdown,
+    task: JoinHandle<Result<FetcherReport, FetcherError>>,
+    /// Kept open for the fetcher's live settings.
+    _config: tokio::sync::watch::Sender<Arc<FetcherConfig>>,
+}
+
+/// Starts a fetcher with [`config`] on `queue`, handing its pages to
+/// `pages`, stopped by `shutdown`.
+pub fn start(queue: Arc<dyn JobQueue>, pages: Arc<dyn PageHandoff>, shutdown: Shutdown) -> Running {
+    let backends = FetcherBackends {
+        queue,
+        pages,
+        stats: Arc::new(CrawlStats::default()),
+        controls: Controls::default(),
+    };
+    let (config, live) = tokio::sync::watch::channel(Arc::new(config()));
+    let task = tokio::spawn(newshound_fetcher::run(live, backends, shutdown.clone()));
+    Running {
+        shutdown,
+        task,
+        _config: config,
+    }
+}
+
+impl Running {
+    /// Stops the fetcher and waits (at most 10 s) for it to end well.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("fetcher stops")
+            .expect("fetcher task")
+            .expect("fetcher run");
+    }
 }
